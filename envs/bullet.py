@@ -1,0 +1,129 @@
+"""A PyBullet simulation owned by one environment instance.
+
+Each env gets its own physics server in DIRECT mode (headless, no shared global state), so
+several envs can live in one process and tests can run in parallel. Bodies are kept by name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence C-level writes to stdout/stderr (PyBullet prints its build time and argv)."""
+    saved = []
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                fd = stream.fileno()
+            except (AttributeError, OSError, ValueError):  # replaced stream (pytest, notebooks)
+                continue
+            stream.flush()
+            saved.append((fd, os.dup(fd)))
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for fd, _ in saved:
+            os.dup2(devnull, fd)
+        os.close(devnull)
+        yield
+    finally:
+        for fd, copy in saved:
+            os.dup2(copy, fd)
+            os.close(copy)
+
+
+with _quiet_stdout():
+    import pybullet
+    from pybullet_utils.bullet_client import BulletClient
+
+
+class Simulation:
+    """One DIRECT-mode PyBullet client with named bodies.
+
+    Args:
+        timestep: Physics time step in seconds.
+        gravity: Gravity along -z in m/s^2.
+    """
+
+    def __init__(self, timestep: float, gravity: float = 9.81) -> None:
+        with _quiet_stdout():
+            self.client = BulletClient(connection_mode=pybullet.DIRECT)
+        self.timestep = timestep
+        self.bodies: dict[str, int] = {}
+        self.client.setTimeStep(timestep)
+        self.client.setGravity(0.0, 0.0, -gravity)
+        # Deterministic solver settings: fixed iterations, no sleeping bodies.
+        self.client.setPhysicsEngineParameter(numSolverIterations=50, deterministicOverlappingPairs=1)
+
+    def add_box(self, name: str, half_extents, position, mass: float, rgba,
+                yaw: float = 0.0, friction: float = 0.5) -> int:
+        """Add a box body (``mass=0`` makes it static)."""
+        c = self.client
+        col = c.createCollisionShape(pybullet.GEOM_BOX, halfExtents=half_extents)
+        vis = c.createVisualShape(pybullet.GEOM_BOX, halfExtents=half_extents, rgbaColor=rgba)
+        return self._add(name, mass, col, vis, position, yaw, friction)
+
+    def add_compound(self, name: str, parts, position, mass: float, rgba, yaw: float = 0.0,
+                     friction: float = 0.5, collide: bool = True) -> int:
+        """Add one rigid body made of boxes ``[(half_extents, offset), ...]``.
+
+        With ``collide=False`` the body is visual only (a goal marker).
+        """
+        c = self.client
+        halves = [list(h) for h, _ in parts]
+        offsets = [list(o) for _, o in parts]
+        n = len(parts)
+        col = -1
+        if collide:
+            col = c.createCollisionShapeArray([pybullet.GEOM_BOX] * n, halfExtents=halves,
+                                              collisionFramePositions=offsets)
+        vis = c.createVisualShapeArray([pybullet.GEOM_BOX] * n, halfExtents=halves,
+                                       visualFramePositions=offsets, rgbaColors=[rgba] * n)
+        return self._add(name, mass, col, vis, position, yaw, friction)
+
+    def add_cylinder(self, name: str, radius: float, height: float, position, mass: float,
+                     rgba, friction: float = 0.5) -> int:
+        c = self.client
+        col = c.createCollisionShape(pybullet.GEOM_CYLINDER, radius=radius, height=height)
+        vis = c.createVisualShape(pybullet.GEOM_CYLINDER, radius=radius, length=height,
+                                  rgbaColor=rgba)
+        return self._add(name, mass, col, vis, position, 0.0, friction)
+
+    def _add(self, name, mass, col, vis, position, yaw, friction) -> int:
+        c = self.client
+        body = c.createMultiBody(baseMass=mass, baseCollisionShapeIndex=col,
+                                 baseVisualShapeIndex=vis, basePosition=list(position),
+                                 baseOrientation=c.getQuaternionFromEuler([0.0, 0.0, yaw]))
+        if col != -1:
+            c.changeDynamics(body, -1, lateralFriction=friction, rollingFriction=0.0,
+                             spinningFriction=0.001, linearDamping=0.0, angularDamping=0.0)
+        self.bodies[name] = body
+        return body
+
+    def set_pose(self, name: str, x: float, y: float, z: float, yaw: float) -> None:
+        """Teleport a body and zero its velocity."""
+        c, body = self.client, self.bodies[name]
+        c.resetBasePositionAndOrientation(body, [x, y, z],
+                                          c.getQuaternionFromEuler([0.0, 0.0, yaw]))
+        c.resetBaseVelocity(body, [0.0, 0.0, 0.0], [0.0, 0.0, 0.0])
+
+    def planar_pose(self, name: str) -> tuple[float, float, float]:
+        """``(x, y, yaw)`` of a body."""
+        c = self.client
+        pos, orn = c.getBasePositionAndOrientation(self.bodies[name])
+        return pos[0], pos[1], c.getEulerFromQuaternion(orn)[2]
+
+    def in_contact(self, a: str, b: str) -> bool:
+        return bool(self.client.getContactPoints(self.bodies[a], self.bodies[b]))
+
+    def step(self) -> None:
+        self.client.stepSimulation()
+
+    def close(self) -> None:
+        try:
+            self.client.disconnect()
+        except pybullet.error:  # already disconnected
+            pass

@@ -1,0 +1,235 @@
+"""Planar pushing of one rigid object to a goal pose, simulated in PyBullet."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from envs.bullet import Simulation
+from mpcnet.costs import CostSpec
+
+# Geometry and physics (SI units: metres, kilograms, seconds, radians).
+TIMESTEP = 1.0 / 240.0
+SUBSTEPS = 24  # physics steps per control step: one control step lasts 0.1 s
+MAX_STEP = 0.03  # action box: |dx|, |dy| <= 3 cm per control step
+PUSHER_RADIUS = 0.015
+PUSHER_LIMIT = 0.35  # the pusher stays inside |x|, |y| <= 0.35 m
+WORKSPACE = 0.45  # an object keypoint beyond |x| or |y| = 0.45 m ends the episode
+OBS_LIMIT = 0.5
+HEIGHT = 0.05  # object and pusher height
+SUCCESS_DISTANCE = 0.02  # mean keypoint distance to the goal under 2 cm is success
+ACTION_WEIGHT = 0.01  # L1 action penalty per metre of pusher motion
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A rigid planar object: boxes ``(half_extents_xy, offset_xy)`` and 4 body-frame keypoints."""
+
+    parts: tuple[tuple[tuple[float, float], tuple[float, float]], ...]
+    keypoints: tuple[tuple[float, float], ...]
+    mass: float = 0.3
+
+    @property
+    def radius(self) -> float:
+        """Distance from the body origin to its farthest point (for spawning the pusher)."""
+        return max(math.hypot(abs(ox) + hx, abs(oy) + hy) for (hx, hy), (ox, oy) in self.parts)
+
+
+BOX = Shape(parts=(((0.05, 0.05), (0.0, 0.0)),),
+            keypoints=((0.05, 0.05), (-0.05, 0.05), (-0.05, -0.05), (0.05, -0.05)))
+# A T: a 12 x 3 cm bar on top of a 3 x 9 cm stem. Keypoints: bar ends, stem foot, bar centre.
+T_BLOCK = Shape(parts=(((0.06, 0.015), (0.0, 0.03)), ((0.015, 0.045), (0.0, -0.03))),
+                keypoints=((0.06, 0.03), (-0.06, 0.03), (0.0, -0.075), (0.0, 0.03)))
+
+
+def keypoints_world(shape: Shape, x: float, y: float, yaw: float) -> np.ndarray:
+    """Keypoints of ``shape`` at pose ``(x, y, yaw)``, shape ``(4, 2)``."""
+    c, s = math.cos(yaw), math.sin(yaw)
+    local = np.asarray(shape.keypoints)
+    return local @ np.array([[c, s], [-s, c]]) + np.array([x, y])
+
+
+class PushEnv(gym.Env):
+    """Push a rigid object to a goal pose with a cylindrical pusher.
+
+    A flat table, one object (a 10 x 10 cm box, or a T-shaped block in ``mpcnet/PushT-v0``)
+    with friction, and a cylindrical pusher of radius 1.5 cm moved kinematically in the plane
+    (a stiff constraint drags it along a straight line over 24 physics substeps of 1/240 s).
+
+    ## Action space
+    ``Box(-0.03, 0.03, (2,), float32)``: the pusher displacement in metres for one control
+    step of 0.1 s.
+
+    | Num | Action | Min (m) | Max (m) |
+    |-----|--------|---------|---------|
+    | 0   | dx     | -0.03   | 0.03    |
+    | 1   | dy     | -0.03   | 0.03    |
+
+    The pusher target is clipped to ``|x|, |y| <= 0.35`` m.
+
+    ## Observation space (the MPC state)
+    ``Box(-0.5, 0.5, (10,), float32)``, in metres, world frame:
+
+    | Num | Observation                 | Min  | Max |
+    |-----|-----------------------------|------|-----|
+    | 0-1 | keypoint 0 (x, y)           | -0.5 | 0.5 |
+    | 2-3 | keypoint 1 (x, y)           | -0.5 | 0.5 |
+    | 4-5 | keypoint 2 (x, y)           | -0.5 | 0.5 |
+    | 6-7 | keypoint 3 (x, y)           | -0.5 | 0.5 |
+    | 8-9 | pusher centre (x, y)        | -0.35| 0.35|
+
+    Box keypoints are its four corners; T keypoints are the two bar ends, the stem foot and
+    the bar centre.
+
+    ## Cost and reward
+    ``reward = -cost`` with the shared :class:`~mpcnet.costs.CostSpec` (``self.cost_spec``):
+    the L1 distance of the four keypoints to the goal keypoints plus ``0.01 * |u|_1``. The goal
+    state is ``info["goal"]`` (pusher entries are zero and carry zero weight).
+
+    ## Episode end
+    ``terminated`` when the mean Euclidean keypoint distance is under 2 cm (success,
+    ``info["is_success"]``) or a keypoint leaves ``|x|, |y| <= 0.45`` m; ``truncated`` by the
+    step limit of the registration (``max_episode_steps``, default 100).
+
+    ## Reset
+    The object centre is uniform in ``[-0.12, 0.12]^2`` m with uniform yaw; the goal is 8 to 18
+    cm away with a yaw change of up to 45 degrees; the pusher starts 2 to 6 cm outside the
+    object. ``options`` may fix ``object_pose``, ``goal_pose`` (each ``(x, y, yaw)``) and
+    ``pusher`` (``(x, y)``).
+
+    ## Info
+    ``goal`` (10,), ``goal_pose``, ``object_pose``, ``contact`` (pusher touched the object in the
+    last step), ``keypoint_distance`` (mean, m), ``is_success``.
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
+
+    def __init__(self, shape: str = "box", render_mode: str | None = None) -> None:
+        shapes = {"box": BOX, "t": T_BLOCK}
+        if shape not in shapes:
+            raise ValueError(f"shape: expected one of {sorted(shapes)}, got {shape!r}.")
+        if render_mode not in (None, "rgb_array"):
+            raise ValueError(f"render_mode: expected None or 'rgb_array', got {render_mode!r}.")
+        self.shape, self.render_mode = shapes[shape], render_mode
+        self.action_space = spaces.Box(-MAX_STEP, MAX_STEP, (2,), np.float32)
+        self.observation_space = spaces.Box(-OBS_LIMIT, OBS_LIMIT, (10,), np.float32)
+        self.cost_spec = CostSpec(np.r_[np.ones(8), 0.0, 0.0], np.full(2, ACTION_WEIGHT))
+        # Box the MPC may assume for states (the workspace), used by the MILP bounds.
+        self.state_low = np.r_[np.full(8, -WORKSPACE), np.full(2, -PUSHER_LIMIT)]
+        self.state_high = -self.state_low
+        self._sim: Simulation | None = None
+        self._goal_pose = np.zeros(3)
+        self._last_contact = False
+
+    # ------------------------------------------------------------------ simulation set-up
+    def _build(self) -> Simulation:
+        sim = Simulation(TIMESTEP)
+        sim.add_box("table", (0.6, 0.6, 0.01), (0, 0, -0.01), 0.0, (0.8, 0.8, 0.8, 1), friction=0.4)
+        parts3 = [((hx, hy, HEIGHT / 2), (ox, oy, 0.0)) for (hx, hy), (ox, oy) in self.shape.parts]
+        sim.add_compound("object", parts3, (0, 0, HEIGHT / 2), self.shape.mass,
+                         (0.9, 0.4, 0.1, 1), friction=0.4)
+        sim.add_compound("goal", [((hx, hy, 0.001), o) for (hx, hy, _), o in parts3],
+                         (0, 0, 0.001), 0.0, (0.1, 0.8, 0.2, 0.5), collide=False)
+        sim.add_cylinder("pusher", PUSHER_RADIUS, HEIGHT, (0, 0, HEIGHT / 2 + 0.002), 1.0,
+                         (0.2, 0.2, 0.9, 1), friction=0.3)
+        c = sim.client
+        self._joint = c.createConstraint(sim.bodies["pusher"], -1, -1, -1, c.JOINT_FIXED,
+                                         [0, 0, 0], [0, 0, 0], [0, 0, HEIGHT / 2 + 0.002])
+        return sim
+
+    def _place(self, object_pose, goal_pose, pusher_xy) -> None:
+        sim = self._sim
+        sim.set_pose("object", *object_pose[:2], HEIGHT / 2, object_pose[2])
+        sim.set_pose("goal", *goal_pose[:2], 0.001, goal_pose[2])
+        sim.set_pose("pusher", *pusher_xy, HEIGHT / 2 + 0.002, 0.0)
+        self._move_constraint(pusher_xy)
+        self._goal_pose = np.asarray(goal_pose, dtype=np.float64)
+
+    def _move_constraint(self, xy) -> None:
+        self._sim.client.changeConstraint(self._joint, [xy[0], xy[1], HEIGHT / 2 + 0.002],
+                                          maxForce=200.0)
+
+    def _sample_poses(self):
+        rng = self.np_random
+        obj = np.r_[rng.uniform(-0.12, 0.12, 2), rng.uniform(-math.pi, math.pi)]
+        angle, dist = rng.uniform(-math.pi, math.pi), rng.uniform(0.08, 0.18)
+        goal_xy = np.clip(obj[:2] + dist * np.array([math.cos(angle), math.sin(angle)]), -0.2, 0.2)
+        goal = np.r_[goal_xy, obj[2] + rng.uniform(-math.pi / 4, math.pi / 4)]
+        angle = rng.uniform(-math.pi, math.pi)
+        gap = self.shape.radius + PUSHER_RADIUS + rng.uniform(0.02, 0.06)
+        pusher = np.clip(obj[:2] + gap * np.array([math.cos(angle), math.sin(angle)]),
+                         -PUSHER_LIMIT, PUSHER_LIMIT)
+        return obj, goal, pusher
+
+    # ------------------------------------------------------------------ gymnasium API
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        # A fresh simulation per episode: PyBullet keeps contact caches and constraint state
+        # across teleports, which would make episodes depend on their predecessors.
+        if self._sim is not None:
+            self._sim.close()
+        self._sim = self._build()
+        obj, goal, pusher = self._sample_poses()
+        options = options or {}
+        obj = np.asarray(options.get("object_pose", obj), dtype=np.float64)
+        goal = np.asarray(options.get("goal_pose", goal), dtype=np.float64)
+        pusher = np.asarray(options.get("pusher", pusher), dtype=np.float64)
+        self._place(obj, goal, pusher)
+        self._last_contact = False
+        return self._observation(), self._info()
+
+    def step(self, action):
+        action = np.clip(np.asarray(action, dtype=np.float64).reshape(2), -MAX_STEP, MAX_STEP)
+        sim = self._sim
+        start = np.asarray(sim.planar_pose("pusher")[:2])
+        target = np.clip(start + action, -PUSHER_LIMIT, PUSHER_LIMIT)
+        contact = False
+        for i in range(1, SUBSTEPS + 1):
+            self._move_constraint(start + (target - start) * min(1.0, i / (SUBSTEPS * 0.75)))
+            sim.step()
+            contact = contact or sim.in_contact("pusher", "object")
+        self._last_contact = contact
+        obs = self._observation()
+        info = self._info()
+        cost = self.cost_spec.state_cost(obs.astype(np.float64), info["goal"])
+        cost += self.cost_spec.action_cost(action)
+        out_of_workspace = bool(np.abs(obs[:8]).max() > WORKSPACE)
+        terminated = info["is_success"] or out_of_workspace
+        return obs, float(-cost), bool(terminated), False, info
+
+    def render(self):
+        if self.render_mode != "rgb_array":
+            return None
+        c = self._sim.client
+        view = c.computeViewMatrix([0, 0, 0.9], [0, 0, 0], [0, 1, 0])
+        proj = c.computeProjectionMatrixFOV(45, 1.0, 0.1, 2.0)
+        _, _, rgba, _, _ = c.getCameraImage(240, 240, view, proj, renderer=c.ER_TINY_RENDERER)
+        return np.asarray(rgba, dtype=np.uint8).reshape(240, 240, 4)[:, :, :3]
+
+    def close(self) -> None:
+        if self._sim is not None:
+            self._sim.close()
+            self._sim = None
+
+    # ------------------------------------------------------------------ helpers
+    def _observation(self) -> np.ndarray:
+        kp = keypoints_world(self.shape, *self._sim.planar_pose("object"))
+        pusher = self._sim.planar_pose("pusher")[:2]
+        return np.r_[kp.ravel(), pusher].astype(np.float32)
+
+    def goal_state(self) -> np.ndarray:
+        """The goal as a state vector: goal keypoints, then zeros for the pusher."""
+        return np.r_[keypoints_world(self.shape, *self._goal_pose).ravel(), 0.0, 0.0]
+
+    def _info(self) -> dict:
+        pose = np.asarray(self._sim.planar_pose("object"))
+        kp = keypoints_world(self.shape, *pose)
+        goal_kp = keypoints_world(self.shape, *self._goal_pose)
+        dist = float(np.linalg.norm(kp - goal_kp, axis=1).mean())
+        return {"goal": self.goal_state(), "goal_pose": self._goal_pose.copy(),
+                "object_pose": pose, "contact": self._last_contact,
+                "keypoint_distance": dist, "is_success": dist < SUCCESS_DISTANCE}

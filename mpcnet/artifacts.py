@@ -1,0 +1,186 @@
+"""Artefact I/O: atomic writes, run directories and provenance.
+
+Every file is written to a temporary name in its final directory and renamed into place, so a
+crash never leaves a half-written artefact under the real name. Run directories are created
+exclusively: an existing directory is only replaced when the caller says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mpcnet.errors import ArtifactError
+
+FORMAT_VERSION = 1
+
+
+def _atomic_write(path: Path, write: Callable[[Any], None], mode: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode) as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, obj: Any) -> None:
+    """Write ``obj`` as indented JSON, atomically."""
+    text = json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n"
+    _atomic_write(Path(path), lambda h: h.write(text), "w")
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"cannot write {type(obj).__name__} as JSON")
+
+
+def read_json(path: Path, what: str = "file") -> dict:
+    """Read a JSON object, raising :class:`ArtifactError` naming the file on any problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(f"{what} {path} does not exist; check the path.")
+    try:
+        obj = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"{what} {path} is not valid JSON ({exc}); re-create it.") from exc
+    if not isinstance(obj, dict):
+        raise ArtifactError(f"{what} {path}: expected a JSON object, got {type(obj).__name__}.")
+    return obj
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write arrays to an uncompressed ``.npz`` file, atomically."""
+    _atomic_write(Path(path), lambda h: np.savez(h, **arrays), "wb")
+
+
+def read_npz(path: Path, keys: list[str], what: str = "file") -> dict[str, np.ndarray]:
+    """Read the named arrays from an ``.npz`` file.
+
+    Raises:
+        ArtifactError: if the file is missing, unreadable or lacks one of ``keys``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(f"{what} {path} does not exist; check the path.")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            missing = [k for k in keys if k not in npz.files]
+            if missing:
+                raise ArtifactError(
+                    f"{what} {path} lacks arrays {missing} (has {sorted(npz.files)}); "
+                    "it was not written by this version of mpcnet."
+                )
+            return {k: np.asarray(npz[k]) for k in keys}
+    except ArtifactError:
+        raise
+    except Exception as exc:  # zipfile/pickle/value errors all mean a corrupted file
+        raise ArtifactError(f"{what} {path} is corrupted ({exc}); re-create it.") from exc
+
+
+def safe_name(text: str) -> str:
+    """Turn an id such as ``mpcnet/Push-v0`` into a file-name-safe ``mpcnet-Push-v0``."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
+
+
+def default_run_dir(env_id: str, stage: str, seed: int, root: Path = Path("runs")) -> Path:
+    """``runs/{env}__{stage}__s{seed}__{timestamp}`` (the design's run-directory convention)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return Path(root) / f"{safe_name(env_id)}__{stage}__s{seed}__{stamp}"
+
+
+def create_run_dir(path: Path | None, env_id: str, stage: str, seed: int,
+                   overwrite: bool = False) -> Path:
+    """Create a fresh run directory and return it.
+
+    Args:
+        path: The directory asked for, or ``None`` for the default under ``runs/``.
+        env_id, stage, seed: Used to name the default directory.
+        overwrite: Replace an existing non-empty directory instead of refusing.
+
+    Raises:
+        ArtifactError: if ``path`` exists, is not empty and ``overwrite`` is false.
+    """
+    if path is None:
+        path = default_run_dir(env_id, stage, seed)
+        base, n = path, 1
+        while path.exists():  # two runs in the same second get distinct directories
+            n += 1
+            path = base.with_name(f"{base.name}-{n}")
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ArtifactError(f"output {path} exists and is a file; choose another --out.")
+    if path.is_dir() and any(path.iterdir()):
+        if not overwrite:
+            raise ArtifactError(
+                f"output directory {path} already exists and is not empty; "
+                "choose another --out or pass --overwrite to replace it."
+            )
+        shutil.rmtree(path)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+            cwd=Path(__file__).resolve().parent,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def provenance() -> dict[str, Any]:
+    """Versions, git commit and time, written as ``meta.json`` beside every artefact."""
+    import torch
+
+    import mpcnet
+
+    versions = {"mpcnet": mpcnet.__version__, "python": platform.python_version(),
+                "numpy": np.__version__, "torch": torch.__version__}
+    for module in ("gymnasium", "pybullet", "highspy", "scipy"):
+        try:
+            from importlib.metadata import version
+
+            versions[module] = version(module)
+        except Exception:  # not installed: simply not recorded
+            pass
+    return {
+        "format_version": FORMAT_VERSION,
+        "versions": versions,
+        "git_commit": _git_commit(),
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "host": platform.node(),
+    }
+
+
+def write_stage(out: Path, config: dict, metrics: dict | None = None) -> None:
+    """Write ``config.json``, ``meta.json`` and optionally ``metrics.json`` into ``out``."""
+    write_json(Path(out) / "config.json", config)
+    write_json(Path(out) / "meta.json", provenance())
+    if metrics is not None:
+        write_json(Path(out) / "metrics.json", metrics)

@@ -1,0 +1,64 @@
+"""The error hierarchy of mpcnet.
+
+Every error a user can cause derives from :class:`MpcnetError`. Messages follow one pattern:
+what was expected, what was received, and what to do. The command line prints the message on
+one line and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class MpcnetError(Exception):
+    """Base class of every error caused by input, configuration or files."""
+
+
+class ConfigError(MpcnetError, ValueError):
+    """A configuration value or argument is invalid."""
+
+
+class ShapeError(MpcnetError, ValueError):
+    """An array does not have the shape a data type or function requires."""
+
+
+class ArtifactError(MpcnetError):
+    """A file or run directory is missing, corrupted, mismatched or would be overwritten."""
+
+
+class UnknownNameError(MpcnetError, KeyError):
+    """A name (environment id, controller, ...) is not registered."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+def unknown_name(kind: str, name: str, known: Iterable[str]) -> UnknownNameError:
+    """Build an :class:`UnknownNameError` with a "did you mean" suggestion.
+
+    Args:
+        kind: What the name names, e.g. ``"environment id"``.
+        name: The name that was given.
+        known: All valid names.
+    """
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return UnknownNameError(
+        f"unknown {kind} {name!r}.{hint} Known: {', '.join(known) or '(none)'}."
+    )
+
+
+def check_shape(name: str, array, expected: tuple) -> None:
+    """Raise :class:`ShapeError` unless ``array.shape`` matches ``expected``.
+
+    ``None`` in ``expected`` matches any size along that axis.
+    """
+    shape = tuple(getattr(array, "shape", ()))
+    ok = len(shape) == len(expected) and all(
+        e is None or e == s for e, s in zip(expected, shape, strict=True)
+    )
+    if not ok:
+        pretty = tuple("*" if e is None else e for e in expected)
+        raise ShapeError(f"{name}: expected shape {pretty}, got {shape}.")
