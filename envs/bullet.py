@@ -56,7 +56,8 @@ class Simulation:
         self.client.setTimeStep(timestep)
         self.client.setGravity(0.0, 0.0, -gravity)
         # Deterministic solver settings: fixed iterations, no sleeping bodies.
-        self.client.setPhysicsEngineParameter(numSolverIterations=50, deterministicOverlappingPairs=1)
+        self.client.setPhysicsEngineParameter(numSolverIterations=50,
+                                              deterministicOverlappingPairs=1)
 
     def add_box(self, name: str, half_extents, position, mass: float, rgba,
                 yaw: float = 0.0, friction: float = 0.5) -> int:

@@ -43,7 +43,8 @@ class CostSpec:
             raise ConfigError("CostSpec weights must be finite and non-negative.")
         if not (np.isfinite(self.terminal_weight) and self.terminal_weight >= 0):
             raise ConfigError(
-                f"CostSpec.terminal_weight: expected a finite value >= 0, got {self.terminal_weight}."
+                "CostSpec.terminal_weight: expected a finite value >= 0, "
+                f"got {self.terminal_weight}."
             )
         sw.setflags(write=False)
         aw.setflags(write=False)
@@ -101,8 +102,8 @@ class CostSpec:
         """
         import torch
 
-        sw = torch.as_tensor(self.state_weight, dtype=states.dtype, device=states.device)
-        aw = torch.as_tensor(self.action_weight, dtype=actions.dtype, device=actions.device)
+        sw = torch.tensor(np.array(self.state_weight), dtype=states.dtype, device=states.device)
+        aw = torch.tensor(np.array(self.action_weight), dtype=actions.dtype, device=actions.device)
         goal = torch.as_tensor(goal, dtype=states.dtype, device=states.device)
         if goal.dim() == 2:
             goal = goal[:, None, :]

@@ -110,7 +110,9 @@ class TransitionData:
         try:
             data = cls(env_id=str(side["env_id"]), **arrays)
         except (ShapeError, KeyError) as exc:
-            raise ArtifactError(f"data file {directory / 'data.npz'} is inconsistent: {exc}") from exc
+            raise ArtifactError(
+                f"data file {directory / 'data.npz'} is inconsistent: {exc}"
+            ) from exc
         if len(data) != side.get("transitions"):
             raise ArtifactError(
                 f"data file {directory / 'data.npz'} holds {len(data)} transitions but its "

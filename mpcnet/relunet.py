@@ -186,8 +186,8 @@ class ReluNet:
             "residual": self.residual,
             "relus": self.relu_count,
             "identity_neurons": self.identity_count,
-            "layers": [{"in": l.in_dim, "out": l.out_dim, "kinds": list(l.kinds)}
-                       for l in self.layers],
+            "layers": [{"in": layer.in_dim, "out": layer.out_dim, "kinds": list(layer.kinds)}
+                       for layer in self.layers],
         }
 
     @classmethod

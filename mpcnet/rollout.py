@@ -61,9 +61,12 @@ class TorchReluNet(nn.Module):
                  device: torch.device | str | None = None) -> None:
         super().__init__()
         self.state_dim, self.action_dim, self.residual = net.state_dim, net.action_dim, net.residual
-        self.weights = [torch.tensor(np.array(l.weight), dtype=dtype, device=device) for l in net.layers]
-        self.biases = [torch.tensor(np.array(l.bias), dtype=dtype, device=device) for l in net.layers]
-        self.relu_masks = [torch.tensor(l.relu_mask, device=device) for l in net.layers]
+        def tensor(a, dt=dtype):
+            return torch.tensor(np.array(a), dtype=dt, device=device)
+
+        self.weights = [tensor(layer.weight) for layer in net.layers]
+        self.biases = [tensor(layer.bias) for layer in net.layers]
+        self.relu_masks = [tensor(layer.relu_mask, torch.bool) for layer in net.layers]
 
     def forward(self, x: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
         z = torch.cat([x, u], dim=-1)

@@ -72,7 +72,7 @@ class ReluMLP(nn.Module):
         self.register_buffer("out_mean", torch.zeros(state_dim))
         self.register_buffer("out_std", torch.ones(state_dim))
         sizes = [features, *hidden]
-        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:]))
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:], strict=False))
         self.out = nn.Linear(sizes[-1], state_dim)
         for k, h in enumerate(hidden):
             self.register_buffer(f"relu_gate{k}", torch.ones(h))
@@ -184,7 +184,9 @@ def load_model(directory: Path) -> ReluMLP:
         model = ReluMLP(int(cfg["state_dim"]), int(cfg["action_dim"]), list(cfg["hidden"]),
                         np.asarray(cfg["input_map"], dtype=np.float64))
     except (KeyError, TypeError, ValueError) as exc:
-        raise ArtifactError(f"model description {directory / 'model.json'} is invalid: {exc}")
+        raise ArtifactError(
+            f"model description {directory / 'model.json'} is invalid: {exc}"
+        ) from exc
     path = directory / "model.pt"
     if not path.is_file():
         raise ArtifactError(f"model weights {path} do not exist; re-run `mpcnet train`.")

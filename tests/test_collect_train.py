@@ -1,0 +1,66 @@
+import numpy as np
+import pytest
+
+from mpcnet.data import TransitionData
+from mpcnet.errors import ArtifactError, ConfigError
+from mpcnet.relunet import ReluNet
+from mpcnet.torch_models import load_model
+from training.collect import collect
+from training.commands import collect_to, train_to
+from training.config import CollectConfig, TrainConfig
+
+
+def test_collection_is_seeded_and_touches_the_object():
+    a, metrics = collect(CollectConfig(episodes=6, steps=20, seed=3))
+    b, _ = collect(CollectConfig(episodes=6, steps=20, seed=3))
+    c, _ = collect(CollectConfig(episodes=6, steps=20, seed=4))
+    np.testing.assert_array_equal(a.states, b.states)
+    assert not np.array_equal(a.states[:20], c.states[:20])
+    assert metrics["transitions"] == len(a)
+    assert metrics["contact_fraction"] > 0.2  # random motion alone rarely touches the box
+    # transitions chain within episodes
+    same = a.episode_ids[1:] == a.episode_ids[:-1]
+    np.testing.assert_array_equal(a.next_states[:-1][same], a.states[1:][same])
+
+
+def test_collect_then_train_writes_loadable_artefacts(tmp_path):
+    data_dir, cm = collect_to(CollectConfig(episodes=8, steps=15), tmp_path / "data",
+                              progress=False)
+    assert cm["transitions"] == len(TransitionData.load(data_dir))
+    config = TrainConfig(hidden=(16, 16), epochs=3, rollout_horizon=5, val_fraction=0.25)
+    model_dir, m = train_to(data_dir, config, tmp_path / "model", progress=False)
+    for key in ("val_mse_1step", "val_mse_rollout", "val_mse_rollout_zero", "rollout_horizon",
+                "relus"):
+        assert key in m
+    assert m["relus"] == 32 and m["rollout_horizon"] == 5
+    model = load_model(model_dir)
+    net = ReluNet.load(model_dir / "relunet")
+    assert net.relu_count == model.relu_count == 32
+    for name in ("config.json", "meta.json", "metrics.json"):
+        assert (model_dir / name).is_file()
+    with pytest.raises(ArtifactError, match="already exists"):
+        train_to(data_dir, config, model_dir, progress=False)
+
+
+def test_training_reduces_rollout_error_below_no_change(tmp_path):
+    data, _ = collect(CollectConfig(episodes=30, steps=20, seed=1))
+    from training.train import train
+
+    _, m, history = train(data, TrainConfig(hidden=(32, 32), epochs=25, rollout_horizon=5,
+                                            val_fraction=0.2))
+    assert m["val_mse_rollout"] < 0.7 * m["val_mse_rollout_zero"]
+    assert history["val_mse_rollout"][-1] < history["val_mse_rollout"][0]
+
+
+def test_corrupted_data_is_refused(tmp_path):
+    data_dir, _ = collect_to(CollectConfig(episodes=2, steps=5), tmp_path / "d", progress=False)
+    (data_dir / "data.npz").write_bytes(b"\x00" * 10)
+    with pytest.raises(ArtifactError, match="data.npz"):
+        TransitionData.load(data_dir)
+
+
+@pytest.mark.parametrize("kwargs", [{"hidden": "12,x"}, {"hidden": ""}, {"epochs": 0},
+                                    {"val_fraction": 1.5}, {"device": "tpu"}])
+def test_bad_train_config_is_rejected(kwargs):
+    with pytest.raises(ConfigError):
+        TrainConfig(**kwargs)

@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import envs
+from mpcnet.errors import UnknownNameError
+
+
+@pytest.mark.parametrize("env_id", sorted(envs.ENV_IDS))
+def test_check_env_passes(env_id):
+    env = envs.make(env_id, render_mode="rgb_array")
+    check_env(env.unwrapped, skip_render_check=False)
+    env.close()
+
+
+def _trajectory(env_id, seed, steps=15):
+    env = envs.make(env_id)
+    obs, info = env.reset(seed=seed)
+    rng = np.random.default_rng(seed)
+    out = [obs]
+    for _ in range(steps):
+        obs, *_ = env.step(rng.uniform(-0.03, 0.03, 2).astype(np.float32))
+        out.append(obs)
+    env.close()
+    return np.array(out), info["goal"]
+
+
+@pytest.mark.parametrize("env_id", sorted(envs.ENV_IDS))
+def test_same_seed_same_trajectory(env_id):
+    a, goal_a = _trajectory(env_id, 5)
+    b, goal_b = _trajectory(env_id, 5)
+    c, goal_c = _trajectory(env_id, 6)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(goal_a, goal_b)
+    assert not np.allclose(goal_a, goal_c)
+
+
+def test_pushing_moves_the_object_and_reward_is_minus_cost():
+    env = envs.make("mpcnet/Push-v0").unwrapped
+    obs, info = env.reset(seed=0, options={"object_pose": (0.0, 0.0, 0.0),
+                                           "goal_pose": (0.1, 0.0, 0.0), "pusher": (-0.09, 0.0)})
+    start = info["object_pose"].copy()
+    contacts = 0
+    for _ in range(5):
+        action = np.array([0.03, 0.0], dtype=np.float32)
+        obs, reward, terminated, truncated, info = env.step(action)
+        contacts += info["contact"]
+        expected = env.cost_spec.state_cost(obs.astype(np.float64), info["goal"])
+        expected += env.cost_spec.action_cost(action)
+        assert reward == pytest.approx(-expected)
+    assert contacts >= 3
+    assert info["object_pose"][0] - start[0] > 0.05  # pushed along +x
+    assert abs(info["object_pose"][1]) < 0.02
+    np.testing.assert_allclose(obs[8:], [-0.09 + 0.15, 0.0], atol=0.01)  # pusher followed
+
+
+def test_success_terminates():
+    env = envs.make("mpcnet/Push-v0")
+    _, info = env.reset(seed=0, options={"object_pose": (0.0, 0.0, 0.0),
+                                         "goal_pose": (0.005, 0.0, 0.0), "pusher": (0.2, 0.2)})
+    assert info["keypoint_distance"] == pytest.approx(0.005, abs=1e-3)
+    _, _, terminated, truncated, info = env.step(np.zeros(2, dtype=np.float32))
+    assert terminated and info["is_success"] and not truncated
+
+
+def test_truncated_by_step_limit():
+    env = envs.make("mpcnet/Push-v0", max_episode_steps=3)
+    env.reset(seed=1)
+    flags = [env.step(np.zeros(2, dtype=np.float32))[3] for _ in range(3)]
+    assert flags == [False, False, True]
+
+
+def test_unknown_env_id_suggests_a_name():
+    with pytest.raises(UnknownNameError, match="Did you mean 'mpcnet/Push-v0'"):
+        envs.make("mpcnet/Psh-v0")

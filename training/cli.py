@@ -1,0 +1,110 @@
+"""The ``mpcnet`` command line.
+
+Every user error ends in one line on stderr, ``mpcnet <command>: error: ...``, and exit code 2.
+Long work shows progress bars; each command ends by printing where its artefacts are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from mpcnet.errors import MpcnetError
+from training.config import CollectConfig, TrainConfig, config_fields
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage dump) and exit code 2."""
+
+    def error(self, message: str):  # noqa: D102 - argparse hook
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_config_args(parser: argparse.ArgumentParser, cls, skip=()) -> None:
+    """One option per config field, help text from the field's metadata."""
+    for f in config_fields(cls):
+        if f.name in skip:
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        help_text = f"{f.metadata.get('help', '')} (default: {_fmt(f.default)})"
+        if f.type in ("bool", bool):
+            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction,
+                                default=f.default, help=help_text)
+        elif f.type in ("tuple[int, ...]",):
+            parser.add_argument(flag, dest=f.name, default=_fmt(f.default), help=help_text,
+                                metavar="N,N,...")
+        else:
+            kind = {"int": int, "float": float, "str": str}[str(f.type)]
+            parser.add_argument(flag, dest=f.name, type=kind, default=f.default, help=help_text)
+
+
+def _fmt(value) -> str:
+    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
+def _config_from_args(cls, args: argparse.Namespace, **overrides):
+    values = {f.name: getattr(args, f.name) for f in config_fields(cls) if hasattr(args, f.name)}
+    values.update(overrides)
+    return cls(**values)
+
+
+def _add_output_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=None,
+                        help="run directory (default: runs/{env}__{stage}__s{seed}__{time})")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace --out if it exists (otherwise an existing run is refused)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="mpcnet", description=(
+        "Model-predictive control with sparse ReLU dynamics: collect data, train models, "
+        "and plan with them."))
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("collect", help="collect transitions from an environment")
+    p.add_argument("--env", dest="env_id", default=CollectConfig.env_id,
+                   help="environment id (default: mpcnet/Push-v0)")
+    _add_config_args(p, CollectConfig, skip=("env_id",))
+    _add_output_args(p)
+
+    p = sub.add_parser("train", help="train a ReLU dynamics model on collected data")
+    p.add_argument("--data", type=Path, required=True, help="directory written by `collect`")
+    _add_config_args(p, TrainConfig)
+    _add_output_args(p)
+
+    p = sub.add_parser("demo", help="the main job on built-in defaults (what `make demo` runs)")
+    p.add_argument("--episodes", type=int, default=200, help="episodes to collect (default 200)")
+    p.add_argument("--epochs", type=int, default=100, help="training epochs (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="parent directory of the demo's runs (default: runs/demo__{time})")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from training import commands  # heavy imports (torch, pybullet) only after parsing
+
+    handler = getattr(commands, f"run_{args.command}")
+    try:
+        handler(args)
+    except MpcnetError as exc:
+        print(f"mpcnet {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"mpcnet {args.command}: interrupted; finished artefacts are kept.", file=sys.stderr)
+        return 130
+    return 0
+
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Stage configurations: one frozen dataclass per stage, validated on creation.
+
+Field docstrings live in ``metadata["help"]`` and become the command-line help, so the CLI
+and the Python API describe each option with the same words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from mpcnet.errors import ConfigError
+
+
+def _help(text: str, **kw):
+    return field(metadata={"help": text}, **kw)
+
+
+def parse_int_list(text: str, name: str) -> tuple[int, ...]:
+    """Parse ``"128,128"`` into ``(128, 128)``; raise ConfigError on anything else."""
+    try:
+        values = tuple(int(part) for part in str(text).split(","))
+    except ValueError:
+        values = ()
+    if not values or any(v <= 0 for v in values):
+        raise ConfigError(
+            f"{name}: expected comma-separated positive integers such as '128,128', got {text!r}."
+        )
+    return values
+
+
+def _positive(cfg, *names: str) -> None:
+    for name in names:
+        value = getattr(cfg, name)
+        if not value > 0:
+            raise ConfigError(f"{name}: expected a positive number, got {value!r}.")
+
+
+@dataclass(frozen=True)
+class CollectConfig:
+    env_id: str = _help("gymnasium id of the environment", default="mpcnet/Push-v0")
+    episodes: int = _help("number of episodes to collect", default=200)
+    steps: int = _help("control steps per episode (fewer if the episode ends)", default=30)
+    seed: int = _help("random seed of resets and exploration", default=0)
+    random_action_prob: float = _help(
+        "probability of a uniformly random action instead of the contact-seeking push",
+        default=0.15)
+
+    def __post_init__(self) -> None:
+        _positive(self, "episodes", "steps")
+        if not 0.0 <= self.random_action_prob <= 1.0:
+            raise ConfigError(
+                f"random_action_prob: expected a value in [0, 1], got {self.random_action_prob}."
+            )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    hidden: tuple[int, ...] = _help("hidden layer sizes, comma-separated", default=(128, 128))
+    epochs: int = _help("passes over the training windows", default=150)
+    batch_size: int = _help("windows per gradient step", default=256)
+    lr: float = _help("Adam learning rate", default=2e-3)
+    rollout_horizon: int = _help(
+        "length of the open-loop rollouts in the loss and the validation metric", default=10)
+    rollout_weight: float = _help("weight of the multi-step loss next to the 1-step loss",
+                                  default=1.0)
+    val_fraction: float = _help("fraction of episodes held out for validation", default=0.1)
+    relative: bool = _help(
+        "express object points relative to the pusher (translation-invariant, still linear)",
+        default=True)
+    seed: int = _help("random seed of initialisation, split and batches", default=0)
+    device: str = _help("'auto' (CUDA when present), 'cpu' or 'cuda'", default="auto")
+
+    def __post_init__(self) -> None:
+        if isinstance(self.hidden, str):
+            object.__setattr__(self, "hidden", parse_int_list(self.hidden, "hidden"))
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        if not self.hidden or min(self.hidden) <= 0:
+            raise ConfigError(f"hidden: expected positive layer sizes, got {self.hidden}.")
+        _positive(self, "epochs", "batch_size", "lr", "rollout_horizon")
+        if self.rollout_weight < 0:
+            raise ConfigError(f"rollout_weight: expected >= 0, got {self.rollout_weight}.")
+        if not 0.0 < self.val_fraction < 1.0:
+            raise ConfigError(f"val_fraction: expected a value in (0, 1), got {self.val_fraction}.")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda', got {self.device!r}.")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def config_fields(cls) -> list:
+    """The dataclass fields of a stage config (for building the CLI)."""
+    return list(fields(cls))

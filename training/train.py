@@ -1,0 +1,159 @@
+"""Training of ReLU dynamics models with one-step and multi-step rollout losses."""
+
+from __future__ import annotations
+
+import copy
+import logging
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from mpcnet.data import TransitionData
+from mpcnet.errors import ConfigError
+from mpcnet.rollout import default_device, rollout
+from mpcnet.torch_models import ReluMLP, relative_points_map
+from training.config import TrainConfig
+
+log = logging.getLogger(__name__)
+
+
+def split_episodes(data: TransitionData, val_fraction: float, seed: int):
+    """Split by whole episodes, so validation measures generalisation to new episodes."""
+    ids = data.episodes()
+    if len(ids) < 2:
+        raise ConfigError(
+            f"training data: expected at least 2 episodes to hold one out, got {len(ids)}; "
+            "collect more episodes."
+        )
+    rng = np.random.default_rng(seed)
+    n_val = min(len(ids) - 1, max(1, round(val_fraction * len(ids))))
+    val = rng.choice(ids, size=n_val, replace=False)
+    return data.select_episodes(np.setdiff1d(ids, val)), data.select_episodes(val)
+
+
+def window_tensors(data: TransitionData, horizon: int, device) -> dict[str, torch.Tensor]:
+    """Start states, action sequences and true states of every in-episode window."""
+    starts = data.windows(horizon)
+    if len(starts) == 0:
+        raise ConfigError(
+            f"rollout horizon {horizon}: no episode has {horizon} consecutive transitions; "
+            "lower --rollout-horizon or collect longer episodes."
+        )
+    idx = starts[:, None] + np.arange(horizon)
+    as_t = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device)  # noqa: E731
+    return {"x0": as_t(data.states[starts]), "actions": as_t(data.actions[idx]),
+            "targets": as_t(data.next_states[idx])}
+
+
+def build_model(data: TransitionData, config: TrainConfig) -> ReluMLP:
+    """A fresh model with normalisation statistics from ``data``."""
+    n, m = data.state_dim, data.action_dim
+    input_map = relative_points_map(n, m) if config.relative else np.eye(n + m)
+    model = ReluMLP(n, m, list(config.hidden), input_map)
+    feats = np.concatenate([data.states, data.actions], axis=1) @ input_map.T
+    delta = data.next_states - data.states
+    model.set_normalization(feats.mean(0), feats.std(0), delta.mean(0), delta.std(0))
+    return model
+
+
+@torch.no_grad()
+def evaluate(model, data: TransitionData, horizon: int, device) -> dict[str, float]:
+    """Mean squared errors (m^2, averaged over state dimensions) on ``data``.
+
+    ``val_mse_rollout`` is the error of ``horizon``-step open-loop rollouts over all steps;
+    ``val_mse_rollout_zero`` is the same for predicting "no change" (``x_t = x_0``).
+    """
+    model.eval()
+    x = torch.as_tensor(data.states, dtype=torch.float32, device=device)
+    u = torch.as_tensor(data.actions, dtype=torch.float32, device=device)
+    y = torch.as_tensor(data.next_states, dtype=torch.float32, device=device)
+    one_step = ((model(x, u) - y) ** 2).mean().item()
+    w = window_tensors(data, horizon, device)
+    pred = rollout(model, w["x0"], w["actions"])
+    roll = ((pred - w["targets"]) ** 2).mean().item()
+    zero = ((w["x0"][:, None, :] - w["targets"]) ** 2).mean().item()
+    zero_1 = ((x - y) ** 2).mean().item()
+    return {"val_mse_1step": one_step, "val_mse_rollout": roll,
+            "val_mse_1step_zero": zero_1, "val_mse_rollout_zero": zero,
+            "val_windows": int(w["x0"].shape[0])}
+
+
+def fit(model: ReluMLP, train: TransitionData, val: TransitionData, config: TrainConfig,
+        progress: bool = False, epochs: int | None = None, extra_loss=None) -> dict:
+    """Train ``model`` in place; keep the weights with the best validation rollout error.
+
+    Args:
+        extra_loss: Optional callable ``(model) -> tensor`` added to every batch loss (used by
+            sparsification for its budget penalty).
+
+    Returns:
+        A history dict with per-epoch training loss and validation rollout MSE.
+    """
+    device = resolve_device(config.device)
+    model.to(device)
+    torch.manual_seed(config.seed)
+    windows = window_tensors(train, config.rollout_horizon, device)
+    n_windows = windows["x0"].shape[0]
+    scale = model.out_std.pow(2).mean()  # makes the losses dimensionless
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+    epochs = epochs or config.epochs
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+    gen = torch.Generator(device="cpu").manual_seed(config.seed)
+    best, best_state, history = float("inf"), None, {"loss": [], "val_mse_rollout": []}
+    bar = tqdm(range(epochs), desc="train", unit="epoch", disable=not progress)
+    for _ in bar:
+        model.train()
+        order = torch.randperm(n_windows, generator=gen).to(device)
+        total = 0.0
+        for batch in order.split(config.batch_size):
+            x0, acts, targ = (windows[k][batch] for k in ("x0", "actions", "targets"))
+            pred = rollout(model, x0, acts)
+            loss = ((pred[:, 0] - targ[:, 0]) ** 2).mean() / scale
+            loss = loss + config.rollout_weight * ((pred - targ) ** 2).mean() / scale
+            if extra_loss is not None:
+                loss = loss + extra_loss(model)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(batch)
+        sched.step()
+        val_mse = evaluate(model, val, config.rollout_horizon, device)["val_mse_rollout"]
+        history["loss"].append(total / n_windows)
+        history["val_mse_rollout"].append(val_mse)
+        if val_mse < best:
+            best, best_state = val_mse, copy.deepcopy(model.state_dict())
+        bar.set_postfix(loss=f"{total / n_windows:.4f}", val_rollout=f"{val_mse:.2e}")
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return history
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return default_device()
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device 'cuda' was asked for but CUDA is not available; use 'auto'.")
+    return torch.device(name)
+
+
+def train(data: TransitionData, config: TrainConfig, progress: bool = False):
+    """Split, build, fit and evaluate a dynamics model.
+
+    Returns:
+        ``(model, metrics, history)``; the model is on the CPU and in eval mode.
+    """
+    torch.manual_seed(config.seed)
+    train_data, val_data = split_episodes(data, config.val_fraction, config.seed)
+    model = build_model(train_data, config)
+    history = fit(model, train_data, val_data, config, progress=progress)
+    device = resolve_device(config.device)
+    metrics = evaluate(model, val_data, config.rollout_horizon, device)
+    model.cpu().eval()
+    metrics.update({"rollout_horizon": config.rollout_horizon, "relus": model.relu_count,
+                    "train_transitions": len(train_data), "val_transitions": len(val_data),
+                    "val_episodes": len(val_data.episodes()), "device": str(device)})
+    log.info("validation: 1-step MSE %.3g, %d-step rollout MSE %.3g (no change: %.3g)",
+             metrics["val_mse_1step"], config.rollout_horizon, metrics["val_mse_rollout"],
+             metrics["val_mse_rollout_zero"])
+    return model, metrics, history
