@@ -174,6 +174,11 @@ def load_model(directory: Path) -> ReluMLP:
     directory = Path(directory)
     if not directory.is_dir():
         raise ArtifactError(f"model directory {directory} does not exist; check --model.")
+    if not (directory / "model.json").is_file():
+        raise ArtifactError(
+            f"{directory} holds no model.json; expected a model directory written by "
+            "`mpcnet train` or `mpcnet sparsify`."
+        )
     cfg = read_json(directory / "model.json", what="model description")
     if cfg.get("type") != "ReluMLP" or cfg.get("format_version") != FORMAT_VERSION:
         raise ArtifactError(

@@ -43,3 +43,29 @@ def test_existing_run_directory_is_not_overwritten(tmp_path, capsys):
     assert main(["collect", "--episodes", "1", "--steps", "3", "--out", str(out)]) == 2
     assert "--overwrite" in capsys.readouterr().err
     assert (out / "precious.txt").read_text() == "mine"
+
+
+def test_sparsify_sweep_through_the_cli(tmp_path, capsys):
+    data, model, sweep = tmp_path / "data", tmp_path / "model", tmp_path / "sweep"
+    assert main(["collect", "--episodes", "6", "--steps", "10", "--out", str(data)]) == 0
+    assert main(["train", "--data", str(data), "--hidden", "8,8", "--epochs", "2",
+                 "--rollout-horizon", "4", "--val-fraction", "0.3", "--out", str(model)]) == 0
+    assert main(["sparsify", "--model", str(model), "--data", str(data), "--relus", "6,3",
+                 "--relaxed-epochs", "2", "--finetune-epochs", "1", "--out", str(sweep)]) == 0
+    rows = json.loads((sweep / "sweep.json").read_text())
+    assert [r["relus_budget"] for r in rows] == [6, 3]
+    assert all(r["relus_after"] <= r["relus_budget"] for r in rows)
+    assert (sweep / "sweep.png").stat().st_size > 1000
+    assert "| 3 |" in (sweep / "sweep.md").read_text()
+    for k in (6, 3):
+        metrics = json.loads((sweep / f"relus_{k}" / "metrics.json").read_text())
+        assert metrics["relus_after"] <= k
+    capsys.readouterr()
+    # budget larger than the model, and a directory that holds no model
+    assert main(["sparsify", "--model", str(model), "--data", str(data), "--relus", "17",
+                 "--out", str(tmp_path / "x")]) == 2
+    assert "exceeds the model's 16 ReLUs" in capsys.readouterr().err
+    assert main(["sparsify", "--model", str(data), "--data", str(data), "--relus", "4",
+                 "--out", str(tmp_path / "y")]) == 2
+    assert "holds no model.json" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from mpcnet.errors import MpcnetError
-from training.config import CollectConfig, TrainConfig, config_fields
+from training.config import CollectConfig, SparsifyConfig, TrainConfig, config_fields
 
 EXIT_USAGE = 2
 
@@ -76,6 +76,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, required=True, help="directory written by `collect`")
     _add_config_args(p, TrainConfig)
     _add_output_args(p)
+
+    p = sub.add_parser("sparsify", help="sparsify a trained model to a ReLU budget (or a sweep)")
+    p.add_argument("--model", type=Path, required=True, help="directory written by `train`")
+    p.add_argument("--data", type=Path, required=True, help="directory written by `collect`")
+    p.add_argument("--relus", required=True, metavar="K[,K,...]",
+                   help="ReLU budget, or a comma-separated list for a sweep (e.g. 64,32,16,8)")
+    _add_config_args(p, SparsifyConfig, skip=("relus",))
+    _add_output_args(p)
+
+    p = sub.add_parser("bench", help="benchmarks (results go into BENCHMARKS.md)")
+    bench = p.add_subparsers(dest="bench", required=True, parser_class=_Parser)
+    b = bench.add_parser("rollout", help="batched rollout kernel against a per-sample loop")
+    b.add_argument("--model", type=Path, default=None,
+                   help="model directory (default: a random dense 2x128 push-shaped network)")
+    b.add_argument("--samples", default="256,1024,4096", help="numbers of sequences K")
+    b.add_argument("--horizons", default="10,20", help="horizons H")
+    b.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda'")
+    b.add_argument("--compile", action="store_true", help="torch.compile the step function")
+    b.add_argument("--no-loop", action="store_true", help="skip the slow per-sample loop")
+    b.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
+    b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
+                   help="put the table into this file (e.g. BENCHMARKS.md) under its device")
 
     p = sub.add_parser("demo", help="the main job on built-in defaults (what `make demo` runs)")
     p.add_argument("--episodes", type=int, default=200, help="episodes to collect (default 200)")

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from pathlib import Path
 
 import envs
-from mpcnet.artifacts import create_run_dir, write_stage
+from mpcnet.artifacts import create_run_dir, read_json, write_json, write_stage
 from mpcnet.data import TransitionData
 from mpcnet.errors import unknown_name
-from mpcnet.torch_models import save_model
+from mpcnet.torch_models import load_model, save_model
 from training.cli import _config_from_args
 from training.collect import collect
-from training.config import CollectConfig, TrainConfig
+from training.config import CollectConfig, SparsifyConfig, TrainConfig, parse_int_list
+from training.sweep import sweep_plot, sweep_table
 
 
 def collect_to(config: CollectConfig, out: Path | None, overwrite: bool = False,
@@ -61,6 +63,110 @@ def _train_summary(m: dict) -> str:
             f"1-step MSE {m['val_mse_1step']:.3g} m^2 (no change {m['val_mse_1step_zero']:.3g}), "
             f"{m['rollout_horizon']}-step rollout MSE {m['val_mse_rollout']:.3g} m^2 "
             f"(no change {m['val_mse_rollout_zero']:.3g}), {m['relus']} ReLUs")
+
+
+def _train_config_of(model_dir: Path) -> TrainConfig:
+    """The training config of a model run, so sparsification holds out the same episodes."""
+    path = Path(model_dir) / "config.json"
+    if not path.is_file():
+        return TrainConfig()
+    saved = read_json(path, what="training config")
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in saved.items() if k in names})
+
+
+def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: SparsifyConfig,
+                out: Path | None, overwrite: bool = False, progress: bool = True):
+    """Sparsify to each budget; write models, metrics and (for several budgets) a sweep.
+
+    One budget writes the sparse model into ``out`` itself; several write ``out/relus_{K}/``
+    each and ``out/sweep.{md,json,png}``. The magnitude baseline goes to ``magnitude/`` beside
+    each sparse model.
+    """
+    from training.sparsify import check_budget, sparsify
+    from training.train import split_episodes
+
+    base = load_model(model_dir)
+    configs = [dataclasses.replace(config, relus=k) for k in budgets]
+    for c in configs:  # validate every budget before any work
+        check_budget(base, c)
+    data = TransitionData.load(data_dir)
+    tcfg = _train_config_of(model_dir)
+    train_data, val_data = split_episodes(data, tcfg.val_fraction, tcfg.seed)
+    out = create_run_dir(out, data.env_id, "sparsify", config.seed, overwrite)
+    rows = []
+    for c in configs:
+        run = out if len(configs) == 1 else out / f"relus_{c.relus}"
+        sparse, magnitude, metrics, history = sparsify(base, train_data, val_data, c, tcfg,
+                                                       progress=progress)
+        save_model(sparse, run)
+        save_model(magnitude, run / "magnitude")
+        write_stage(run, {**c.to_dict(), "model": str(model_dir), "data": str(data_dir),
+                          "env_id": data.env_id}, {**metrics, "history": history})
+        rows.append(metrics)
+        if progress and len(configs) > 1:
+            print(f"  K={c.relus}: {_sparsify_summary(metrics)}")
+    if len(configs) > 1:
+        write_json(out / "sweep.json", rows)
+        table = sweep_table(rows)
+        (out / "sweep.md").write_text(table)
+        sweep_plot(rows, out / "sweep.png")
+        write_stage(out, {**config.to_dict(), "relus": budgets, "model": str(model_dir),
+                          "data": str(data_dir), "env_id": data.env_id})
+    return out, rows
+
+
+def _sparsify_summary(m: dict) -> str:
+    return (f"{m['relus_after']} ReLUs, {m['identity_neurons']} identity, "
+            f"{m['removed_neurons']} removed; rollout MSE {m['val_mse_rollout']:.3g} "
+            f"(dense {m['dense_val_mse_rollout']:.3g}, magnitude pruning "
+            f"{m['magnitude_val_mse_rollout']:.3g})")
+
+
+def run_sparsify(args: argparse.Namespace) -> None:
+    budgets = sorted(set(parse_int_list(args.relus, "relus", allow_zero=True)), reverse=True)
+    config = _config_from_args(SparsifyConfig, args, relus=budgets[0])
+    out, rows = sparsify_to(args.model, args.data, budgets, config, args.out, args.overwrite)
+    if len(rows) > 1:
+        print(sweep_table(rows), end="")
+        print(f"sweep -> {out} (sweep.md, sweep.json, sweep.png; models in relus_*/)")
+    else:
+        print(_sparsify_summary(rows[0]))
+        print(f"sparse model -> {out}")
+
+
+def run_bench(args: argparse.Namespace) -> None:
+    import torch
+
+    from mpcnet.artifacts import safe_name
+    from mpcnet.relunet import ReluNet
+    from training import bench
+    from training.train import resolve_device
+
+    device = resolve_device(args.device)
+    samples = list(parse_int_list(args.samples, "samples"))
+    horizons = list(parse_int_list(args.horizons, "horizons"))
+    if args.model is None:
+        net, what = bench.random_push_net(), "random dense 2x128 push-shaped network"
+    else:
+        load_model(args.model)  # validates the directory with a clear error
+        net, what = ReluNet.load(Path(args.model) / "relunet"), f"model {args.model}"
+    rows = bench.bench_rollout(net, samples, horizons, device, args.compile, not args.no_loop)
+    name = bench.device_name(device)
+    flags = (f" --model {args.model}" if args.model else "") + (" --compile" if args.compile
+                                                                   else "")
+    header = (f"### Rollout kernel on {name}\n\n`mpcnet bench rollout{flags}` on the {what} "
+              f"({net.relu_count} ReLUs, hidden {net.hidden_sizes}); torch {torch.__version__}"
+              f"{', compiled' if args.compile else ''}, float32, {time.strftime('%Y-%m-%d')}.")
+    table = bench.rollout_table(rows, header)
+    print(table, end="")
+    if args.json:
+        write_json(args.json, {"device": name, "model": what, "rows": rows})
+    if args.write:
+        which = "random-dense" if args.model is None else safe_name(str(args.model))
+        key = f"bench-rollout-{safe_name(name)}-{which}{'-compiled' if args.compile else ''}"
+        bench.replace_section(args.write, key, table)
+        print(f"table -> {args.write}")
 
 
 def run_demo(args: argparse.Namespace) -> None:

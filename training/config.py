@@ -15,15 +15,17 @@ def _help(text: str, **kw):
     return field(metadata={"help": text}, **kw)
 
 
-def parse_int_list(text: str, name: str) -> tuple[int, ...]:
+def parse_int_list(text: str, name: str, allow_zero: bool = False) -> tuple[int, ...]:
     """Parse ``"128,128"`` into ``(128, 128)``; raise ConfigError on anything else."""
     try:
         values = tuple(int(part) for part in str(text).split(","))
     except ValueError:
         values = ()
-    if not values or any(v <= 0 for v in values):
+    low = 0 if allow_zero else 1
+    if not values or any(v < low for v in values):
+        kind = "non-negative" if allow_zero else "positive"
         raise ConfigError(
-            f"{name}: expected comma-separated positive integers such as '128,128', got {text!r}."
+            f"{name}: expected comma-separated {kind} integers such as '64,32', got {text!r}."
         )
     return values
 
@@ -94,3 +96,48 @@ class TrainConfig:
 def config_fields(cls) -> list:
     """The dataclass fields of a stage config (for building the CLI)."""
     return list(fields(cls))
+
+
+@dataclass(frozen=True)
+class SparsifyConfig:
+    relus: int = _help("ReLU budget K: the sparse model has at most K ReLU neurons", default=16)
+    keep: int = _help(
+        "neuron budget N: at most N hidden neurons survive (ReLU + identity); -1 for no limit",
+        default=-1)
+    relaxed_epochs: int = _help(
+        "epochs of joint training of weights and relaxed choices while the budget falls",
+        default=80)
+    finetune_epochs: int = _help("epochs of fine-tuning once the choice is hard", default=40)
+    schedule_fraction: float = _help(
+        "fraction of the relaxed epochs over which the budget falls from dense to K",
+        default=0.7)
+    temperature_start: float = _help("softmax temperature of the choice at the start",
+                                     default=1.0)
+    temperature_end: float = _help("softmax temperature at the end of the relaxed phase",
+                                   default=0.05)
+    lr: float = _help("learning rate of the weights", default=1e-3)
+    gate_lr: float = _help("learning rate of the choice logits", default=0.05)
+    seed: int = _help("random seed of batches and the baseline's fine-tuning", default=0)
+    device: str = _help("'auto' (CUDA when present), 'cpu' or 'cuda'", default="auto")
+
+    def __post_init__(self) -> None:
+        if self.relus < 0:
+            raise ConfigError(f"relus: expected a ReLU budget >= 0, got {self.relus}.")
+        if self.keep != -1 and self.keep < self.relus:
+            raise ConfigError(
+                f"keep: expected -1 (no limit) or a neuron budget >= relus ({self.relus}), "
+                f"got {self.keep}."
+            )
+        _positive(self, "relaxed_epochs", "lr", "gate_lr", "temperature_start",
+                  "temperature_end")
+        if self.finetune_epochs < 0:
+            raise ConfigError(f"finetune_epochs: expected >= 0, got {self.finetune_epochs}.")
+        if not 0.0 < self.schedule_fraction <= 1.0:
+            raise ConfigError(
+                f"schedule_fraction: expected a value in (0, 1], got {self.schedule_fraction}."
+            )
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda', got {self.device!r}.")
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -79,13 +79,37 @@ def evaluate(model, data: TransitionData, horizon: int, device) -> dict[str, flo
             "val_windows": int(w["x0"].shape[0])}
 
 
-def fit(model: ReluMLP, train: TransitionData, val: TransitionData, config: TrainConfig,
-        progress: bool = False, epochs: int | None = None, extra_loss=None) -> dict:
-    """Train ``model`` in place; keep the weights with the best validation rollout error.
+def train_epoch(model, windows: dict[str, torch.Tensor], opt, config: TrainConfig,
+                gen: torch.Generator, before_batch=None) -> float:
+    """One pass over the windows in random order; returns the mean batch loss.
 
-    Args:
-        extra_loss: Optional callable ``(model) -> tensor`` added to every batch loss (used by
-            sparsification for its budget penalty).
+    The loss is the one-step error plus ``rollout_weight`` times the error of the open-loop
+    rollout over the whole window, both divided by the mean squared output scale so they are
+    dimensionless. ``before_batch(model)`` may return an extra loss term (or ``None``).
+    """
+    model.train()
+    n_windows = windows["x0"].shape[0]
+    scale = model.out_std.pow(2).mean()
+    order = torch.randperm(n_windows, generator=gen).to(windows["x0"].device)
+    total = 0.0
+    for batch in order.split(config.batch_size):
+        extra = before_batch(model) if before_batch is not None else None
+        x0, acts, targ = (windows[k][batch] for k in ("x0", "actions", "targets"))
+        pred = rollout(model, x0, acts)
+        loss = ((pred[:, 0] - targ[:, 0]) ** 2).mean() / scale
+        loss = loss + config.rollout_weight * ((pred - targ) ** 2).mean() / scale
+        if extra is not None:
+            loss = loss + extra
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        total += loss.item() * len(batch)
+    return total / n_windows
+
+
+def fit(model: ReluMLP, train: TransitionData, val: TransitionData, config: TrainConfig,
+        progress: bool = False, epochs: int | None = None, desc: str = "train") -> dict:
+    """Train ``model`` in place; keep the weights with the best validation rollout error.
 
     Returns:
         A history dict with per-epoch training loss and validation rollout MSE.
@@ -94,36 +118,21 @@ def fit(model: ReluMLP, train: TransitionData, val: TransitionData, config: Trai
     model.to(device)
     torch.manual_seed(config.seed)
     windows = window_tensors(train, config.rollout_horizon, device)
-    n_windows = windows["x0"].shape[0]
-    scale = model.out_std.pow(2).mean()  # makes the losses dimensionless
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     epochs = epochs or config.epochs
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
     gen = torch.Generator(device="cpu").manual_seed(config.seed)
     best, best_state, history = float("inf"), None, {"loss": [], "val_mse_rollout": []}
-    bar = tqdm(range(epochs), desc="train", unit="epoch", disable=not progress)
+    bar = tqdm(range(epochs), desc=desc, unit="epoch", disable=not progress, leave=False)
     for _ in bar:
-        model.train()
-        order = torch.randperm(n_windows, generator=gen).to(device)
-        total = 0.0
-        for batch in order.split(config.batch_size):
-            x0, acts, targ = (windows[k][batch] for k in ("x0", "actions", "targets"))
-            pred = rollout(model, x0, acts)
-            loss = ((pred[:, 0] - targ[:, 0]) ** 2).mean() / scale
-            loss = loss + config.rollout_weight * ((pred - targ) ** 2).mean() / scale
-            if extra_loss is not None:
-                loss = loss + extra_loss(model)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(batch)
+        loss = train_epoch(model, windows, opt, config, gen)
         sched.step()
         val_mse = evaluate(model, val, config.rollout_horizon, device)["val_mse_rollout"]
-        history["loss"].append(total / n_windows)
+        history["loss"].append(loss)
         history["val_mse_rollout"].append(val_mse)
         if val_mse < best:
             best, best_state = val_mse, copy.deepcopy(model.state_dict())
-        bar.set_postfix(loss=f"{total / n_windows:.4f}", val_rollout=f"{val_mse:.2e}")
+        bar.set_postfix(loss=f"{loss:.4f}", val_rollout=f"{val_mse:.2e}")
     if best_state is not None:
         model.load_state_dict(best_state)
     return history

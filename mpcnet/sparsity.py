@@ -1,0 +1,167 @@
+"""Relaxed three-way neuron choices (ReLU / identity / removed) with budget projection.
+
+Every hidden neuron ``j`` carries logits ``theta_j = (theta_relu, theta_id, theta_rm)``. The
+relaxed choice is ``p_j = softmax(theta_j / tau)``; the neuron computes
+``p_relu * relu(a) + p_id * a`` (removed mass contributes nothing). As the temperature ``tau``
+is annealed the choice becomes hard.
+
+Budgets are held by projection, not only by penalty: given a ReLU budget ``R``, one scalar
+shift ``b >= 0`` is subtracted from every ``theta_relu`` so that ``sum_j p_relu = min(R, .)``,
+and given a keep budget ``N`` a shift ``c >= 0`` is added to every ``theta_rm`` so that
+``sum_j (p_relu + p_id) <= N``. Both shifts are found by bisection (the sums are monotone in
+them) and treated as constants for the gradient, so the logits still learn *which* neurons
+matter while the totals follow the schedule exactly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from mpcnet.errors import ConfigError
+from mpcnet.torch_models import ReluMLP
+
+RELU, IDENTITY, REMOVED = 0, 1, 2
+
+
+def _shift_for_budget(score: torch.Tensor, budget: float, mass) -> float:
+    """Smallest ``s >= 0`` with ``mass(score, s) <= budget`` (``mass`` decreasing in ``s``)."""
+    if mass(score, 0.0) <= budget:
+        return 0.0
+    lo, hi = 0.0, 1.0
+    while mass(score, hi) > budget and hi < 1e6:
+        lo, hi = hi, hi * 2.0
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        if mass(score, mid) > budget:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+class RelaxedGates(nn.Module):
+    """Logits of the three-way choice for every hidden neuron, and the budget projection.
+
+    Args:
+        sizes: Hidden layer sizes.
+        init: Initial logits ``(relu, identity, removed)``; the default starts near "all ReLU"
+            so the dense model's function is barely changed at the start.
+    """
+
+    def __init__(self, sizes: list[int], init=(3.0, 0.0, 0.0)) -> None:
+        super().__init__()
+        self.sizes = list(sizes)
+        total = sum(self.sizes)
+        self.logits = nn.Parameter(torch.tensor(init, dtype=torch.float32).repeat(total, 1))
+        self.temperature = 1.0
+        self.relu_budget = math.inf
+        self.keep_budget = math.inf
+        self._probs: torch.Tensor | None = None
+
+    def probabilities(self) -> torch.Tensor:
+        """Projected choice probabilities, shape ``(neurons, 3)``; also cached for gates()."""
+        tau = self.temperature
+        z = self.logits / tau
+        with torch.no_grad():
+            def relu_mass(zz, s):
+                return torch.softmax(zz - zz.new_tensor([s, 0.0, 0.0]), -1)[:, RELU].sum().item()
+
+            b = _shift_for_budget(z, self.relu_budget, relu_mass)
+            shifted = z - z.new_tensor([b, 0.0, 0.0])
+
+            def kept_mass(zz, s):
+                p = torch.softmax(zz + zz.new_tensor([0.0, 0.0, s]), -1)
+                return (p[:, RELU] + p[:, IDENTITY]).sum().item()
+
+            c = _shift_for_budget(shifted, self.keep_budget, kept_mass)
+        offset = z.new_tensor([-b, 0.0, c])
+        self._probs = torch.softmax(z + offset, dim=-1)
+        return self._probs
+
+    def layer_gates(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(relu_weight, identity_weight)`` of layer ``k`` from the last probabilities()."""
+        if self._probs is None:
+            self.probabilities()
+        start = sum(self.sizes[:k])
+        p = self._probs[start:start + self.sizes[k]]
+        return p[:, RELU], p[:, IDENTITY]
+
+    def expected_counts(self) -> tuple[float, float]:
+        """Expected ``(relus, kept neurons)`` under the current probabilities."""
+        p = self.probabilities().detach()
+        return float(p[:, RELU].sum()), float((p[:, RELU] + p[:, IDENTITY]).sum())
+
+    @torch.no_grad()
+    def harden(self, relu_budget: int, keep_budget: int | None) -> torch.Tensor:
+        """The discrete choice, one of RELU/IDENTITY/REMOVED per neuron, within both budgets.
+
+        ReLUs go to the (at most ``relu_budget``) neurons with the highest projected ReLU
+        probability among those whose most likely choice is ReLU; every other neuron takes the
+        likelier of identity and removed; if more than ``keep_budget`` neurons are kept, the
+        least likely identity neurons are removed.
+        """
+        p = self.probabilities()
+        choice = p.argmax(-1)
+        relu_idx = torch.nonzero(choice == RELU).flatten()
+        order = relu_idx[torch.argsort(p[relu_idx, RELU], descending=True)]
+        demoted = order[relu_budget:]
+        choice[demoted] = torch.where(p[demoted, IDENTITY] >= p[demoted, REMOVED],
+                                      IDENTITY, REMOVED)
+        if keep_budget is not None:
+            spare = max(0, keep_budget - int((choice == RELU).sum()))
+            id_idx = torch.nonzero(choice == IDENTITY).flatten()
+            order = id_idx[torch.argsort(p[id_idx, IDENTITY], descending=True)]
+            choice[order[spare:]] = REMOVED
+        return choice
+
+
+class SparsifiableMLP(ReluMLP):
+    """A :class:`ReluMLP` whose gates come from :class:`RelaxedGates` while relaxed."""
+
+    def __init__(self, base: ReluMLP) -> None:
+        super().__init__(base.state_dim, base.action_dim, base.hidden_sizes,
+                         base.input_map.cpu().numpy())
+        self.load_state_dict(base.state_dict())
+        self.relaxed = RelaxedGates(self.hidden_sizes)
+        self.relaxed_active = True
+
+    def gates(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.relaxed_active:
+            return self.relaxed.layer_gates(k)
+        return super().gates(k)
+
+    @torch.no_grad()
+    def fix_structure(self, choice: torch.Tensor) -> None:
+        """Write a hard choice into the gate buffers and stop using the relaxation."""
+        start = 0
+        for k, h in enumerate(self.hidden_sizes):
+            c = choice[start:start + h].to(self.relu_gate0.device)
+            getattr(self, f"relu_gate{k}").copy_((c == RELU).float())
+            getattr(self, f"id_gate{k}").copy_((c == IDENTITY).float())
+            start += h
+        self.relaxed_active = False
+        self.relaxed.requires_grad_(False)
+
+    def to_plain(self) -> ReluMLP:
+        """A plain :class:`ReluMLP` with the fixed structure (saved like a trained model)."""
+        if self.relaxed_active:
+            raise ConfigError("to_plain: fix the structure (fix_structure) first.")
+        plain = ReluMLP(self.state_dim, self.action_dim, self.hidden_sizes,
+                        self.input_map.cpu().numpy())
+        state = {k: v for k, v in self.state_dict().items() if not k.startswith("relaxed.")}
+        plain.load_state_dict(state)
+        return plain.eval()
+
+
+def neuron_magnitudes(model: ReluMLP) -> torch.Tensor:
+    """Per-neuron importance ``|w_in|_2 * |w_out|_2`` (for one-shot magnitude pruning)."""
+    layers = [*model.hidden, model.out]
+    scores = []
+    for k in range(len(model.hidden)):
+        w_in = layers[k].weight.detach()
+        w_out = layers[k + 1].weight.detach()
+        scores.append(w_in.norm(dim=1) * w_out.norm(dim=0))
+    return torch.cat(scores)
