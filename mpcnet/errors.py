@@ -62,3 +62,7 @@ def check_shape(name: str, array, expected: tuple) -> None:
     if not ok:
         pretty = tuple("*" if e is None else e for e in expected)
         raise ShapeError(f"{name}: expected shape {pretty}, got {shape}.")
+
+
+class InfeasibleError(MpcnetError):
+    """A problem is provably infeasible before solving (e.g. an unreachable state box)."""

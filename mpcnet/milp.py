@@ -1,0 +1,324 @@
+"""Mixed-integer encoding of ReluNet dynamics over an MPC horizon.
+
+Decision variables, for ``t = 0..H-1``: actions ``u_t`` (action box), every hidden layer's
+pre-activation ``a_{t,k}``, the post-activation ``y`` of each ReLU that can switch with its
+binary ``d``, and states ``x_{t+1}`` (state box intersected with the propagated bounds).
+``x_0`` is a parameter (a column fixed to the current state). Rows:
+
+* affine layers: ``a_{t,k} - W_k z_{t,k-1} = b_k``, only non-zero weights written, where
+  ``z`` is ``a`` for identity neurons and ReLUs that are stably active, ``y`` for switching
+  ReLUs, and absent for stably inactive ones (they contribute nothing);
+* dynamics: ``x_{t+1} - x_t - W_L z_{t,L-1} = b_L`` (without ``- x_t`` when not residual);
+* a ReLU ``y = max(a, 0)`` with bounds ``l < 0 < u`` on ``a`` gets one binary ``d`` and the
+  big-M inequalities, with per-neuron constants ``M^- = -l`` and ``M^+ = u`` taken from the
+  bound pass (:mod:`mpcnet.bounds`)::
+
+      y >= 0   (column bound)          y >= a
+      y <= a - l (1 - d)               y <= u d
+
+  ``d = 1`` gives ``y = a``; ``d = 0`` gives ``y = 0`` and ``a <= 0``. A neuron with ``u <= 0``
+  or ``l >= 0`` is linear and gets no binary;
+* cost (:class:`~mpcnet.costs.CostSpec`, L1 and therefore linear): for each weighted state
+  dimension ``s_{t,i} >= x_{t,i} - g_i`` and ``s_{t,i} >= g_i - x_{t,i}``, for each weighted
+  action dimension ``r_{t,j} >= |u_{t,j}|`` likewise; minimise
+  ``sum_t w_t sum_i state_weight_i s_{t,i} + sum_t sum_j action_weight_j r_{t,j}``.
+
+The program is built once for a box of initial states (its structure: which ReLUs may switch);
+:meth:`MpcEncoding.set_parameters` then fixes ``x_0`` and the goal and, with ``tighten``,
+recomputes bounds for that exact ``x_0``: neurons that become stable get their binary fixed,
+the others get smaller big-M constants, without rebuilding.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mpcnet.bounds import NetBounds, compute_bounds
+from mpcnet.costs import CostSpec
+from mpcnet.errors import ConfigError, ShapeError
+from mpcnet.milp_model import MilpBuilder, MilpModel, MilpStats
+from mpcnet.relunet import ReluNet
+
+
+@dataclass
+class _SwitchingRelu:
+    """Columns and rows of one ReLU that may switch (for parameter updates)."""
+
+    t: int
+    k: int
+    j: int
+    a_col: int
+    y_col: int
+    d_col: int
+    lower_row: int  # y - a - l d <= -l
+    upper_row: int  # y - u d <= 0
+
+
+@dataclass
+class MpcSolution:
+    """The result of one MPC solve.
+
+    ``status`` is one of ``"optimal"``, ``"time_limit"`` (an incumbent, not proven optimal),
+    ``"gap_limit"``, ``"no_solution"`` (no feasible plan found in time), ``"infeasible"`` or
+    ``"error"``. ``actions``/``states`` are ``None`` unless a feasible plan exists.
+    """
+
+    status: str
+    actions: np.ndarray | None
+    states: np.ndarray | None
+    objective: float
+    dual_bound: float
+    gap: float
+    nodes: int
+    binaries: int
+    build_time_s: float
+    update_time_s: float
+    solve_time_s: float
+    time_to_1pct_gap_s: float | None = None
+    warm_start_accepted: bool | None = None
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def feasible(self) -> bool:
+        return self.actions is not None
+
+
+class MpcEncoding:
+    """A ReluNet MPC problem as a MILP, built once and re-parameterised per solve.
+
+    Args:
+        net: Dynamics network.
+        cost: Cost; its dimensions must match the network.
+        horizon: ``H``.
+        action_low, action_high: Action box.
+        state_low, state_high: Optional state (workspace) box for ``x_1..x_H``.
+        x0_low, x0_high: Box of the initial states this program will be used with (defaults
+            to the state box; required when there is no state box).
+        bounds: ``"symbolic"`` (tight, default) or ``"interval"``.
+    """
+
+    def __init__(self, net: ReluNet, cost: CostSpec, horizon: int, action_low, action_high,
+                 state_low=None, state_high=None, x0_low=None, x0_high=None,
+                 bounds: str = "symbolic") -> None:
+        start = time.perf_counter()
+        n, m = net.state_dim, net.action_dim
+        if cost.state_dim != n or cost.action_dim != m:
+            raise ShapeError(
+                f"cost: expected weights for {n} states and {m} actions, got "
+                f"{cost.state_dim} and {cost.action_dim}."
+            )
+        if horizon < 1:
+            raise ConfigError(f"horizon: expected >= 1, got {horizon}.")
+        if x0_low is None or x0_high is None:
+            if state_low is None or state_high is None:
+                raise ConfigError(
+                    "initial-state box: give x0_low/x0_high (or a state box) so bounds can be "
+                    "computed; an unbounded initial state leaves the big-M constants undefined."
+                )
+            x0_low, x0_high = state_low, state_high
+        self.net, self.cost, self.horizon, self.bounds_method = net, cost, horizon, bounds
+        self.action_low = np.broadcast_to(np.asarray(action_low, float), (m,)).copy()
+        self.action_high = np.broadcast_to(np.asarray(action_high, float), (m,)).copy()
+        self.state_low = None if state_low is None else np.asarray(state_low, float)
+        self.state_high = None if state_high is None else np.asarray(state_high, float)
+        self.x0_low = np.broadcast_to(np.asarray(x0_low, float), (n,)).copy()
+        self.x0_high = np.broadcast_to(np.asarray(x0_high, float), (n,)).copy()
+        self.structure_bounds = self._bounds(self.x0_low, self.x0_high)
+        self._build(self.structure_bounds)
+        self.build_time_s = time.perf_counter() - start
+        self.current_bounds: NetBounds = self.structure_bounds
+        self.x0: np.ndarray | None = None
+        self.goal: np.ndarray | None = None
+
+    def _bounds(self, x0_low, x0_high) -> NetBounds:
+        return compute_bounds(self.net, x0_low, x0_high, self.action_low, self.action_high,
+                              self.horizon, self.state_low, self.state_high, self.bounds_method)
+
+    # ------------------------------------------------------------------------ build
+    def _build(self, bounds: NetBounds) -> None:
+        net, cost, horizon = self.net, self.cost, self.horizon
+        n, m = net.state_dim, net.action_dim
+        b = MilpBuilder()
+        x_cols = [b.add_cols(bounds.state_lower[0], bounds.state_upper[0])]
+        u_cols, a_cols, switching = [], [], []
+        s_rows, s_cols, r_cols = [], [], []
+        s_dims = np.flatnonzero(cost.state_weight > 0)
+        r_dims = np.flatnonzero(cost.action_weight > 0)
+        for t in range(horizon):
+            u = b.add_cols(self.action_low, self.action_high)
+            u_cols.append(u)
+            z = np.concatenate([x_cols[t], u])  # -1 marks an input that is constantly zero
+            a_step = []
+            for k, layer in enumerate(net.layers):
+                lo, hi = bounds.pre_lower[t][k], bounds.pre_upper[t][k]
+                last = k == len(net.layers) - 1
+                if last:
+                    x_next = b.add_cols(bounds.state_lower[t + 1], bounds.state_upper[t + 1])
+                    out = x_next
+                else:
+                    out = b.add_cols(lo, hi)
+                    a_step.append(out)
+                for j in range(layer.out_dim):
+                    w = layer.weight[j]
+                    live = (z >= 0) & (w != 0.0)
+                    cols, vals = [out[j], *z[live]], [1.0, *(-w[live])]
+                    if last and net.residual:
+                        cols, vals = cols + [x_cols[t][j]], vals + [-1.0]
+                    b.add_row(cols, vals, layer.bias[j], layer.bias[j])
+                if last:
+                    x_cols.append(x_next)
+                    break
+                z = out.copy()
+                for j in np.flatnonzero(layer.relu_mask):
+                    if hi[j] <= 0:
+                        z[j] = -1
+                    elif lo[j] < 0:
+                        y = b.add_cols(0.0, hi[j])[0]
+                        d = b.add_cols(0.0, 1.0, integer=True)[0]
+                        b.add_row([y, out[j]], [1.0, -1.0], 0.0, np.inf)
+                        lower_row = b.add_row([y, out[j], d], [1.0, -1.0, -lo[j]], -np.inf, -lo[j])
+                        upper_row = b.add_row([y, d], [1.0, -hi[j]], -np.inf, 0.0)
+                        switching.append(_SwitchingRelu(t, k, j, out[j], y, d, lower_row,
+                                                        upper_row))
+                        z[j] = y
+            a_cols.append(a_step)
+            weight = cost.terminal_weight if t == horizon - 1 else 1.0
+            s = b.add_cols(0.0, np.inf, cost=weight * cost.state_weight[s_dims], size=len(s_dims))
+            s_cols.append(s)
+            step_rows = []
+            for i, col in zip(s_dims, s, strict=True):
+                step_rows.append((b.add_row([col, x_cols[t + 1][i]], [1.0, -1.0], 0.0, np.inf),
+                                  b.add_row([col, x_cols[t + 1][i]], [1.0, 1.0], 0.0, np.inf)))
+            s_rows.append(step_rows)
+            r = b.add_cols(0.0, np.inf, cost=cost.action_weight[r_dims], size=len(r_dims))
+            r_cols.append(r)
+            for j, col in zip(r_dims, r, strict=True):
+                b.add_row([col, u[j]], [1.0, -1.0], 0.0, np.inf)
+                b.add_row([col, u[j]], [1.0, 1.0], 0.0, np.inf)
+        self.model: MilpModel = b.build()
+        self.x_cols, self.u_cols, self.a_cols = np.array(x_cols), np.array(u_cols), a_cols
+        self.switching, self.s_dims, self.s_rows = switching, s_dims, s_rows
+        self.r_dims, self.s_cols, self.r_cols = r_dims, s_cols, r_cols
+        self._coeff_pos = {(row, col): self._data_index(row, col)
+                           for sw in switching
+                           for row, col in ((sw.lower_row, sw.d_col), (sw.upper_row, sw.d_col))}
+
+    def _data_index(self, row: int, col: int) -> int:
+        a = self.model.a
+        span = np.arange(a.indptr[row], a.indptr[row + 1])
+        return int(span[np.flatnonzero(a.indices[span] == col)[0]])
+
+    # ------------------------------------------------------------------------ parameters
+    def set_parameters(self, x0, goal, tighten: bool = True) -> list[tuple[int, int, float]]:
+        """Fix the initial state and the goal; optionally tighten bounds for this ``x0``.
+
+        Returns:
+            The matrix coefficients that changed, ``(row, col, value)``, for the backend.
+
+        Raises:
+            ShapeError: for an ``x0`` or goal of the wrong shape.
+            ConfigError: if ``x0`` lies outside the box the program was built for.
+        """
+        n = self.net.state_dim
+        x0 = np.asarray(x0, dtype=np.float64)
+        if x0.shape != (n,):
+            raise ShapeError(f"x0: expected shape ({n},), got {x0.shape}.")
+        goal = self.cost.check_goal(goal)
+        tol = 1e-9 * (1 + np.abs(x0))
+        if ((x0 < self.x0_low - tol) | (x0 > self.x0_high + tol)).any():
+            i = int(np.argmax((x0 < self.x0_low - tol) | (x0 > self.x0_high + tol)))
+            raise ConfigError(
+                f"x0: state {i} = {x0[i]:.6g} lies outside the initial-state box "
+                f"[{self.x0_low[i]:.6g}, {self.x0_high[i]:.6g}] the program was built for; "
+                "build it with a larger box."
+            )
+        model = self.model
+        model.col_lower[self.x_cols[0]] = x0
+        model.col_upper[self.x_cols[0]] = x0
+        for t, step_rows in enumerate(self.s_rows):
+            for i, (minus_row, plus_row) in zip(self.s_dims, step_rows, strict=True):
+                model.row_lower[minus_row] = -goal[i]
+                model.row_lower[plus_row] = goal[i]
+        self.x0, self.goal = x0, goal
+        if not tighten:
+            return []
+        bounds = self._bounds(x0, x0)
+        self.current_bounds = bounds
+        return self._apply_bounds(bounds)
+
+    def _apply_bounds(self, bounds: NetBounds) -> list[tuple[int, int, float]]:
+        model, sb = self.model, self.structure_bounds
+        for t in range(self.horizon):
+            for k, cols in enumerate(self.a_cols[t]):
+                model.col_lower[cols] = np.maximum(sb.pre_lower[t][k], bounds.pre_lower[t][k])
+                model.col_upper[cols] = np.minimum(sb.pre_upper[t][k], bounds.pre_upper[t][k])
+            x = self.x_cols[t + 1]
+            model.col_lower[x] = np.maximum(sb.state_lower[t + 1], bounds.state_lower[t + 1])
+            model.col_upper[x] = np.minimum(sb.state_upper[t + 1], bounds.state_upper[t + 1])
+        changes = []
+        for sw in self.switching:
+            lo = model.col_lower[sw.a_col]
+            hi = model.col_upper[sw.a_col]
+            model.col_upper[sw.y_col] = max(hi, 0.0)
+            if hi <= 0:
+                model.col_lower[sw.d_col] = model.col_upper[sw.d_col] = 0.0
+            elif lo >= 0:
+                model.col_lower[sw.d_col] = model.col_upper[sw.d_col] = 1.0
+            else:
+                model.col_lower[sw.d_col], model.col_upper[sw.d_col] = 0.0, 1.0
+                model.row_upper[sw.lower_row] = -lo
+                for row, val in ((sw.lower_row, -lo), (sw.upper_row, -hi)):
+                    model.a.data[self._coeff_pos[(row, sw.d_col)]] = val
+                    changes.append((row, sw.d_col, val))
+        return changes
+
+    # ------------------------------------------------------------------------ solutions
+    def stats(self) -> MilpStats:
+        return self.model.stats()
+
+    def complete(self, actions: np.ndarray) -> np.ndarray:
+        """A full column vector for ``actions`` (states, activations, binaries, costs).
+
+        This is the warm start: a forward pass from the current ``x0`` fills every variable
+        so that the solver gets a feasible point whenever the plan respects the state box.
+        """
+        if self.x0 is None:
+            raise ConfigError("complete: call set_parameters(x0, goal) first.")
+        net, h, m = self.net, self.horizon, self.net.action_dim
+        actions = np.asarray(actions, dtype=np.float64)
+        if actions.shape != (h, m):
+            raise ShapeError(f"warm start: expected actions of shape ({h}, {m}), "
+                             f"got {actions.shape}.")
+        actions = np.clip(actions, self.action_low, self.action_high)
+        z = np.zeros(self.model.num_cols)
+        x = self.x0
+        z[self.x_cols[0]] = x
+        by_step: dict[tuple[int, int], list[_SwitchingRelu]] = {}
+        for sw in self.switching:
+            by_step.setdefault((sw.t, sw.k), []).append(sw)
+        for t in range(h):
+            z[self.u_cols[t]] = actions[t]
+            pre = net.preactivations(np.concatenate([x, actions[t]]))
+            for k, cols in enumerate(self.a_cols[t]):
+                z[cols] = pre[k]
+                for sw in by_step.get((t, k), []):
+                    z[sw.y_col] = max(pre[k][sw.j], 0.0)
+                    z[sw.d_col] = 1.0 if pre[k][sw.j] > 0 else 0.0
+            x = x + pre[-1] if net.residual else pre[-1]
+            z[self.x_cols[t + 1]] = x
+        self._fill_costs(z)
+        return z
+
+    def _fill_costs(self, z: np.ndarray) -> None:
+        """Set the L1 auxiliaries to their smallest feasible values ``|x - g|``, ``|u|``."""
+        for t in range(self.horizon):
+            x = z[self.x_cols[t + 1]]
+            z[self.s_cols[t]] = np.abs(x[self.s_dims] - self.goal[self.s_dims])
+            z[self.r_cols[t]] = np.abs(z[self.u_cols[t]][self.r_dims])
+
+    def extract(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(actions (H, m), states x_1..x_H (H, n))`` from a column vector."""
+        return z[self.u_cols], z[self.x_cols[1:]]

@@ -1,0 +1,106 @@
+"""MIP-MPC: a ReluNet MPC problem encoded once, solved to proven optimality per step."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from mpcnet.costs import CostSpec
+from mpcnet.errors import ConfigError, InfeasibleError
+from mpcnet.milp import MpcEncoding, MpcSolution
+from mpcnet.relunet import ReluNet
+from mpcnet.solvers import BACKENDS, SolveOptions
+
+
+class MipMpc:
+    """Build once, then :meth:`solve` for each new initial state and goal.
+
+    Args:
+        net, cost, horizon, action_low, action_high, state_low, state_high, x0_low, x0_high,
+        bounds: As for :class:`~mpcnet.milp.MpcEncoding`.
+        backend: ``"highs"`` (direct, default) or ``"pyomo"``.
+        pyomo_solver: The Pyomo solver name for the Pyomo backend.
+        tighten: Recompute bounds for each exact ``x0`` (fixes binaries of neurons that
+            become stable, shrinks big-M constants).
+    """
+
+    def __init__(self, net: ReluNet, cost: CostSpec, horizon: int, action_low, action_high,
+                 state_low=None, state_high=None, x0_low=None, x0_high=None,
+                 bounds: str = "symbolic", backend: str = "highs",
+                 pyomo_solver: str = "appsi_highs", tighten: bool = True) -> None:
+        if backend not in BACKENDS:
+            raise ConfigError(f"backend: expected one of {BACKENDS}, got {backend!r}.")
+        start = time.perf_counter()
+        self.encoding = MpcEncoding(net, cost, horizon, action_low, action_high, state_low,
+                                    state_high, x0_low, x0_high, bounds)
+        if backend == "highs":
+            from mpcnet.solvers.highs_backend import HighsBackend
+
+            self.backend = HighsBackend(self.encoding.model)
+        else:
+            from mpcnet.solvers.pyomo_backend import PyomoBackend
+
+            self.backend = PyomoBackend(self.encoding.model, pyomo_solver)
+        self.tighten = tighten
+        self.build_time_s = time.perf_counter() - start
+
+    @property
+    def build_stats(self) -> dict:
+        """Program size as built (before per-``x0`` tightening)."""
+        return self.encoding.stats().to_dict()
+
+    def solve(self, x0, goal, warm_start: np.ndarray | None = None,
+              options: SolveOptions | None = None,
+              fixed_actions: np.ndarray | None = None) -> MpcSolution:
+        """Solve from ``x0`` towards ``goal``.
+
+        Args:
+            warm_start: Actions ``(H, m)``; completed to a full solution by a forward pass.
+            options: Time limit, gap, threads.
+            fixed_actions: Fix the actions (for checking the program against the network).
+
+        Returns:
+            The plan and statistics. A provably infeasible problem or one with no incumbent
+            in time comes back with that status and no plan, never as an exception.
+        """
+        options = options or SolveOptions()
+        enc = self.encoding
+        start = time.perf_counter()
+        try:
+            changes = enc.set_parameters(x0, goal, tighten=self.tighten)
+        except InfeasibleError as exc:
+            return self._failed("infeasible", time.perf_counter() - start, str(exc))
+        model = enc.model
+        saved = None
+        if fixed_actions is not None:
+            fixed = np.asarray(fixed_actions, dtype=np.float64).reshape(enc.u_cols.shape)
+            saved = (model.col_lower[enc.u_cols].copy(), model.col_upper[enc.u_cols].copy())
+            model.col_lower[enc.u_cols] = fixed
+            model.col_upper[enc.u_cols] = fixed
+        self.backend.update(model, changes)
+        update_time = time.perf_counter() - start
+        stats = enc.stats().to_dict()
+        start_vector = None if warm_start is None else enc.complete(warm_start)
+        try:
+            raw = self.backend.solve(options, start_vector)
+        finally:
+            if saved is not None:
+                model.col_lower[enc.u_cols], model.col_upper[enc.u_cols] = saved
+                self.backend.update(model, [])
+        actions = states = None
+        if raw.values is not None:
+            actions, states = enc.extract(raw.values)
+        return MpcSolution(status=raw.status, actions=actions, states=states,
+                           objective=raw.objective, dual_bound=raw.dual_bound, gap=raw.gap,
+                           nodes=raw.nodes, binaries=stats["binaries"],
+                           build_time_s=self.build_time_s, update_time_s=update_time,
+                           solve_time_s=raw.solve_time_s,
+                           time_to_1pct_gap_s=raw.time_to_1pct_gap_s,
+                           warm_start_accepted=raw.warm_start_accepted, stats=stats)
+
+    def _failed(self, status: str, update_time: float, reason: str) -> MpcSolution:
+        return MpcSolution(status=status, actions=None, states=None, objective=np.inf,
+                           dual_bound=np.inf, gap=np.inf, nodes=0, binaries=0,
+                           build_time_s=self.build_time_s, update_time_s=update_time,
+                           solve_time_s=0.0, stats={"reason": reason})

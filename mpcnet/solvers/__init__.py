@@ -1,0 +1,47 @@
+"""Solver backends. Exactly one module talks to each solver.
+
+* :mod:`mpcnet.solvers.highs_backend`: the default; the matrix form straight to ``highspy``.
+* :mod:`mpcnet.solvers.pyomo_backend`: the same program as a Pyomo model, for any MIP solver
+  Pyomo finds (HiGHS through ``appsi_highs``; Gurobi, SCIP, CBC where installed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class SolveOptions:
+    """Options of one solve.
+
+    Attributes:
+        time_limit: Seconds (``None``: no limit).
+        mip_gap: Relative MIP gap at which the solver stops.
+        threads: Solver threads (``None``: the solver's default).
+        track_gap: Record when the relative gap first reaches 1 % (costs a callback).
+    """
+
+    time_limit: float | None = None
+    mip_gap: float = 1e-4
+    threads: int | None = None
+    track_gap: bool = False
+
+
+@dataclass
+class RawResult:
+    """What a backend returns: status in mpcnet's words, column values, bounds, counters."""
+
+    status: str
+    values: np.ndarray | None
+    objective: float
+    dual_bound: float
+    gap: float
+    nodes: int
+    solve_time_s: float
+    time_to_1pct_gap_s: float | None
+    warm_start_accepted: bool | None
+
+
+BACKENDS = ("highs", "pyomo")

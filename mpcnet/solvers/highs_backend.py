@@ -1,0 +1,102 @@
+"""The default backend: the program's arrays handed straight to ``highspy``.
+
+The HiGHS model is passed once; parameter updates change column bounds, row bounds and the
+big-M coefficients in place (``changeColsBounds``, ``changeRowsBounds``, ``changeCoeff``).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from mpcnet.milp_model import MilpModel
+from mpcnet.solvers import RawResult, SolveOptions
+
+
+class HighsBackend:
+    """A HiGHS instance holding one program."""
+
+    name = "highs"
+
+    def __init__(self, model: MilpModel) -> None:
+        import highspy
+
+        self._hs = highspy
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = model.num_cols, model.num_rows
+        lp.col_cost_ = model.cost
+        lp.col_lower_, lp.col_upper_ = model.col_lower, model.col_upper
+        lp.row_lower_, lp.row_upper_ = model.row_lower, model.row_upper
+        csc = model.a.tocsc()
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = csc.indptr
+        lp.a_matrix_.index_ = csc.indices
+        lp.a_matrix_.value_ = csc.data
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in model.integrality]
+        self.highs.passModel(lp)
+        self.num_cols, self.num_rows = model.num_cols, model.num_rows
+
+    def update(self, model: MilpModel, coefficients: list[tuple[int, int, float]]) -> None:
+        """Copy the model's current bounds and the changed coefficients into HiGHS."""
+        cols = np.arange(self.num_cols, dtype=np.int32)
+        rows = np.arange(self.num_rows, dtype=np.int32)
+        self.highs.changeColsBounds(self.num_cols, cols, model.col_lower, model.col_upper)
+        self.highs.changeRowsBounds(self.num_rows, rows, model.row_lower, model.row_upper)
+        for row, col, value in coefficients:
+            self.highs.changeCoeff(int(row), int(col), float(value))
+
+    def solve(self, options: SolveOptions, warm_start: np.ndarray | None = None) -> RawResult:
+        h, hs = self.highs, self._hs
+        h.setOptionValue("time_limit", float(options.time_limit or np.inf))
+        h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+        if options.threads:
+            h.setOptionValue("threads", int(options.threads))
+        accepted = None
+        if warm_start is not None:
+            status = h.setSolution(self.num_cols, np.arange(self.num_cols, dtype=np.int32),
+                                   np.asarray(warm_start, dtype=np.float64))
+            accepted = status == hs.HighsStatus.kOk
+        first_1pct: list[float] = []
+        if options.track_gap:
+            def on_interrupt(event) -> None:
+                out = event.data_out
+                if not first_1pct and out.mip_gap <= 0.01:
+                    first_1pct.append(out.running_time)
+            h.cbMipInterrupt.subscribe(on_interrupt)
+        start = time.perf_counter()
+        try:
+            h.run()
+        finally:
+            if options.track_gap:
+                h.cbMipInterrupt.clear()
+        elapsed = time.perf_counter() - start
+        return self._result(elapsed, first_1pct, accepted)
+
+    def _result(self, elapsed: float, first_1pct: list[float], accepted) -> RawResult:
+        h, hs = self.highs, self._hs
+        info, model_status = h.getInfo(), h.getModelStatus()
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        values = np.asarray(h.getSolution().col_value) if has_solution else None
+        ms = hs.HighsModelStatus
+        if model_status == ms.kOptimal:
+            status = "optimal"
+        elif model_status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+            status = "infeasible"
+        elif model_status in (ms.kTimeLimit, ms.kInterrupt, ms.kSolutionLimit,
+                              ms.kIterationLimit, ms.kObjectiveBound, ms.kObjectiveTarget):
+            status = "time_limit" if has_solution else "no_solution"
+        else:
+            status = "error" if not has_solution else "time_limit"
+        objective = float(info.objective_function_value) if has_solution else np.inf
+        gap = float(info.mip_gap) if has_solution else np.inf
+        t1 = first_1pct[0] if first_1pct else None
+        if t1 is None and has_solution and gap <= 0.01:
+            t1 = elapsed  # proved within the solve (callback not asked for, or never fired)
+        return RawResult(status=status, values=values, objective=objective,
+                         dual_bound=float(info.mip_dual_bound), gap=gap,
+                         nodes=int(info.mip_node_count), solve_time_s=elapsed,
+                         time_to_1pct_gap_s=t1, warm_start_accepted=accepted)
