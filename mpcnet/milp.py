@@ -1,14 +1,17 @@
 """Mixed-integer encoding of ReluNet dynamics over an MPC horizon.
 
-Decision variables, for ``t = 0..H-1``: actions ``u_t`` (action box), every hidden layer's
-pre-activation ``a_{t,k}``, the post-activation ``y`` of each ReLU that can switch with its
-binary ``d``, and states ``x_{t+1}`` (state box intersected with the propagated bounds).
+The network is encoded in its folded form (:mod:`mpcnet.folded`): identity neurons are
+composed into the linear maps, so the only hidden units are the ReLUs. Decision variables, for
+``t = 0..H-1``: actions ``u_t`` (action box), the pre-activation ``a_{t,g}`` of every ReLU of
+group ``g`` (= hidden layer ``g``), the post-activation ``y`` and binary ``d`` of each ReLU that
+can switch, and states ``x_{t+1}`` (state box intersected with the propagated bounds).
 ``x_0`` is a parameter (a column fixed to the current state). Rows:
 
-* affine layers: ``a_{t,k} - W_k z_{t,k-1} = b_k``, only non-zero weights written, where
-  ``z`` is ``a`` for identity neurons and ReLUs that are stably active, ``y`` for switching
-  ReLUs, and absent for stably inactive ones (they contribute nothing);
-* dynamics: ``x_{t+1} - x_t - W_L z_{t,L-1} = b_L`` (without ``- x_t`` when not residual);
+* ReLU inputs: ``a_{t,g} - A_g [x_t; u_t] - sum_{h<g} B_{g,h} y_{t,h} = b_g``, only non-zero
+  weights written, where ``y`` is ``a`` itself for stably active ReLUs, the ``y`` column for
+  switching ones, and absent for stably inactive ones (they contribute nothing);
+* dynamics: ``x_{t+1} - x_t - A_o [x_t; u_t] - sum_h B_{o,h} y_{t,h} = b_o`` (without
+  ``- x_t`` when not residual);
 * a ReLU ``y = max(a, 0)`` with bounds ``l < 0 < u`` on ``a`` gets one binary ``d`` and the
   big-M inequalities, with per-neuron constants ``M^- = -l`` and ``M^+ = u`` taken from the
   bound pass (:mod:`mpcnet.bounds`)::
@@ -39,6 +42,7 @@ import numpy as np
 from mpcnet.bounds import NetBounds, compute_bounds
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, ShapeError
+from mpcnet.folded import FoldedNet
 from mpcnet.milp_model import MilpBuilder, MilpModel, MilpStats
 from mpcnet.relunet import ReluNet
 
@@ -120,6 +124,7 @@ class MpcEncoding:
                 )
             x0_low, x0_high = state_low, state_high
         self.net, self.cost, self.horizon, self.bounds_method = net, cost, horizon, bounds
+        self.folded = FoldedNet.from_relunet(net)
         self.action_low = np.broadcast_to(np.asarray(action_low, float), (m,)).copy()
         self.action_high = np.broadcast_to(np.asarray(action_high, float), (m,)).copy()
         self.state_low = None if state_low is None else np.asarray(state_low, float)
@@ -134,13 +139,12 @@ class MpcEncoding:
         self.goal: np.ndarray | None = None
 
     def _bounds(self, x0_low, x0_high) -> NetBounds:
-        return compute_bounds(self.net, x0_low, x0_high, self.action_low, self.action_high,
+        return compute_bounds(self.folded, x0_low, x0_high, self.action_low, self.action_high,
                               self.horizon, self.state_low, self.state_high, self.bounds_method)
 
     # ------------------------------------------------------------------------ build
     def _build(self, bounds: NetBounds) -> None:
-        net, cost, horizon = self.net, self.cost, self.horizon
-        n, m = net.state_dim, net.action_dim
+        fnet, cost, horizon = self.folded, self.cost, self.horizon
         b = MilpBuilder()
         x_cols = [b.add_cols(bounds.state_lower[0], bounds.state_upper[0])]
         u_cols, a_cols, switching = [], [], []
@@ -150,40 +154,44 @@ class MpcEncoding:
         for t in range(horizon):
             u = b.add_cols(self.action_low, self.action_high)
             u_cols.append(u)
-            z = np.concatenate([x_cols[t], u])  # -1 marks an input that is constantly zero
+            z = np.concatenate([x_cols[t], u])
+            ys: list[np.ndarray] = []  # per group: y column per ReLU, -1 when constantly zero
             a_step = []
-            for k, layer in enumerate(net.layers):
-                lo, hi = bounds.pre_lower[t][k], bounds.pre_upper[t][k]
-                last = k == len(net.layers) - 1
+            for g in range(fnet.groups + 1):
+                last = g == fnet.groups
                 if last:
-                    x_next = b.add_cols(bounds.state_lower[t + 1], bounds.state_upper[t + 1])
-                    out = x_next
+                    out = b.add_cols(bounds.state_lower[t + 1], bounds.state_upper[t + 1])
                 else:
+                    lo, hi = bounds.pre_lower[t][g], bounds.pre_upper[t][g]
                     out = b.add_cols(lo, hi)
                     a_step.append(out)
-                for j in range(layer.out_dim):
-                    w = layer.weight[j]
-                    live = (z >= 0) & (w != 0.0)
-                    cols, vals = [out[j], *z[live]], [1.0, *(-w[live])]
-                    if last and net.residual:
+                inputs = np.concatenate([z, *ys])
+                weights = np.concatenate([fnet.a[g], *fnet.b[g]], axis=1)
+                for j in range(len(out)):
+                    w = weights[j]
+                    live = (inputs >= 0) & (w != 0.0)
+                    cols, vals = [out[j], *inputs[live]], [1.0, *(-w[live])]
+                    if last and fnet.residual:
                         cols, vals = cols + [x_cols[t][j]], vals + [-1.0]
-                    b.add_row(cols, vals, layer.bias[j], layer.bias[j])
+                    b.add_row(cols, vals, fnet.bias[g][j], fnet.bias[g][j])
                 if last:
-                    x_cols.append(x_next)
+                    x_cols.append(out)
                     break
-                z = out.copy()
-                for j in np.flatnonzero(layer.relu_mask):
+                y = out.copy()
+                for j in range(len(out)):
                     if hi[j] <= 0:
-                        z[j] = -1
+                        y[j] = -1
                     elif lo[j] < 0:
-                        y = b.add_cols(0.0, hi[j])[0]
+                        yc = b.add_cols(0.0, hi[j])[0]
                         d = b.add_cols(0.0, 1.0, integer=True)[0]
-                        b.add_row([y, out[j]], [1.0, -1.0], 0.0, np.inf)
-                        lower_row = b.add_row([y, out[j], d], [1.0, -1.0, -lo[j]], -np.inf, -lo[j])
-                        upper_row = b.add_row([y, d], [1.0, -hi[j]], -np.inf, 0.0)
-                        switching.append(_SwitchingRelu(t, k, j, out[j], y, d, lower_row,
+                        b.add_row([yc, out[j]], [1.0, -1.0], 0.0, np.inf)
+                        lower_row = b.add_row([yc, out[j], d], [1.0, -1.0, -lo[j]], -np.inf,
+                                              -lo[j])
+                        upper_row = b.add_row([yc, d], [1.0, -hi[j]], -np.inf, 0.0)
+                        switching.append(_SwitchingRelu(t, g, j, out[j], yc, d, lower_row,
                                                         upper_row))
-                        z[j] = y
+                        y[j] = yc
+                ys.append(y)
             a_cols.append(a_step)
             weight = cost.terminal_weight if t == horizon - 1 else 1.0
             s = b.add_cols(0.0, np.inf, cost=weight * cost.state_weight[s_dims], size=len(s_dims))
@@ -260,20 +268,39 @@ class MpcEncoding:
             model.col_upper[x] = np.minimum(sb.state_upper[t + 1], bounds.state_upper[t + 1])
         changes = []
         for sw in self.switching:
-            lo = model.col_lower[sw.a_col]
-            hi = model.col_upper[sw.a_col]
-            model.col_upper[sw.y_col] = max(hi, 0.0)
-            if hi <= 0:
-                model.col_lower[sw.d_col] = model.col_upper[sw.d_col] = 0.0
-            elif lo >= 0:
-                model.col_lower[sw.d_col] = model.col_upper[sw.d_col] = 1.0
-            else:
-                model.col_lower[sw.d_col], model.col_upper[sw.d_col] = 0.0, 1.0
-                model.row_upper[sw.lower_row] = -lo
-                for row, val in ((sw.lower_row, -lo), (sw.upper_row, -hi)):
-                    model.a.data[self._coeff_pos[(row, sw.d_col)]] = val
-                    changes.append((row, sw.d_col, val))
+            changes += self.set_relu_bounds(sw, model.col_lower[sw.a_col],
+                                            model.col_upper[sw.a_col])
         return changes
+
+    def set_relu_bounds(self, sw: _SwitchingRelu, lo: float, hi: float
+                        ) -> list[tuple[int, int, float]]:
+        """New pre-activation bounds for one switching ReLU: fix its binary when it became
+        stable, and always rewrite its big-M constants (constants left from another ``x0``
+        would cut off valid points). Returns the changed coefficients."""
+        model = self.model
+        model.col_lower[sw.a_col], model.col_upper[sw.a_col] = lo, hi
+        model.col_upper[sw.y_col] = max(hi, 0.0)
+        if hi <= 0:
+            model.col_lower[sw.d_col] = model.col_upper[sw.d_col] = 0.0
+        elif lo >= 0:
+            model.col_lower[sw.d_col] = model.col_upper[sw.d_col] = 1.0
+        else:
+            model.col_lower[sw.d_col], model.col_upper[sw.d_col] = 0.0, 1.0
+        model.row_upper[sw.lower_row] = -lo
+        changes = []
+        for row, val in ((sw.lower_row, -lo), (sw.upper_row, -hi)):
+            model.a.data[self._coeff_pos[(row, sw.d_col)]] = val
+            changes.append((row, sw.d_col, val))
+        return changes
+
+    def tightening_order(self) -> list[tuple[int, _SwitchingRelu | None, int]]:
+        """Columns to tighten by optimisation, in horizon order: ``(t, relu or None, col)``
+        for each switching ReLU's pre-activation, then each state ``x_{t+1}``."""
+        order = []
+        for t in range(self.horizon):
+            order += [(t, sw, sw.a_col) for sw in self.switching if sw.t == t]
+            order += [(t, None, int(c)) for c in self.x_cols[t + 1]]
+        return order
 
     # ------------------------------------------------------------------------ solutions
     def stats(self) -> MilpStats:
@@ -287,7 +314,7 @@ class MpcEncoding:
         """
         if self.x0 is None:
             raise ConfigError("complete: call set_parameters(x0, goal) first.")
-        net, h, m = self.net, self.horizon, self.net.action_dim
+        h, m = self.horizon, self.net.action_dim
         actions = np.asarray(actions, dtype=np.float64)
         if actions.shape != (h, m):
             raise ShapeError(f"warm start: expected actions of shape ({h}, {m}), "
@@ -299,15 +326,16 @@ class MpcEncoding:
         by_step: dict[tuple[int, int], list[_SwitchingRelu]] = {}
         for sw in self.switching:
             by_step.setdefault((sw.t, sw.k), []).append(sw)
+        fnet = self.folded
         for t in range(h):
             z[self.u_cols[t]] = actions[t]
-            pre = net.preactivations(np.concatenate([x, actions[t]]))
-            for k, cols in enumerate(self.a_cols[t]):
-                z[cols] = pre[k]
-                for sw in by_step.get((t, k), []):
-                    z[sw.y_col] = max(pre[k][sw.j], 0.0)
-                    z[sw.d_col] = 1.0 if pre[k][sw.j] > 0 else 0.0
-            x = x + pre[-1] if net.residual else pre[-1]
+            pre, out = fnet.forward(np.concatenate([x, actions[t]]))
+            for g, cols in enumerate(self.a_cols[t]):
+                z[cols] = pre[g]
+                for sw in by_step.get((t, g), []):
+                    z[sw.y_col] = max(pre[g][sw.j], 0.0)
+                    z[sw.d_col] = 1.0 if pre[g][sw.j] > 0 else 0.0
+            x = x + out if fnet.residual else out
             z[self.x_cols[t + 1]] = x
         self._fill_costs(z)
         return z

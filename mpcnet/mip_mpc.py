@@ -18,7 +18,9 @@ class MipMpc:
 
     Args:
         net, cost, horizon, action_low, action_high, state_low, state_high, x0_low, x0_high,
-        bounds: As for :class:`~mpcnet.milp.MpcEncoding`.
+        bounds: ``"interval"``, ``"symbolic"`` (default) or ``"lp"`` (symbolic, then LP-based
+            tightening of every switching ReLU and state for each ``x0``, see
+            :func:`~mpcnet.solvers.highs_backend.lp_tighten`).
         backend: ``"highs"`` (direct, default) or ``"pyomo"``.
         pyomo_solver: The Pyomo solver name for the Pyomo backend.
         tighten: Recompute bounds for each exact ``x0`` (fixes binaries of neurons that
@@ -32,8 +34,14 @@ class MipMpc:
         if backend not in BACKENDS:
             raise ConfigError(f"backend: expected one of {BACKENDS}, got {backend!r}.")
         start = time.perf_counter()
+        if bounds not in ("interval", "symbolic", "lp"):
+            raise ConfigError(
+                f"bounds: expected 'interval', 'symbolic' or 'lp', got {bounds!r}."
+            )
+        self.lp_tightening = bounds == "lp"
         self.encoding = MpcEncoding(net, cost, horizon, action_low, action_high, state_low,
-                                    state_high, x0_low, x0_high, bounds)
+                                    state_high, x0_low, x0_high,
+                                    "symbolic" if bounds == "lp" else bounds)
         if backend == "highs":
             from mpcnet.solvers.highs_backend import HighsBackend
 
@@ -43,6 +51,7 @@ class MipMpc:
 
             self.backend = PyomoBackend(self.encoding.model, pyomo_solver)
         self.tighten = tighten
+        self.lp_time_budget = np.inf
         self.build_time_s = time.perf_counter() - start
 
     @property
@@ -71,6 +80,12 @@ class MipMpc:
             changes = enc.set_parameters(x0, goal, tighten=self.tighten)
         except InfeasibleError as exc:
             return self._failed("infeasible", time.perf_counter() - start, str(exc))
+        tighten_stats = {}
+        if self.lp_tightening and self.tighten:
+            from mpcnet.solvers.highs_backend import lp_tighten
+
+            more, tighten_stats = lp_tighten(enc, self.lp_time_budget)
+            changes += more
         model = enc.model
         saved = None
         if fixed_actions is not None:
@@ -80,7 +95,7 @@ class MipMpc:
             model.col_upper[enc.u_cols] = fixed
         self.backend.update(model, changes)
         update_time = time.perf_counter() - start
-        stats = enc.stats().to_dict()
+        stats = {**enc.stats().to_dict(), **tighten_stats}
         start_vector = None if warm_start is None else enc.complete(warm_start)
         try:
             raw = self.backend.solve(options, start_vector)
