@@ -3,9 +3,10 @@
 Bounds are computed on the :class:`~mpcnet.folded.FoldedNet` (identity neurons folded away,
 ReLUs rescaled), which is what the MILP encodes. The MILP needs, for every ReLU at every
 horizon step, bounds ``l <= a <= u`` on its pre-activation: they decide which ReLUs are stable
-(no binary needed) and give the big-M constants of the others. Two sound methods sit behind :func:`compute_bounds`:
+(no binary needed) and give the big-M constants of the others. Two sound methods sit behind
+:func:`compute_bounds`:
 
-* ``"interval"``: interval arithmetic through each layer; the state box at ``t+1`` is the box
+* ``"interval"``: interval arithmetic through each ReLU group; the state box at ``t+1`` is the box
   of ``x_t`` plus the box of the network output, intersected with the workspace box.
 * ``"symbolic"`` (the tight default): every quantity carries a lower and an upper *linear*
   function of the free inputs ``v = [x_0; u_0; ...; u_{H-1}]`` (forward symbolic propagation

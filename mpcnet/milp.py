@@ -246,7 +246,7 @@ class MpcEncoding:
         model = self.model
         model.col_lower[self.x_cols[0]] = x0
         model.col_upper[self.x_cols[0]] = x0
-        for t, step_rows in enumerate(self.s_rows):
+        for step_rows in self.s_rows:
             for i, (minus_row, plus_row) in zip(self.s_dims, step_rows, strict=True):
                 model.row_lower[minus_row] = -goal[i]
                 model.row_lower[plus_row] = goal[i]

@@ -1,0 +1,207 @@
+import numpy as np
+import pytest
+
+from mpcnet.bounds import compute_bounds
+from mpcnet.costs import CostSpec
+from mpcnet.errors import ConfigError, InfeasibleError, ShapeError
+from mpcnet.folded import FoldedNet
+from mpcnet.milp import MpcEncoding
+from mpcnet.mip_mpc import MipMpc
+from mpcnet.relunet import Layer, ReluNet
+from mpcnet.solvers import SolveOptions
+from mpcnet.solvers.pyomo_backend import available_solvers
+from tests import reference_mips
+
+EXACT = SolveOptions(mip_gap=1e-9)
+
+
+def random_net(seed: int, n=3, m=2, hidden=(8, 6), identity_frac=0.3, residual=True):
+    rng = np.random.default_rng(seed)
+    sizes = [n + m, *hidden]
+    layers = []
+    for a, b in zip(sizes, sizes[1:], strict=False):
+        kinds = tuple("identity" if rng.random() < identity_frac else "relu" for _ in range(b))
+        layers.append(Layer(rng.normal(0, 1 / np.sqrt(a), (b, a)), rng.normal(0, 0.3, b), kinds))
+    layers.append(Layer(rng.normal(0, 0.3 / np.sqrt(sizes[-1]), (n, sizes[-1])),
+                        rng.normal(0, 0.05, n), ("linear",) * n))
+    return ReluNet(tuple(layers), n, m, residual)
+
+
+def _mpc(ref, backend="highs", bounds="symbolic"):
+    return MipMpc(ref.net, ref.cost, ref.horizon, ref.action_low, ref.action_high,
+                  ref.state_low, ref.state_high, x0_low=ref.x0, x0_high=ref.x0,
+                  bounds=bounds, backend=backend)
+
+
+def _check_plan(ref, sol):
+    assert sol.status == "optimal"
+    assert sol.objective == pytest.approx(ref.optimum, rel=1e-6)
+    sim = ref.net.rollout(ref.x0, sol.actions)
+    assert ref.cost.plan_cost(sim, sol.actions, ref.goal) == pytest.approx(ref.optimum, rel=1e-6)
+    np.testing.assert_allclose(sol.states, sim, atol=1e-5)
+    assert (sol.actions >= ref.action_low - 1e-7).all()
+    assert (sol.actions <= ref.action_high + 1e-7).all()
+    if ref.state_low is not None:
+        assert (sim >= ref.state_low - 1e-6).all() and (sim <= ref.state_high + 1e-6).all()
+
+
+@pytest.mark.parametrize("name", reference_mips.NAMES)
+@pytest.mark.parametrize("bounds", ["interval", "symbolic", "lp"])
+def test_reference_problems_highs(name, bounds):
+    ref = reference_mips.load(name)
+    _check_plan(ref, _mpc(ref, bounds=bounds).solve(ref.x0, ref.goal, options=EXACT))
+
+
+@pytest.mark.parametrize("name", reference_mips.NAMES)
+def test_reference_problems_pyomo_agrees_with_highs(name):
+    ref = reference_mips.load(name)
+    pyomo = _mpc(ref, backend="pyomo").solve(ref.x0, ref.goal, options=EXACT)
+    _check_plan(ref, pyomo)
+    direct = _mpc(ref).solve(ref.x0, ref.goal, options=EXACT)
+    assert pyomo.objective == pytest.approx(direct.objective, rel=1e-6)
+
+
+def test_pyomo_finds_highs():
+    assert "appsi_highs" in available_solvers()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fixed_actions_reproduce_the_forward_pass(seed):
+    net = random_net(seed, residual=seed % 2 == 0)
+    cost = CostSpec(np.ones(3), np.full(2, 0.1))
+    rng = np.random.default_rng(seed)
+    x0, goal, actions = rng.normal(size=3), rng.normal(size=3), rng.uniform(-1, 1, (4, 2))
+    mpc = MipMpc(net, cost, 4, -np.ones(2), np.ones(2), x0_low=x0, x0_high=x0)
+    sol = mpc.solve(x0, goal, fixed_actions=actions, options=EXACT)
+    expected = net.rollout(x0, actions)
+    np.testing.assert_allclose(sol.states, expected, atol=1e-6)
+    assert sol.objective == pytest.approx(cost.plan_cost(expected, actions, goal), abs=1e-6)
+    # the actions were only fixed for that solve
+    free = mpc.solve(x0, goal, options=EXACT)
+    assert free.objective <= sol.objective + 1e-7
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mip_is_no_worse_than_thousands_of_sampled_plans(seed):
+    net = random_net(10 + seed, hidden=(6,))
+    cost = CostSpec(np.ones(3), np.full(2, 0.05))
+    rng = np.random.default_rng(seed)
+    x0, goal = rng.normal(size=3), rng.normal(size=3)
+    sol = MipMpc(net, cost, 3, -np.ones(2), np.ones(2), x0_low=x0, x0_high=x0).solve(
+        x0, goal, options=EXACT)
+    plans = rng.uniform(-1, 1, (5000, 3, 2))
+    best = min(cost.plan_cost(net.rollout(x0, p), p, goal) for p in plans)
+    assert sol.objective <= best + 1e-7
+
+
+@pytest.mark.parametrize("method", ["interval", "symbolic"])
+@pytest.mark.parametrize("residual", [True, False])
+def test_bounds_are_sound_on_random_inputs(method, residual):
+    net = random_net(3, hidden=(10, 8), residual=residual)
+    folded = FoldedNet.from_relunet(net)
+    x_lo, x_hi = -np.ones(3) * 0.5, np.ones(3) * 0.5
+    s_lo, s_hi = -np.full(3, 3.0), np.full(3, 3.0)
+    bounds = compute_bounds(net, x_lo, x_hi, -np.ones(2), np.ones(2), 4, s_lo, s_hi, method)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(x_lo, x_hi, (4000, 3))
+    u = rng.uniform(-1, 1, (4000, 4, 2))
+    inside = np.ones(4000, bool)
+    for t in range(4):
+        pre, out = folded.forward(np.concatenate([x, u[:, t]], 1))
+        for g, a in enumerate(pre):
+            ok = (a >= bounds.pre_lower[t][g]) & (a <= bounds.pre_upper[t][g])
+            assert ok[inside].all()
+        x = x + out if residual else out
+        inside &= ((x >= s_lo) & (x <= s_hi)).all(1)
+        assert ((x >= bounds.state_lower[t + 1]) & (x <= bounds.state_upper[t + 1]))[inside].all()
+    assert inside.mean() > 0.5  # the check saw most samples
+
+
+def test_symbolic_bounds_are_never_looser_and_binaries_equal_unstable_relus():
+    net = random_net(5, hidden=(12, 10))
+    x0 = np.array([0.1, -0.2, 0.3])
+    loose = compute_bounds(net, x0, x0, -np.ones(2), np.ones(2), 5, method="interval")
+    tight = compute_bounds(net, x0, x0, -np.ones(2), np.ones(2), 5, method="symbolic")
+    for t in range(5):
+        for g in range(2):
+            assert (tight.pre_lower[t][g] >= loose.pre_lower[t][g] - 1e-12).all()
+            assert (tight.pre_upper[t][g] <= loose.pre_upper[t][g] + 1e-12).all()
+    assert tight.unstable_count() <= loose.unstable_count()
+    cost = CostSpec(np.ones(3), np.zeros(2))
+    for bounds in (loose, tight):
+        enc = MpcEncoding(net, cost, 5, -np.ones(2), np.ones(2), x0_low=x0, x0_high=x0,
+                          bounds=bounds.method)
+        assert enc.stats().binaries == bounds.unstable_count()
+
+
+def test_sparser_networks_need_fewer_binaries():
+    dense = random_net(7, hidden=(12, 10), identity_frac=0.0)
+    layers = list(dense.layers)
+    layers[0] = Layer(layers[0].weight, layers[0].bias,
+                      tuple("identity" if j % 2 else "relu" for j in range(12)))
+    sparse = ReluNet(tuple(layers), 3, 2)
+    x0 = np.zeros(3)
+    count = [MpcEncoding(n, CostSpec(np.ones(3), np.zeros(2)), 4, -np.ones(2), np.ones(2),
+                         x0_low=x0, x0_high=x0).stats().binaries for n in (dense, sparse)]
+    assert count[1] < count[0]
+
+
+def test_folded_net_equals_relunet():
+    net = random_net(8, hidden=(9, 7, 5), identity_frac=0.4)
+    folded = FoldedNet.from_relunet(net)
+    rng = np.random.default_rng(1)
+    x, u = rng.normal(size=(100, 3)), rng.normal(size=(100, 2))
+    np.testing.assert_allclose(folded.step(x, u), net.step(x, u), atol=1e-12)
+    assert folded.relu_count == net.relu_count
+
+
+def test_build_once_then_update_matches_fresh_builds():
+    net = random_net(2)
+    cost = CostSpec(np.ones(3), np.full(2, 0.1))
+    box = (-np.full(3, 2.0), np.full(3, 2.0))
+    shared = MipMpc(net, cost, 3, -np.ones(2), np.ones(2), *box)
+    rng = np.random.default_rng(4)
+    for _ in range(3):
+        x0, goal = rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 3)
+        fresh = MipMpc(net, cost, 3, -np.ones(2), np.ones(2), *box, x0_low=x0, x0_high=x0)
+        a = shared.solve(x0, goal, options=EXACT)
+        b = fresh.solve(x0, goal, options=EXACT)
+        assert a.objective == pytest.approx(b.objective, rel=1e-6, abs=1e-8)
+        assert a.binaries <= shared.build_stats["binaries"]
+
+
+def test_warm_start_is_accepted_and_time_outs_do_not_raise():
+    ref = reference_mips.load("mixed_10_h4")
+    mpc = _mpc(ref, bounds="interval")
+    warm = np.zeros((ref.horizon, ref.net.action_dim))
+    sol = mpc.solve(ref.x0, ref.goal, warm_start=warm,
+                    options=SolveOptions(time_limit=1e-3))
+    assert sol.warm_start_accepted
+    assert sol.status in ("time_limit", "optimal") and sol.feasible
+    expected = ref.cost.plan_cost(ref.net.rollout(ref.x0, warm), warm, ref.goal)
+    assert sol.objective <= expected + 1e-7
+    cold = mpc.solve(ref.x0, ref.goal, options=SolveOptions(time_limit=1e-3))
+    assert cold.status in ("no_solution", "time_limit", "optimal")
+    assert cold.feasible == (cold.status != "no_solution")
+
+
+def test_bad_input_is_named():
+    ref = reference_mips.load("tiny_relu_h2")
+    with pytest.raises(ConfigError, match="initial-state box"):
+        MpcEncoding(ref.net, ref.cost, 2, ref.action_low, ref.action_high)
+    mpc = _mpc(ref)
+    with pytest.raises(ShapeError, match=r"goal: expected shape \(2,\)"):
+        mpc.solve(ref.x0, np.zeros(3))
+    with pytest.raises(InfeasibleError, match="state box"):
+        MpcEncoding(ref.net, ref.cost, 2, ref.action_low, ref.action_high,
+                    state_low=np.array([1.0, 0.0]), state_high=np.array([0.0, 1.0]),
+                    x0_low=ref.x0, x0_high=ref.x0)
+    far = np.full(2, 50.0)
+    with pytest.raises(InfeasibleError, match="step 1"):
+        MpcEncoding(ref.net, ref.cost, 2, ref.action_low, ref.action_high,
+                    state_low=far, state_high=far + 1, x0_low=ref.x0, x0_high=ref.x0)
+    with pytest.raises(ConfigError, match="outside the initial-state box"):
+        mpc.solve(ref.x0 + 1.0, ref.goal)
+    with pytest.raises(ConfigError, match="bounds"):
+        MipMpc(ref.net, ref.cost, 2, ref.action_low, ref.action_high, x0_low=ref.x0,
+               x0_high=ref.x0, bounds="crown")
