@@ -99,6 +99,22 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
                    help="put the table into this file (e.g. BENCHMARKS.md) under its device")
 
+    b = bench.add_parser("mip", help="MILP solve times from seeded start states")
+    b.add_argument("--model", type=Path, required=True, help="model directory")
+    b.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
+    b.add_argument("--horizon", type=int, default=10, help="MPC horizon H (default 10)")
+    b.add_argument("--starts", type=int, default=10, help="seeded start states (default 10)")
+    b.add_argument("--seed", type=int, default=0, help="seed of the start states (default 0)")
+    b.add_argument("--bounds", default="tight", choices=["interval", "symbolic", "lp", "tight"],
+                   help="bound method; 'tight' = 'lp' (symbolic + LP tightening, default)")
+    b.add_argument("--no-warm-start", action="store_true",
+                   help="no warm start (default: best of 1024 sampled plans and zero actions)")
+    b.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
+    b.add_argument("--threads", type=int, default=None, help="HiGHS threads")
+    b.add_argument("--random-like", type=int, default=None, metavar="SEED",
+                   help="solve a random network of the model's shape instead (entries permuted)")
+    b.add_argument("--json", type=Path, required=True, help="output JSON file")
+
     p = sub.add_parser("demo", help="the main job on built-in defaults (what `make demo` runs)")
     p.add_argument("--episodes", type=int, default=200, help="episodes to collect (default 200)")
     p.add_argument("--epochs", type=int, default=100, help="training epochs (default 100)")

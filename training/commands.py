@@ -7,6 +7,8 @@ import dataclasses
 import time
 from pathlib import Path
 
+import numpy as np
+
 import envs
 from mpcnet.artifacts import create_run_dir, read_json, write_json, write_stage
 from mpcnet.data import TransitionData
@@ -136,6 +138,8 @@ def run_sparsify(args: argparse.Namespace) -> None:
 
 
 def run_bench(args: argparse.Namespace) -> None:
+    if args.bench == "mip":
+        return _run_bench_mip(args)
     import torch
 
     from mpcnet.artifacts import safe_name
@@ -167,6 +171,38 @@ def run_bench(args: argparse.Namespace) -> None:
         key = f"bench-rollout-{safe_name(name)}-{which}{'-compiled' if args.compile else ''}"
         bench.replace_section(args.write, key, table)
         print(f"table -> {args.write}")
+
+
+def _run_bench_mip(args: argparse.Namespace) -> None:
+    from mpcnet.errors import ConfigError
+    from mpcnet.relunet import ReluNet
+    from training.bench_mip import bench_mip, shuffled_like
+
+    if args.env_id not in envs.ENV_IDS:
+        raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
+    for name in ("horizon", "starts"):
+        if getattr(args, name) < 1:
+            raise ConfigError(f"--{name}: expected >= 1, got {getattr(args, name)}.")
+    if not args.time_limit > 0:
+        raise ConfigError(f"--time-limit: expected > 0 seconds, got {args.time_limit}.")
+    load_model(args.model)  # a clear error for a directory that is not a model
+    net = ReluNet.load(Path(args.model) / "relunet")
+    if args.random_like is not None:
+        net = shuffled_like(net, args.random_like)
+    bounds = "lp" if args.bounds == "tight" else args.bounds
+    record = bench_mip(net, args.env_id, args.horizon, args.starts, args.seed, bounds,
+                       not args.no_warm_start, args.time_limit, args.threads, progress=True)
+    record.update({"model": str(args.model), "env_id": args.env_id,
+                   "random_like": args.random_like})
+    write_json(args.json, record)
+    med = record["median_time_to_1pct_gap_s"]
+    print(f"{record['relus']} ReLUs, H={args.horizon}, bounds={bounds}, "
+          f"warm start {'off' if args.no_warm_start else 'on'}: median binaries "
+          f"{int(np.median(record['binaries']))}, proven optimal {record['proven_optimal']}/"
+          f"{args.starts}, median time to 1% gap "
+          f"{'not reached' if med is None else f'{med:.2f} s'}, worst solve "
+          f"{record['worst_solve_time_s']:.2f} s")
+    print(f"results -> {args.json}")
 
 
 def run_demo(args: argparse.Namespace) -> None:
