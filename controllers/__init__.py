@@ -1,4 +1,36 @@
-"""MPC controllers implementing one protocol: ``reset(seed)`` and ``act(state)``.
+"""MPC controllers implementing one protocol: ``reset(seed, goal)`` and ``act(state)``.
 
 Depends on ``mpcnet`` only (the dependency rule: training -> controllers -> mpcnet <- envs).
 """
+
+from __future__ import annotations
+
+from controllers.base import ControlStep, Controller, PlannerConfig, PlanningController
+from mpcnet.errors import unknown_name
+
+
+def _registry() -> dict:
+    from controllers.mip import MipController
+    from controllers.sampling import CEM, MPPI, GradientDescent, RandomShooting
+
+    return {c.name: c for c in (MipController, MPPI, CEM, GradientDescent, RandomShooting)}
+
+
+CONTROLLER_NAMES = ("mip", "mppi", "cem", "gd", "random")
+
+
+def make_controller(name: str, net, cost, action_low, action_high,
+                    config: PlannerConfig | None = None, state_low=None, state_high=None,
+                    **kwargs) -> PlanningController:
+    """Build a controller by name (``mip``, ``mppi``, ``cem``, ``gd``, ``random``)."""
+    registry = _registry()
+    if name not in registry:
+        raise unknown_name("controller", name, registry)
+    cls = registry[name]
+    if name == "mip":
+        return cls(net, cost, action_low, action_high, config, state_low, state_high, **kwargs)
+    return cls(net, cost, action_low, action_high, config, **kwargs)
+
+
+__all__ = ["CONTROLLER_NAMES", "ControlStep", "Controller", "PlannerConfig",
+           "PlanningController", "make_controller"]

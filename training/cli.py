@@ -115,6 +115,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="solve a random network of the model's shape instead (entries permuted)")
     b.add_argument("--json", type=Path, required=True, help="output JSON file")
 
+    b = bench.add_parser("mip-grid", help="scalability grid: ReLU budgets x horizons")
+    b.add_argument("--models", type=Path, nargs="+", required=True,
+                   help="model directories (e.g. the relus_* of a sparsify sweep)")
+    b.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
+    b.add_argument("--horizons", default="2,4,6,8,10,15", help="horizons (default 2,...,15)")
+    b.add_argument("--starts", type=int, default=3, help="start states per cell (default 3)")
+    b.add_argument("--seed", type=int, default=0, help="seed of the start states")
+    b.add_argument("--bounds", default="tight", choices=["interval", "symbolic", "lp", "tight"])
+    b.add_argument("--no-warm-start", action="store_true")
+    b.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
+    b.add_argument("--json", type=Path, required=True, help="output JSON (all cells)")
+    b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
+                   help="put the grid table into this file (e.g. BENCHMARKS.md)")
+
     p = sub.add_parser("demo", help="the main job on built-in defaults (what `make demo` runs)")
     p.add_argument("--episodes", type=int, default=200, help="episodes to collect (default 200)")
     p.add_argument("--epochs", type=int, default=100, help="training epochs (default 100)")

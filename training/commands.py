@@ -140,6 +140,8 @@ def run_sparsify(args: argparse.Namespace) -> None:
 def run_bench(args: argparse.Namespace) -> None:
     if args.bench == "mip":
         return _run_bench_mip(args)
+    if args.bench == "mip-grid":
+        return _run_bench_grid(args)
     import torch
 
     from mpcnet.artifacts import safe_name
@@ -202,6 +204,39 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
           f"{args.starts}, median time to 1% gap "
           f"{'not reached' if med is None else f'{med:.2f} s'}, worst solve "
           f"{record['worst_solve_time_s']:.2f} s")
+    print(f"results -> {args.json}")
+
+
+def _run_bench_grid(args: argparse.Namespace) -> None:
+    from mpcnet.relunet import ReluNet
+    from training import bench
+    from training.bench_mip import bench_mip, grid_table
+
+    if args.env_id not in envs.ENV_IDS:
+        raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
+    horizons = list(parse_int_list(args.horizons, "horizons"))
+    nets = []
+    for model_dir in args.models:
+        load_model(model_dir)
+        nets.append((model_dir, ReluNet.load(Path(model_dir) / "relunet")))
+    bounds = "lp" if args.bounds == "tight" else args.bounds
+    records = []
+    for model_dir, net in sorted(nets, key=lambda p: p[1].relu_count):
+        for h in horizons:
+            rec = bench_mip(net, args.env_id, h, args.starts, args.seed, bounds,
+                            not args.no_warm_start, args.time_limit, progress=True)
+            rec["model"] = str(model_dir)
+            records.append(rec)
+            write_json(args.json, records)  # finished cells stay readable if interrupted
+            print(f"  {net.relu_count} ReLUs, H={h}: {rec['proven_optimal']}/{args.starts} "
+                  f"proven, median {rec['median_solve_time_s']:.2f} s")
+    header = (f"### MIP scalability grid ({args.env_id}, bounds {bounds}, warm start "
+              f"{'off' if args.no_warm_start else 'on'}, {args.time_limit:g} s per solve, "
+              f"{args.starts} starts per cell, {time.strftime('%Y-%m-%d')})\n\n")
+    table = header + grid_table(records)
+    print(table, end="")
+    if args.write:
+        bench.replace_section(args.write, f"bench-mip-grid-{bounds}", table)
     print(f"results -> {args.json}")
 
 

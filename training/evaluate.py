@@ -1,0 +1,120 @@
+"""Closed-loop evaluation of controllers on an environment."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from tqdm import tqdm
+
+import envs
+from controllers import PlannerConfig, make_controller
+from mpcnet.relunet import ReluNet
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    """One closed-loop episode.
+
+    Attributes:
+        seed: Reset seed (the same for every controller, so episodes are paired).
+        success: Whether the env reported success.
+        final_cost: Task cost (keypoint L1 distance to the goal, m) at the last state.
+        steps: Control steps taken.
+        plan_times_s: Planning time of every step.
+        costs: Task cost after every step, starting with the initial state.
+        object_path: ``(steps+1, 2)`` centre of the object keypoints.
+        goal_centre: ``(2,)`` centre of the goal keypoints.
+        statuses: How often each controller status occurred (MIP: optimal, time_limit, ...).
+    """
+
+    seed: int
+    success: bool
+    final_cost: float
+    steps: int
+    plan_times_s: list
+    costs: list
+    object_path: list
+    goal_centre: list
+    statuses: dict
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def episode_seeds(seed: int, episodes: int) -> list[int]:
+    return [int(s) for s in np.random.SeedSequence(seed).generate_state(episodes)]
+
+
+def run_episode(env, controller, seed: int, max_steps: int, render: bool = False):
+    """Run one episode; returns ``(EpisodeResult, frames)`` (frames empty unless render)."""
+    obs, info = env.reset(seed=seed)
+    goal = np.asarray(info["goal"], dtype=np.float64)
+    spec = env.unwrapped.cost_spec
+    controller.reset(seed, goal)
+    centre = lambda o: np.asarray(o[:-2], float).reshape(-1, 2).mean(0).tolist()  # noqa: E731
+    costs, path, times, statuses = [float(spec.state_cost(obs, goal))], [centre(obs)], [], {}
+    frames = [env.render()] if render else []
+    steps, success = 0, bool(info["is_success"])
+    for steps in range(1, max_steps + 1):  # noqa: B007 - steps is read after the loop
+        step = controller.act(obs)
+        times.append(step.plan_time_s)
+        statuses[step.status] = statuses.get(step.status, 0) + 1
+        obs, _, terminated, truncated, info = env.step(step.action.astype(np.float32))
+        costs.append(float(spec.state_cost(obs, goal)))
+        path.append(centre(obs))
+        if render:
+            frames.append(env.render())
+        success = bool(info["is_success"])
+        if terminated or truncated:
+            break
+    goal_centre = goal[:-2].reshape(-1, 2).mean(0).tolist()
+    return EpisodeResult(seed, success, costs[-1], steps, times, costs, path, goal_centre,
+                         statuses), frames
+
+
+def summarize(results: list[EpisodeResult]) -> dict:
+    final = np.array([r.final_cost for r in results])
+    times = np.concatenate([r.plan_times_s for r in results]) if results else np.zeros(1)
+    statuses: dict = {}
+    for r in results:
+        for k, v in r.statuses.items():
+            statuses[k] = statuses.get(k, 0) + v
+    return {"episodes": len(results), "success_rate": float(np.mean([r.success for r in results])),
+            "final_cost_mean": float(final.mean()), "final_cost_std": float(final.std()),
+            "plan_time_median_s": float(np.median(times)),
+            "plan_time_max_s": float(np.max(times)), "statuses": statuses}
+
+
+def evaluate(env_id: str, net: ReluNet, controller_name: str, episodes: int, seed: int,
+             config: PlannerConfig, max_steps: int, progress: bool = False,
+             render_episodes: int = 0, **controller_kwargs):
+    """Run ``episodes`` seeded episodes with one controller on one model.
+
+    Returns:
+        ``(results, summary, frames)`` where ``frames[i]`` holds the RGB frames of episode
+        ``i`` for the first ``render_episodes`` episodes.
+    """
+    env = envs.make(env_id, render_mode="rgb_array" if render_episodes else None,
+                    max_episode_steps=max_steps)
+    base = env.unwrapped
+    ctrl = make_controller(controller_name, net, base.cost_spec, base.action_space.low,
+                           base.action_space.high, config, base.state_low, base.state_high,
+                           **controller_kwargs)
+    results, frames = [], []
+    try:
+        bar = tqdm(episode_seeds(seed, episodes), desc=f"{controller_name}", unit="ep",
+                   disable=not progress, leave=False)
+        for i, ep_seed in enumerate(bar):
+            result, ep_frames = run_episode(env, ctrl, ep_seed, max_steps,
+                                            render=i < render_episodes)
+            results.append(result)
+            if ep_frames:
+                frames.append(ep_frames)
+            bar.set_postfix(success=f"{np.mean([r.success for r in results]):.2f}")
+    finally:
+        env.close()
+    return results, summarize(results), frames
