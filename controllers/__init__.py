@@ -5,7 +5,7 @@ Depends on ``mpcnet`` only (the dependency rule: training -> controllers -> mpcn
 
 from __future__ import annotations
 
-from controllers.base import ControlStep, Controller, PlannerConfig, PlanningController
+from controllers.base import Controller, ControlStep, PlannerConfig, PlanningController
 from mpcnet.errors import unknown_name
 
 

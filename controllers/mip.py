@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from controllers.base import PlannerConfig, PlanningController
 from mpcnet.costs import CostSpec
 from mpcnet.errors import MpcnetError
