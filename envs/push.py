@@ -98,8 +98,8 @@ class PushEnv(gym.Env):
     ## Reset
     The object centre is uniform in ``[-0.12, 0.12]^2`` m with uniform yaw; the goal is 8 to 18
     cm away with a yaw change of up to 45 degrees; the pusher starts 2 to 6 cm outside the
-    object. ``options`` may fix ``object_pose``, ``goal_pose`` (each ``(x, y, yaw)``) and
-    ``pusher`` (``(x, y)``).
+    object, on the side facing away from the goal (within 60 degrees). ``options`` may fix
+    ``object_pose``, ``goal_pose`` (each ``(x, y, yaw)``) and ``pusher`` (``(x, y)``).
 
     ## Info
     ``goal`` (10,), ``goal_pose``, ``object_pose``, ``contact`` (pusher touched the object in the
@@ -159,7 +159,10 @@ class PushEnv(gym.Env):
         angle, dist = rng.uniform(-math.pi, math.pi), rng.uniform(0.08, 0.18)
         goal_xy = np.clip(obj[:2] + dist * np.array([math.cos(angle), math.sin(angle)]), -0.2, 0.2)
         goal = np.r_[goal_xy, obj[2] + rng.uniform(-math.pi / 4, math.pi / 4)]
-        angle = rng.uniform(-math.pi, math.pi)
+        # The pusher starts behind the object as seen from the goal (within +-60 degrees), so
+        # pushing towards the goal is possible without first walking around the object.
+        away = math.atan2(*(obj[:2] - goal[:2])[::-1])
+        angle = away + rng.uniform(-math.pi / 3, math.pi / 3)
         gap = self.shape.radius + PUSHER_RADIUS + rng.uniform(0.02, 0.06)
         pusher = np.clip(obj[:2] + gap * np.array([math.cos(angle), math.sin(angle)]),
                          -PUSHER_LIMIT, PUSHER_LIMIT)

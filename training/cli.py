@@ -59,6 +59,17 @@ def _add_output_args(parser: argparse.ArgumentParser) -> None:
                         help="replace --out if it exists (otherwise an existing run is refused)")
 
 
+def _add_control_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--horizon", type=int, default=6, help="planning horizon (default 6)")
+    parser.add_argument("--budget-ms", type=float, default=200.0,
+                        help="wall-clock planning budget per step for every controller "
+                             "(default 200)")
+    parser.add_argument("--steps", type=int, default=40,
+                        help="maximum control steps per episode (default 40)")
+    parser.add_argument("--bounds", default="symbolic", choices=["interval", "symbolic", "lp"],
+                        help="MIP bound method (default symbolic)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mpcnet", description=(
         "Model-predictive control with sparse ReLU dynamics: collect data, train models, "
@@ -83,6 +94,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--relus", required=True, metavar="K[,K,...]",
                    help="ReLU budget, or a comma-separated list for a sweep (e.g. 64,32,16,8)")
     _add_config_args(p, SparsifyConfig, skip=("relus",))
+    _add_output_args(p)
+
+    p = sub.add_parser("evaluate", help="closed-loop episodes with one controller")
+    p.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
+    p.add_argument("--model", type=Path, required=True, help="model directory")
+    p.add_argument("--controller", default="mip", help="mip, mppi, cem, gd or random")
+    p.add_argument("--episodes", type=int, default=10, help="episodes (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the episodes (default 0)")
+    _add_control_args(p)
+    _add_output_args(p)
+
+    p = sub.add_parser("compare", help="every (model, controller) pair on the same episodes")
+    p.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
+    p.add_argument("--models", type=Path, nargs="+", required=True,
+                   help="model directories, e.g. DENSE_DIR SPARSE_DIR")
+    p.add_argument("--controllers", default="mip,mppi,cem,gd,random",
+                   help="comma-separated controllers (default mip,mppi,cem,gd,random)")
+    p.add_argument("--episodes", type=int, default=10, help="episodes per pair (default 10)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the episodes (default 0)")
+    p.add_argument("--max-mip-relus", type=int, default=32,
+                   help="run the MIP only on models with at most this many ReLUs (default 32)")
+    p.add_argument("--render", action="store_true",
+                   help="also save an animated GIF of the first episode of every pair")
+    _add_control_args(p)
     _add_output_args(p)
 
     p = sub.add_parser("bench", help="benchmarks (results go into BENCHMARKS.md)")

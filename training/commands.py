@@ -240,6 +240,95 @@ def _run_bench_grid(args: argparse.Namespace) -> None:
     print(f"results -> {args.json}")
 
 
+def _control_setup(args: argparse.Namespace, controllers: list[str]):
+    from controllers import CONTROLLER_NAMES, PlannerConfig
+    from mpcnet.errors import ConfigError
+
+    if args.env_id not in envs.ENV_IDS:
+        raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
+    for name in controllers:
+        if name not in CONTROLLER_NAMES:
+            raise unknown_name("controller", name, CONTROLLER_NAMES)
+    if args.episodes < 1 or args.steps < 1:
+        raise ConfigError(f"--episodes and --steps: expected >= 1, got {args.episodes} and "
+                          f"{args.steps}.")
+    return PlannerConfig(horizon=args.horizon, budget_ms=args.budget_ms)
+
+
+def _load_net(model_dir: Path):
+    from mpcnet.relunet import ReluNet
+
+    load_model(model_dir)  # a clear error for a directory that is not a model
+    return ReluNet.load(Path(model_dir) / "relunet")
+
+
+def run_evaluate(args: argparse.Namespace) -> None:
+    from training.evaluate import evaluate
+
+    config = _control_setup(args, [args.controller])
+    net = _load_net(args.model)
+    out = create_run_dir(args.out, args.env_id, f"evaluate-{args.controller}", args.seed,
+                         args.overwrite)
+    kwargs = {"bounds": args.bounds} if args.controller == "mip" else {}
+    results, summary, _ = evaluate(args.env_id, net, args.controller, args.episodes,
+                                   args.seed, config, args.steps, progress=True, **kwargs)
+    write_stage(out, {**vars(args), "relus": net.relu_count},
+                {**summary, "episodes_detail": [r.to_dict() for r in results]})
+    print(f"{args.controller} on {args.model} ({net.relu_count} ReLUs): success rate "
+          f"{summary['success_rate']:.2f}, final cost {summary['final_cost_mean']:.3f} +- "
+          f"{summary['final_cost_std']:.3f}, median plan time "
+          f"{summary['plan_time_median_s']:.3f} s")
+    print(f"metrics -> {out / 'metrics.json'}")
+
+
+def run_compare(args: argparse.Namespace) -> None:
+    from training import compare_plots as plots
+    from training.evaluate import evaluate
+
+    names = [c.strip() for c in args.controllers.split(",") if c.strip()]
+    config = _control_setup(args, names)
+    nets = [(Path(d), _load_net(d)) for d in args.models]
+    out = create_run_dir(args.out, args.env_id, "compare", args.seed, args.overwrite)
+    rows, runs, skipped = [], {}, []
+    for model_dir, net in nets:
+        for name in names:
+            if name == "mip" and net.relu_count > args.max_mip_relus:
+                skipped.append(f"mip on {model_dir} ({net.relu_count} ReLUs > "
+                               f"--max-mip-relus {args.max_mip_relus}: too many binaries to "
+                               "solve within the step budget)")
+                continue
+            kwargs = {"bounds": args.bounds} if name == "mip" else {}
+            results, summary, frames = evaluate(
+                args.env_id, net, name, args.episodes, args.seed, config, args.steps,
+                progress=True, render_episodes=1 if args.render else 0, **kwargs)
+            label = f"{name}/{model_dir.name}"
+            runs[label] = results
+            row = {"model": str(model_dir), "relus": net.relu_count, "controller": name,
+                   **{k: summary[k] for k in ("episodes", "success_rate", "final_cost_mean",
+                                              "final_cost_std", "plan_time_median_s",
+                                              "plan_time_max_s")},
+                   "statuses": summary["statuses"]}
+            rows.append(row)
+            write_json(out / "results.json", rows)  # finished pairs stay readable
+            write_json(out / "episodes" / f"{name}__{model_dir.name}.json",
+                       [r.to_dict() for r in results])
+            if frames:
+                plots.save_animation(frames[0], out / f"episode0__{name}__{model_dir.name}.gif")
+            print(f"  {label}: success {summary['success_rate']:.2f}, final cost "
+                  f"{summary['final_cost_mean']:.3f}")
+    table = plots.results_table(rows, skipped)
+    (out / "results.md").write_text(table)
+    if runs:
+        plots.plot_final_costs(runs, out / "final_cost.png")
+        plots.plot_cost_over_time(runs, out / "cost_over_time.png")
+        plots.plot_trajectories(runs, out / "trajectories.png")
+    write_stage(out, {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+                      if k != "models"} | {"models": [str(m) for m in args.models]})
+    print(table, end="")
+    print(f"results -> {out} (results.md, results.json, final_cost.png, cost_over_time.png, "
+          "trajectories.png)")
+
+
 def run_demo(args: argparse.Namespace) -> None:
     """Collect push data, train a dense model, report validation errors."""
     root = args.out or Path("runs") / f"demo__{time.strftime('%Y%m%d-%H%M%S')}"

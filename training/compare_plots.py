@@ -1,0 +1,102 @@
+"""Plots and tables of a controller comparison."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from mpcnet.artifacts import _atomic_write
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig, path: Path) -> None:
+    _atomic_write(Path(path), lambda h: fig.savefig(h, format="png", dpi=110), "wb")
+
+
+def results_table(rows: list[dict], skipped: list[str]) -> str:
+    lines = ["| model | ReLUs | controller | episodes | success rate | final cost mean | "
+             "final cost std | plan time median (s) | plan time max (s) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['model']} | {r['relus']} | {r['controller']} | {r['episodes']} | "
+                     f"{r['success_rate']:.2f} | {r['final_cost_mean']:.3f} | "
+                     f"{r['final_cost_std']:.3f} | {r['plan_time_median_s']:.3f} | "
+                     f"{r['plan_time_max_s']:.3f} |")
+    for reason in skipped:
+        lines.append(f"\nSkipped: {reason}")
+    return "\n".join(lines) + "\n"
+
+
+def plot_final_costs(runs: dict, path: Path) -> None:
+    """Box plot of the final task cost per (model, controller)."""
+    plt = _plt()
+    labels = list(runs)
+    fig, ax = plt.subplots(figsize=(max(5, 1.1 * len(labels)), 3.8))
+    ax.boxplot([[r.final_cost for r in runs[k]] for k in labels])
+    ax.set_xticks(range(1, len(labels) + 1), labels, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("final keypoint L1 distance (m)")
+    ax.grid(alpha=0.3, axis="y")
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plot_cost_over_time(runs: dict, path: Path) -> None:
+    """Mean task cost against the control step (episodes that ended keep their last cost)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for label, results in runs.items():
+        length = max(len(r.costs) for r in results)
+        padded = np.array([r.costs + [r.costs[-1]] * (length - len(r.costs)) for r in results])
+        ax.plot(padded.mean(0), label=label)
+    ax.set_xlabel("control step")
+    ax.set_ylabel("keypoint L1 distance (m), mean")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plot_trajectories(runs: dict, path: Path, episodes: int = 3) -> None:
+    """Object centre paths of the first episodes, one panel per episode, all controllers."""
+    plt = _plt()
+    n = min(episodes, min(len(v) for v in runs.values()))
+    fig, axes = plt.subplots(1, n, figsize=(4 * n, 4), squeeze=False)
+    for i, ax in enumerate(axes[0]):
+        for label, results in runs.items():
+            p = np.asarray(results[i].object_path)
+            ax.plot(p[:, 0], p[:, 1], "-", lw=1.2, label=label)
+        first = next(iter(runs.values()))[i]
+        start = np.asarray(first.object_path[0])
+        ax.plot(*start, "ko", ms=5, label="start")
+        ax.plot(*first.goal_centre, "g*", ms=12, label="goal")
+        ax.set_aspect("equal")
+        ax.set_title(f"episode seed {first.seed}", fontsize=8)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=6)
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+
+
+def save_animation(frames: list, path: Path, fps: int = 10) -> None:
+    """Write RGB frames as an animated GIF (Pillow ships with matplotlib)."""
+    from PIL import Image
+
+    images = [Image.fromarray(np.asarray(f)) for f in frames]
+
+    def write(handle):
+        images[0].save(handle, format="GIF", save_all=True, append_images=images[1:],
+                       duration=int(1000 / fps), loop=0)
+
+    _atomic_write(Path(path), write, "wb")
