@@ -98,18 +98,16 @@ class RelaxedGates(nn.Module):
     def harden(self, relu_budget: int, keep_budget: int | None) -> torch.Tensor:
         """The discrete choice, one of RELU/IDENTITY/REMOVED per neuron, within both budgets.
 
-        ReLUs go to the (at most ``relu_budget``) neurons with the highest projected ReLU
-        probability among those whose most likely choice is ReLU; every other neuron takes the
-        likelier of identity and removed; if more than ``keep_budget`` neurons are kept, the
-        least likely identity neurons are removed.
+        ReLUs go to the ``relu_budget`` neurons with the highest projected ReLU probability
+        (the projection holds the expected count at the budget, so these are the neurons the
+        relaxation kept closest to a ReLU); every other neuron takes the likelier of identity
+        and removed; if more than ``keep_budget`` neurons are kept, the least likely identity
+        neurons are removed.
         """
         p = self.probabilities()
-        choice = p.argmax(-1)
-        relu_idx = torch.nonzero(choice == RELU).flatten()
-        order = relu_idx[torch.argsort(p[relu_idx, RELU], descending=True)]
-        demoted = order[relu_budget:]
-        choice[demoted] = torch.where(p[demoted, IDENTITY] >= p[demoted, REMOVED],
-                                      IDENTITY, REMOVED)
+        choice = torch.where(p[:, IDENTITY] >= p[:, REMOVED], IDENTITY, REMOVED)
+        order = torch.argsort(p[:, RELU], descending=True, stable=True)
+        choice[order[:relu_budget]] = RELU
         if keep_budget is not None:
             spare = max(0, keep_budget - int((choice == RELU).sum()))
             id_idx = torch.nonzero(choice == IDENTITY).flatten()

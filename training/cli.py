@@ -167,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="the main job on built-in defaults (what `make demo` runs)")
     p.add_argument("--episodes", type=int, default=200, help="episodes to collect (default 200)")
     p.add_argument("--epochs", type=int, default=100, help="training epochs (default 100)")
+    p.add_argument("--relus", type=int, default=16, help="ReLU budget of the sparse model")
+    p.add_argument("--compare-episodes", type=int, default=3,
+                   help="closed-loop episodes per controller (default 3)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", type=Path, default=None,
                    help="parent directory of the demo's runs (default: runs/demo__{time})")
