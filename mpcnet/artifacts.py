@@ -26,7 +26,7 @@ from mpcnet.errors import ArtifactError
 FORMAT_VERSION = 1
 
 
-def _atomic_write(path: Path, write: Callable[[Any], None], mode: str) -> None:
+def atomic_write(path: Path, write: Callable[[Any], None], mode: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -41,10 +41,15 @@ def _atomic_write(path: Path, write: Callable[[Any], None], mode: str) -> None:
         raise
 
 
+def write_text(path: Path, text: str) -> None:
+    """Write a text file atomically."""
+    atomic_write(Path(path), lambda h: h.write(text), "w")
+
+
 def write_json(path: Path, obj: Any) -> None:
     """Write ``obj`` as indented JSON, atomically."""
     text = json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n"
-    _atomic_write(Path(path), lambda h: h.write(text), "w")
+    atomic_write(Path(path), lambda h: h.write(text), "w")
 
 
 def _json_default(obj: Any) -> Any:
@@ -73,7 +78,7 @@ def read_json(path: Path, what: str = "file") -> dict:
 
 def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Write arrays to an uncompressed ``.npz`` file, atomically."""
-    _atomic_write(Path(path), lambda h: np.savez(h, **arrays), "wb")
+    atomic_write(Path(path), lambda h: np.savez(h, **arrays), "wb")
 
 
 def read_npz(path: Path, keys: list[str], what: str = "file") -> dict[str, np.ndarray]:

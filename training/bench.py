@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mpcnet.artifacts import write_text
 from mpcnet.errors import ConfigError
 from mpcnet.relunet import ReluNet
 from mpcnet.rollout import TorchReluNet, rollout
@@ -104,4 +105,4 @@ def replace_section(path: Path, key: str, text: str) -> None:
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
     content = pattern.sub(lambda _: block, content) if pattern.search(content) \
         else content.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(content)
+    write_text(path, content)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 import envs
-from mpcnet.artifacts import create_run_dir, read_json, write_json, write_stage
+from mpcnet.artifacts import create_run_dir, read_json, write_json, write_stage, write_text
 from mpcnet.data import TransitionData
 from mpcnet.errors import unknown_name
 from mpcnet.torch_models import load_model, save_model
@@ -111,7 +111,7 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
     if len(configs) > 1:
         write_json(out / "sweep.json", rows)
         table = sweep_table(rows)
-        (out / "sweep.md").write_text(table)
+        write_text(out / "sweep.md", table)
         sweep_plot(rows, out / "sweep.png")
         write_stage(out, {**config.to_dict(), "relus": budgets, "model": str(model_dir),
                           "data": str(data_dir), "env_id": data.env_id})
@@ -317,7 +317,7 @@ def run_compare(args: argparse.Namespace) -> None:
             print(f"  {label}: success {summary['success_rate']:.2f}, final cost "
                   f"{summary['final_cost_mean']:.3f}")
     table = plots.results_table(rows, skipped)
-    (out / "results.md").write_text(table)
+    write_text(out / "results.md", table)
     if runs:
         plots.plot_final_costs(runs, out / "final_cost.png")
         plots.plot_cost_over_time(runs, out / "cost_over_time.png")

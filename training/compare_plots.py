@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mpcnet.artifacts import _atomic_write
+from mpcnet.artifacts import atomic_write
 
 
 def _plt():
@@ -19,7 +19,7 @@ def _plt():
 
 
 def _save(fig, path: Path) -> None:
-    _atomic_write(Path(path), lambda h: fig.savefig(h, format="png", dpi=110), "wb")
+    atomic_write(Path(path), lambda h: fig.savefig(h, format="png", dpi=110), "wb")
 
 
 def results_table(rows: list[dict], skipped: list[str]) -> str:
@@ -99,4 +99,4 @@ def save_animation(frames: list, path: Path, fps: int = 10) -> None:
         images[0].save(handle, format="GIF", save_all=True, append_images=images[1:],
                        duration=int(1000 / fps), loop=0)
 
-    _atomic_write(Path(path), write, "wb")
+    atomic_write(Path(path), write, "wb")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mpcnet.artifacts import _atomic_write
+from mpcnet.artifacts import atomic_write
 
 
 def sweep_table(rows: list[dict]) -> str:
@@ -47,5 +47,5 @@ def sweep_plot(rows: list[dict], path: Path) -> None:
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    _atomic_write(Path(path), lambda h: fig.savefig(h, format="png", dpi=120), "wb")
+    atomic_write(Path(path), lambda h: fig.savefig(h, format="png", dpi=120), "wb")
     plt.close(fig)
