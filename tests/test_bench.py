@@ -1,0 +1,43 @@
+import json
+
+from mpcnet.torch_models import save_model
+from tests.conftest import random_mlp
+from training.cli import main
+
+
+def _tiny_model(tmp_path):
+    model = tmp_path / "model"
+    model.mkdir()
+    net = random_mlp(hidden=(6, 4))
+    net.relu_gate0[:2] = 0
+    net.id_gate0[:2] = 1
+    save_model(net, model)
+    return model
+
+
+def test_bench_mip_writes_the_documented_json(tmp_path):
+    model, out = _tiny_model(tmp_path), tmp_path / "mip.json"
+    assert main(["bench", "mip", "--model", str(model), "--horizon", "2", "--starts", "2",
+                 "--time-limit", "5", "--json", str(out)]) == 0
+    record = json.loads(out.read_text())
+    for key in ("binaries", "solve_time_s", "time_to_1pct_gap_s", "status", "gap"):
+        assert len(record[key]) == 2
+    assert "median_time_to_1pct_gap_s" in record
+    assert record["relus"] == 8 and all(b <= 8 * 2 for b in record["binaries"])
+
+
+def test_bench_mip_grid_and_rollout_write_tables(tmp_path):
+    model = _tiny_model(tmp_path)
+    md = tmp_path / "B.md"
+    assert main(["bench", "mip-grid", "--models", str(model), "--horizons", "1,2",
+                 "--starts", "1", "--time-limit", "5", "--json", str(tmp_path / "g.json"),
+                 "--write", str(md)]) == 0
+    assert "| 8 |" in md.read_text()
+    assert main(["bench", "rollout", "--model", str(model), "--samples", "8",
+                 "--horizons", "2", "--write", str(md)]) == 0
+    text = md.read_text()
+    assert "Rollout kernel" in text and "MIP scalability grid" in text
+    # a second run replaces its section instead of appending a copy
+    assert main(["bench", "rollout", "--model", str(model), "--samples", "8",
+                 "--horizons", "2", "--write", str(md)]) == 0
+    assert md.read_text().count("Rollout kernel") == 1
