@@ -36,13 +36,15 @@ def start_states(env_id: str, starts: int, seed: int) -> list[tuple[np.ndarray, 
 
 def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
               bounds: str = "lp", warm_start: bool = True, time_limit: float = 60.0,
-              threads: int | None = None, progress: bool = False) -> dict:
+              threads: int | None = None, progress: bool = False,
+              tighten_budget: float = float("inf")) -> dict:
     """Solve the MPC problem from ``starts`` seeded start states; return the JSON record."""
     env = envs.make(env_id).unwrapped
     low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
     t0 = time.perf_counter()
     mpc = MipMpc(net, env.cost_spec, horizon, low, high, env.state_low, env.state_high,
                  bounds=bounds)
+    mpc.lp_time_budget = tighten_budget
     build_time = time.perf_counter() - t0
     rng = np.random.default_rng(seed)
     rows = []
@@ -75,6 +77,7 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
     return {
         "relus": net.relu_count, "horizon": horizon, "bounds": bounds,
         "warm_start": warm_start, "time_limit_s": time_limit, "starts": starts, "seed": seed,
+        "tighten_budget_s": None if np.isinf(tighten_budget) else tighten_budget,
         "build_time_s": build_time, "build_stats": mpc.build_stats,
         "binaries": [r["binaries"] for r in rows],
         "solve_time_s": solve_total,

@@ -146,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="no warm start (default: best of 1024 sampled plans and zero actions)")
     b.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
     b.add_argument("--threads", type=int, default=None, help="HiGHS threads")
+    b.add_argument("--tighten-budget", type=float, default=float("inf"), metavar="SEC",
+                   help="cap on the LP bound tightening per start (default: none)")
     b.add_argument("--random-like", type=int, default=None, metavar="SEED",
                    help="solve a random network of the model's shape instead (entries permuted)")
     b.add_argument("--json", type=Path, required=True, help="output JSON file")
@@ -160,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--bounds", default="tight", choices=["interval", "symbolic", "lp", "tight"])
     b.add_argument("--no-warm-start", action="store_true")
     b.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
+    b.add_argument("--tighten-budget", type=float, default=float("inf"), metavar="SEC",
+                   help="cap on the LP bound tightening per start (default: none)")
     b.add_argument("--json", type=Path, required=True, help="output JSON (all cells)")
     b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
                    help="put the grid table into this file (e.g. BENCHMARKS.md)")

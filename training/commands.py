@@ -193,7 +193,8 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
         net = shuffled_like(net, args.random_like)
     bounds = "lp" if args.bounds == "tight" else args.bounds
     record = bench_mip(net, args.env_id, args.horizon, args.starts, args.seed, bounds,
-                       not args.no_warm_start, args.time_limit, args.threads, progress=True)
+                       not args.no_warm_start, args.time_limit, args.threads, progress=True,
+                       tighten_budget=args.tighten_budget)
     record.update({"model": str(args.model), "env_id": args.env_id,
                    "random_like": args.random_like})
     write_json(args.json, record)
@@ -224,7 +225,8 @@ def _run_bench_grid(args: argparse.Namespace) -> None:
     for model_dir, net in sorted(nets, key=lambda p: p[1].relu_count):
         for h in horizons:
             rec = bench_mip(net, args.env_id, h, args.starts, args.seed, bounds,
-                            not args.no_warm_start, args.time_limit, progress=True)
+                            not args.no_warm_start, args.time_limit, progress=True,
+                            tighten_budget=args.tighten_budget)
             rec["model"] = str(model_dir)
             records.append(rec)
             write_json(args.json, records)  # finished cells stay readable if interrupted
