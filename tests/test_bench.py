@@ -41,3 +41,16 @@ def test_bench_mip_grid_and_rollout_write_tables(tmp_path):
     assert main(["bench", "rollout", "--model", str(model), "--samples", "8",
                  "--horizons", "2", "--write", str(md)]) == 0
     assert md.read_text().count("Rollout kernel") == 1
+
+
+def test_bench_planners_marks_the_defaults(tmp_path, monkeypatch):
+    from training import bench_planners
+
+    monkeypatch.setattr(bench_planners, "GRID", {bench_planners.MPPI: {"noise": [0.1, 0.3]},
+                                                 bench_planners.RandomShooting: {}})
+    model, out = _tiny_model(tmp_path), tmp_path / "p.json"
+    assert main(["bench", "planners", "--model", str(model), "--starts", "2", "--horizon", "2",
+                 "--budget-ms", "10", "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())
+    assert [r["planner"] for r in rows] == ["mppi", "mppi", "random"]
+    assert [r["default"] for r in rows] == [False, True, True]

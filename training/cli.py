@@ -152,6 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="solve a random network of the model's shape instead (entries permuted)")
     b.add_argument("--json", type=Path, required=True, help="output JSON file")
 
+    b = bench.add_parser("planners", help="plan quality of the sampling planners over a grid")
+    b.add_argument("--model", type=Path, required=True, help="model directory")
+    b.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
+    b.add_argument("--starts", type=int, default=8, help="seeded start states (default 8)")
+    b.add_argument("--seed", type=int, default=1, help="seed of the start states (default 1)")
+    b.add_argument("--horizon", type=int, default=6, help="planning horizon (default 6)")
+    b.add_argument("--budget-ms", type=float, default=200.0, help="budget per plan (ms)")
+    b.add_argument("--json", type=Path, required=True, help="output JSON")
+
     b = bench.add_parser("mip-grid", help="scalability grid: ReLU budgets x horizons")
     b.add_argument("--models", type=Path, nargs="+", required=True,
                    help="model directories (e.g. the relus_* of a sparsify sweep)")

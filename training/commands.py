@@ -142,6 +142,8 @@ def run_bench(args: argparse.Namespace) -> None:
         return _run_bench_mip(args)
     if args.bench == "mip-grid":
         return _run_bench_grid(args)
+    if args.bench == "planners":
+        return _run_bench_planners(args)
     import torch
 
     from mpcnet.artifacts import safe_name
@@ -205,6 +207,20 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
           f"{args.starts}, median time to 1% gap "
           f"{'not reached' if med is None else f'{med:.2f} s'}, worst solve "
           f"{record['worst_solve_time_s']:.2f} s")
+    print(f"results -> {args.json}")
+
+
+def _run_bench_planners(args: argparse.Namespace) -> None:
+    from training.bench_planners import bench_planners
+
+    if args.env_id not in envs.ENV_IDS:
+        raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
+    rows = bench_planners(_load_net(args.model), args.env_id, args.starts, args.seed,
+                          args.horizon, args.budget_ms)
+    write_json(args.json, rows)
+    for r in rows:
+        mark = "  (default)" if r["default"] else ""
+        print(f"{r['planner']:7s} {r['settings']}: {r['mean_predicted_cost']:.4f}{mark}")
     print(f"results -> {args.json}")
 
 
