@@ -52,12 +52,14 @@ class MipMpc:
             self.backend = PyomoBackend(self.encoding.model, pyomo_solver)
         self.tighten = tighten
         self.lp_time_budget = np.inf
+        self._build_stats = self.encoding.stats().to_dict()
         self.build_time_s = time.perf_counter() - start
 
     @property
     def build_stats(self) -> dict:
-        """Program size as built (before per-``x0`` tightening)."""
-        return self.encoding.stats().to_dict()
+        """Program size as built, for the whole initial-state box (before any per-``x0``
+        tightening fixes binaries)."""
+        return dict(self._build_stats)
 
     def solve(self, x0, goal, warm_start: np.ndarray | None = None,
               options: SolveOptions | None = None,
