@@ -70,6 +70,69 @@ def _add_control_args(parser: argparse.ArgumentParser) -> None:
                         help="MIP bound method (default symbolic)")
 
 
+def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `bench mip` and `bench mip-grid`."""
+    parser.add_argument("--env", dest="env_id", default="mpcnet/Push-v0",
+                        help="environment id")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the start states (default 0)")
+    parser.add_argument("--bounds", default="tight",
+                        choices=["interval", "symbolic", "lp", "tight"],
+                        help="bound method; 'tight' = 'lp' (symbolic + LP tightening, default)")
+    parser.add_argument("--no-warm-start", action="store_true",
+                        help="no warm start (default: best of 1024 sampled plans and zero "
+                             "actions)")
+    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
+    parser.add_argument("--tighten-budget", type=float, default=float("inf"), metavar="SEC",
+                        help="cap on the LP bound tightening per start (default: none)")
+
+
+def _add_bench_parsers(sub) -> None:
+    """`mpcnet bench rollout | mip | planners | mip-grid`."""
+    p = sub.add_parser("bench", help="benchmarks (results go into BENCHMARKS.md)")
+    bench = p.add_subparsers(dest="bench", required=True, parser_class=_Parser)
+    b = bench.add_parser("rollout", help="batched rollout kernel against a per-sample loop")
+    b.add_argument("--model", type=Path, default=None,
+                   help="model directory (default: a random dense 2x128 push-shaped network)")
+    b.add_argument("--samples", default="256,1024,4096", help="numbers of sequences K")
+    b.add_argument("--horizons", default="10,20", help="horizons H")
+    b.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda'")
+    b.add_argument("--compile", action="store_true", help="torch.compile the step function")
+    b.add_argument("--no-loop", action="store_true", help="skip the slow per-sample loop")
+    b.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
+    b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
+                   help="put the table into this file (e.g. BENCHMARKS.md) under its device")
+
+    b = bench.add_parser("mip", help="MILP solve times from seeded start states")
+    b.add_argument("--model", type=Path, required=True, help="model directory")
+    b.add_argument("--horizon", type=int, default=10, help="MPC horizon H (default 10)")
+    b.add_argument("--starts", type=int, default=10, help="seeded start states (default 10)")
+    _add_mip_solve_args(b)
+    b.add_argument("--threads", type=int, default=None, help="HiGHS threads")
+    b.add_argument("--random-like", type=int, default=None, metavar="SEED",
+                   help="solve a random network of the model's shape instead (entries permuted)")
+    b.add_argument("--json", type=Path, required=True, help="output JSON file")
+
+    b = bench.add_parser("planners", help="plan quality of the sampling planners over a grid")
+    b.add_argument("--model", type=Path, required=True, help="model directory")
+    b.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
+    b.add_argument("--starts", type=int, default=8, help="seeded start states (default 8)")
+    b.add_argument("--seed", type=int, default=1, help="seed of the start states (default 1)")
+    b.add_argument("--horizon", type=int, default=6, help="planning horizon (default 6)")
+    b.add_argument("--budget-ms", type=float, default=200.0, help="budget per plan (ms)")
+    b.add_argument("--json", type=Path, required=True, help="output JSON")
+
+    b = bench.add_parser("mip-grid", help="scalability grid: ReLU budgets x horizons")
+    b.add_argument("--models", type=Path, nargs="+", required=True,
+                   help="model directories (e.g. the relus_* of a sparsify sweep)")
+    b.add_argument("--horizons", default="2,4,6,8,10,15", help="horizons (default 2,...,15)")
+    b.add_argument("--starts", type=int, default=3, help="start states per cell (default 3)")
+    _add_mip_solve_args(b)
+    b.add_argument("--json", type=Path, required=True, help="output JSON (all cells)")
+    b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
+                   help="put the grid table into this file (e.g. BENCHMARKS.md)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mpcnet", description=(
         "Model-predictive control with sparse ReLU dynamics: collect data, train models, "
@@ -120,62 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_control_args(p)
     _add_output_args(p)
 
-    p = sub.add_parser("bench", help="benchmarks (results go into BENCHMARKS.md)")
-    bench = p.add_subparsers(dest="bench", required=True, parser_class=_Parser)
-    b = bench.add_parser("rollout", help="batched rollout kernel against a per-sample loop")
-    b.add_argument("--model", type=Path, default=None,
-                   help="model directory (default: a random dense 2x128 push-shaped network)")
-    b.add_argument("--samples", default="256,1024,4096", help="numbers of sequences K")
-    b.add_argument("--horizons", default="10,20", help="horizons H")
-    b.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda'")
-    b.add_argument("--compile", action="store_true", help="torch.compile the step function")
-    b.add_argument("--no-loop", action="store_true", help="skip the slow per-sample loop")
-    b.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
-    b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
-                   help="put the table into this file (e.g. BENCHMARKS.md) under its device")
-
-    b = bench.add_parser("mip", help="MILP solve times from seeded start states")
-    b.add_argument("--model", type=Path, required=True, help="model directory")
-    b.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
-    b.add_argument("--horizon", type=int, default=10, help="MPC horizon H (default 10)")
-    b.add_argument("--starts", type=int, default=10, help="seeded start states (default 10)")
-    b.add_argument("--seed", type=int, default=0, help="seed of the start states (default 0)")
-    b.add_argument("--bounds", default="tight", choices=["interval", "symbolic", "lp", "tight"],
-                   help="bound method; 'tight' = 'lp' (symbolic + LP tightening, default)")
-    b.add_argument("--no-warm-start", action="store_true",
-                   help="no warm start (default: best of 1024 sampled plans and zero actions)")
-    b.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
-    b.add_argument("--threads", type=int, default=None, help="HiGHS threads")
-    b.add_argument("--tighten-budget", type=float, default=float("inf"), metavar="SEC",
-                   help="cap on the LP bound tightening per start (default: none)")
-    b.add_argument("--random-like", type=int, default=None, metavar="SEED",
-                   help="solve a random network of the model's shape instead (entries permuted)")
-    b.add_argument("--json", type=Path, required=True, help="output JSON file")
-
-    b = bench.add_parser("planners", help="plan quality of the sampling planners over a grid")
-    b.add_argument("--model", type=Path, required=True, help="model directory")
-    b.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
-    b.add_argument("--starts", type=int, default=8, help="seeded start states (default 8)")
-    b.add_argument("--seed", type=int, default=1, help="seed of the start states (default 1)")
-    b.add_argument("--horizon", type=int, default=6, help="planning horizon (default 6)")
-    b.add_argument("--budget-ms", type=float, default=200.0, help="budget per plan (ms)")
-    b.add_argument("--json", type=Path, required=True, help="output JSON")
-
-    b = bench.add_parser("mip-grid", help="scalability grid: ReLU budgets x horizons")
-    b.add_argument("--models", type=Path, nargs="+", required=True,
-                   help="model directories (e.g. the relus_* of a sparsify sweep)")
-    b.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
-    b.add_argument("--horizons", default="2,4,6,8,10,15", help="horizons (default 2,...,15)")
-    b.add_argument("--starts", type=int, default=3, help="start states per cell (default 3)")
-    b.add_argument("--seed", type=int, default=0, help="seed of the start states")
-    b.add_argument("--bounds", default="tight", choices=["interval", "symbolic", "lp", "tight"])
-    b.add_argument("--no-warm-start", action="store_true")
-    b.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
-    b.add_argument("--tighten-budget", type=float, default=float("inf"), metavar="SEC",
-                   help="cap on the LP bound tightening per start (default: none)")
-    b.add_argument("--json", type=Path, required=True, help="output JSON (all cells)")
-    b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
-                   help="put the grid table into this file (e.g. BENCHMARKS.md)")
+    _add_bench_parsers(sub)
 
     p = sub.add_parser("demo", help="the main job on built-in defaults (what `make demo` runs)")
     p.add_argument("--episodes", type=int, default=200, help="episodes to collect (default 200)")
