@@ -123,6 +123,7 @@ class PushEnv(gym.Env):
         self.state_high = -self.state_low
         self._sim: Simulation | None = None
         self._goal_pose = np.zeros(3)
+        self._goal_kp = keypoints_world(self.shape, 0.0, 0.0, 0.0)
         self._last_contact = False
 
     # ------------------------------------------------------------------ simulation set-up
@@ -148,6 +149,7 @@ class PushEnv(gym.Env):
         sim.set_pose("pusher", *pusher_xy, HEIGHT / 2 + 0.002, 0.0)
         self._move_constraint(pusher_xy)
         self._goal_pose = np.asarray(goal_pose, dtype=np.float64)
+        self._goal_kp = keypoints_world(self.shape, *self._goal_pose)
 
     def _move_constraint(self, xy) -> None:
         self._sim.client.changeConstraint(self._joint, [xy[0], xy[1], HEIGHT / 2 + 0.002],
@@ -183,7 +185,7 @@ class PushEnv(gym.Env):
         pusher = np.asarray(options.get("pusher", pusher), dtype=np.float64)
         self._place(obj, goal, pusher)
         self._last_contact = False
-        return self._observation(), self._info()
+        return self._observe()
 
     def step(self, action):
         action = np.clip(np.asarray(action, dtype=np.float64).reshape(2), -MAX_STEP, MAX_STEP)
@@ -196,8 +198,7 @@ class PushEnv(gym.Env):
             sim.step()
             contact = contact or sim.in_contact("pusher", "object")
         self._last_contact = contact
-        obs = self._observation()
-        info = self._info()
+        obs, info = self._observe()
         cost = self.cost_spec.state_cost(obs.astype(np.float64), info["goal"])
         cost += self.cost_spec.action_cost(action)
         out_of_workspace = bool(np.abs(obs[:8]).max() > WORKSPACE)
@@ -219,20 +220,17 @@ class PushEnv(gym.Env):
             self._sim = None
 
     # ------------------------------------------------------------------ helpers
-    def _observation(self) -> np.ndarray:
-        kp = keypoints_world(self.shape, *self._sim.planar_pose("object"))
-        pusher = self._sim.planar_pose("pusher")[:2]
-        return np.r_[kp.ravel(), pusher].astype(np.float32)
+    def _observe(self) -> tuple[np.ndarray, dict]:
+        """Observation and info, from one read of the object and pusher poses."""
+        pose = np.asarray(self._sim.planar_pose("object"))
+        kp = keypoints_world(self.shape, *pose)
+        obs = np.r_[kp.ravel(), self._sim.planar_pose("pusher")[:2]].astype(np.float32)
+        dist = float(np.linalg.norm(kp - self._goal_kp, axis=1).mean())
+        info = {"goal": self.goal_state(), "goal_pose": self._goal_pose.copy(),
+                "object_pose": pose, "contact": self._last_contact,
+                "keypoint_distance": dist, "is_success": dist < SUCCESS_DISTANCE}
+        return obs, info
 
     def goal_state(self) -> np.ndarray:
         """The goal as a state vector: goal keypoints, then zeros for the pusher."""
-        return np.r_[keypoints_world(self.shape, *self._goal_pose).ravel(), 0.0, 0.0]
-
-    def _info(self) -> dict:
-        pose = np.asarray(self._sim.planar_pose("object"))
-        kp = keypoints_world(self.shape, *pose)
-        goal_kp = keypoints_world(self.shape, *self._goal_pose)
-        dist = float(np.linalg.norm(kp - goal_kp, axis=1).mean())
-        return {"goal": self.goal_state(), "goal_pose": self._goal_pose.copy(),
-                "object_pose": pose, "contact": self._last_contact,
-                "keypoint_distance": dist, "is_success": dist < SUCCESS_DISTANCE}
+        return np.r_[self._goal_kp.ravel(), 0.0, 0.0]

@@ -210,6 +210,9 @@ class MpcEncoding:
         self.x_cols, self.u_cols, self.a_cols = np.array(x_cols), np.array(u_cols), a_cols
         self.switching, self.s_dims, self.s_rows = switching, s_dims, s_rows
         self.r_dims, self.s_cols, self.r_cols = r_dims, s_cols, r_cols
+        # (a, y, d) columns of every switching ReLU, for vectorised warm starts
+        self._switch_cols = np.array([(sw.a_col, sw.y_col, sw.d_col) for sw in switching],
+                                     dtype=np.int64).reshape(-1, 3)
         self._coeff_pos = {(row, col): self._data_index(row, col)
                            for sw in switching
                            for row, col in ((sw.lower_row, sw.d_col), (sw.upper_row, sw.d_col))}
@@ -323,20 +326,17 @@ class MpcEncoding:
         z = np.zeros(self.model.num_cols)
         x = self.x0
         z[self.x_cols[0]] = x
-        by_step: dict[tuple[int, int], list[_SwitchingRelu]] = {}
-        for sw in self.switching:
-            by_step.setdefault((sw.t, sw.k), []).append(sw)
         fnet = self.folded
         for t in range(h):
             z[self.u_cols[t]] = actions[t]
             pre, out = fnet.forward(np.concatenate([x, actions[t]]))
             for g, cols in enumerate(self.a_cols[t]):
                 z[cols] = pre[g]
-                for sw in by_step.get((t, g), []):
-                    z[sw.y_col] = max(pre[g][sw.j], 0.0)
-                    z[sw.d_col] = 1.0 if pre[g][sw.j] > 0 else 0.0
             x = x + out if fnet.residual else out
             z[self.x_cols[t + 1]] = x
+        a = z[self._switch_cols[:, 0]]
+        z[self._switch_cols[:, 1]] = np.maximum(a, 0.0)
+        z[self._switch_cols[:, 2]] = (a > 0).astype(float)
         self._fill_costs(z)
         return z
 

@@ -23,7 +23,7 @@ from mpcnet.errors import ConfigError
 from mpcnet.sparsity import RELU, REMOVED, SparsifiableMLP, neuron_magnitudes
 from mpcnet.torch_models import ReluMLP
 from training.config import SparsifyConfig, TrainConfig
-from training.train import evaluate, fit, resolve_device, train_epoch, window_tensors
+from training.train import ValidationSet, fit, resolve_device, train_epoch, window_tensors
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ def sparsify_progressive(base: ReluMLP, train: TransitionData, val: TransitionDa
                             {"params": [gates.logits], "lr": config.gate_lr}])
     tcfg = dataclasses.replace(train_config, seed=config.seed, device=config.device)
     windows = window_tensors(train, tcfg.rollout_horizon, device)
+    validation = ValidationSet(val, tcfg.rollout_horizon, device)
     gen = torch.Generator(device="cpu").manual_seed(config.seed)
     history = {"relu_budget": [], "expected_relus": [], "val_mse_rollout": []}
     ramp = max(1.0, config.schedule_fraction * config.relaxed_epochs)
@@ -91,7 +92,7 @@ def sparsify_progressive(base: ReluMLP, train: TransitionData, val: TransitionDa
         gates.temperature = t0 * (t1 / t0) ** (epoch / max(1, epochs - 1))
         train_epoch(model, windows, opt, tcfg, gen, before_batch=_refresh)
         _refresh(model)
-        val_mse = evaluate(model, val, tcfg.rollout_horizon, device)["val_mse_rollout"]
+        val_mse = validation.rollout_mse(model)
         expected = gates.expected_counts()[0]
         history["relu_budget"].append(gates.relu_budget)
         history["expected_relus"].append(expected)
@@ -139,11 +140,12 @@ def sparsify(base: ReluMLP, train: TransitionData, val: TransitionData,
     """
     device = resolve_device(config.device)
     horizon = train_config.rollout_horizon
-    dense = evaluate(base.to(device), val, horizon, device)
+    validation = ValidationSet(val, horizon, device)
+    dense = validation.metrics(base.to(device))
     sparse, history = sparsify_progressive(base, train, val, config, train_config, progress)
     magnitude = magnitude_prune(base, train, val, config, train_config, progress)
-    ours = evaluate(sparse.to(device), val, horizon, device)
-    theirs = evaluate(magnitude.to(device), val, horizon, device)
+    ours = validation.metrics(sparse.to(device))
+    theirs = validation.metrics(magnitude.to(device))
     metrics = {
         "relus_before": base.relu_count, "relus_budget": config.relus,
         **_structure_metrics(sparse.cpu()),

@@ -57,26 +57,39 @@ def build_model(data: TransitionData, config: TrainConfig) -> ReluMLP:
     return model
 
 
-@torch.no_grad()
-def evaluate(model, data: TransitionData, horizon: int, device) -> dict[str, float]:
-    """Mean squared errors (m^2, averaged over state dimensions) on ``data``.
+class ValidationSet:
+    """Held-out tensors, built once and reused every epoch.
 
-    ``val_mse_rollout`` is the error of ``horizon``-step open-loop rollouts over all steps;
-    ``val_mse_rollout_zero`` is the same for predicting "no change" (``x_t = x_0``).
+    ``rollout_mse`` is what training watches each epoch; ``metrics`` adds the 1-step error
+    and the "no change" baselines (m^2, averaged over state dimensions).
     """
-    model.eval()
-    x = torch.as_tensor(data.states, dtype=torch.float32, device=device)
-    u = torch.as_tensor(data.actions, dtype=torch.float32, device=device)
-    y = torch.as_tensor(data.next_states, dtype=torch.float32, device=device)
-    one_step = ((model(x, u) - y) ** 2).mean().item()
-    w = window_tensors(data, horizon, device)
-    pred = rollout(model, w["x0"], w["actions"])
-    roll = ((pred - w["targets"]) ** 2).mean().item()
-    zero = ((w["x0"][:, None, :] - w["targets"]) ** 2).mean().item()
-    zero_1 = ((x - y) ** 2).mean().item()
-    return {"val_mse_1step": one_step, "val_mse_rollout": roll,
-            "val_mse_1step_zero": zero_1, "val_mse_rollout_zero": zero,
-            "val_windows": int(w["x0"].shape[0])}
+
+    def __init__(self, data: TransitionData, horizon: int, device) -> None:
+        as_t = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device)  # noqa: E731
+        self.x, self.u, self.y = as_t(data.states), as_t(data.actions), as_t(data.next_states)
+        self.windows = window_tensors(data, horizon, device)
+
+    @torch.no_grad()
+    def rollout_mse(self, model) -> float:
+        """Error of ``horizon``-step open-loop rollouts over all steps of every window."""
+        model.eval()
+        w = self.windows
+        return ((rollout(model, w["x0"], w["actions"]) - w["targets"]) ** 2).mean().item()
+
+    @torch.no_grad()
+    def metrics(self, model) -> dict[str, float]:
+        model.eval()
+        w = self.windows
+        return {"val_mse_1step": ((model(self.x, self.u) - self.y) ** 2).mean().item(),
+                "val_mse_rollout": self.rollout_mse(model),
+                "val_mse_1step_zero": ((self.x - self.y) ** 2).mean().item(),
+                "val_mse_rollout_zero": ((w["x0"][:, None, :] - w["targets"]) ** 2).mean().item(),
+                "val_windows": int(w["x0"].shape[0])}
+
+
+def evaluate(model, data: TransitionData, horizon: int, device) -> dict[str, float]:
+    """Mean squared errors on ``data`` (see :class:`ValidationSet`)."""
+    return ValidationSet(data, horizon, device).metrics(model)
 
 
 def train_epoch(model, windows: dict[str, torch.Tensor], opt, config: TrainConfig,
@@ -122,12 +135,13 @@ def fit(model: ReluMLP, train: TransitionData, val: TransitionData, config: Trai
     epochs = epochs or config.epochs
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
     gen = torch.Generator(device="cpu").manual_seed(config.seed)
+    validation = ValidationSet(val, config.rollout_horizon, device)
     best, best_state, history = float("inf"), None, {"loss": [], "val_mse_rollout": []}
     bar = tqdm(range(epochs), desc=desc, unit="epoch", disable=not progress, leave=False)
     for _ in bar:
         loss = train_epoch(model, windows, opt, config, gen)
         sched.step()
-        val_mse = evaluate(model, val, config.rollout_horizon, device)["val_mse_rollout"]
+        val_mse = validation.rollout_mse(model)
         history["loss"].append(loss)
         history["val_mse_rollout"].append(val_mse)
         if val_mse < best:
