@@ -3,12 +3,14 @@
 The MPC cost of a plan from state ``x_0`` with actions ``u_0..u_{H-1}`` and predicted states
 ``x_1..x_H`` is
 
-    J = sum_{t=1..H} w_t * sum_i state_weight[i] * |x_t[i] - goal[i]|
+    J = sum_{t=1..H} w_t * sum_i state_weight[i] * max(|x_t[i] - goal[i]| - tol[i], 0)
         + sum_{t=0..H-1} sum_j action_weight[j] * |u_t[j]|
 
-with ``w_t = 1`` for ``t < H`` and ``w_H = terminal_weight``. Every term is an L1 norm, so the
-mixed-integer encoder represents it exactly with auxiliary variables (HiGHS solves MILPs, not
-mixed-integer QPs).
+with ``w_t = 1`` for ``t < H`` and ``w_H = terminal_weight``. ``tol`` (``goal_tolerance``,
+zero by default) turns the point goal into a box ``[goal - tol, goal + tol]``: the state term is
+then the L1 distance to that box, zero inside it (the sorting task's target zones). Every term
+is piecewise linear (an L1 norm with a dead zone), so the mixed-integer encoder represents it
+exactly with auxiliary variables (HiGHS solves MILPs, not mixed-integer QPs).
 """
 
 from __future__ import annotations
@@ -28,11 +30,14 @@ class CostSpec:
         state_weight: Non-negative weight per state dimension, shape ``(n,)``.
         action_weight: Non-negative weight per action dimension, shape ``(m,)``.
         terminal_weight: Multiplier of the state term at the last horizon step.
+        goal_tolerance: Non-negative half-width per state dimension of the goal box, shape
+            ``(n,)``; ``None`` means zero (a point goal).
     """
 
     state_weight: np.ndarray
     action_weight: np.ndarray
     terminal_weight: float = 1.0
+    goal_tolerance: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         sw = np.asarray(self.state_weight, dtype=np.float64)
@@ -46,10 +51,16 @@ class CostSpec:
                 "CostSpec.terminal_weight: expected a finite value >= 0, "
                 f"got {self.terminal_weight}."
             )
-        sw.setflags(write=False)
-        aw.setflags(write=False)
+        tol = np.zeros_like(sw) if self.goal_tolerance is None else np.asarray(
+            self.goal_tolerance, dtype=np.float64)
+        check_shape("CostSpec.goal_tolerance", tol, sw.shape)
+        if (tol < 0).any() or not np.isfinite(tol).all():
+            raise ConfigError("CostSpec.goal_tolerance must be finite and non-negative.")
+        for arr in (sw, aw, tol):
+            arr.setflags(write=False)
         object.__setattr__(self, "state_weight", sw)
         object.__setattr__(self, "action_weight", aw)
+        object.__setattr__(self, "goal_tolerance", tol)
 
     @property
     def state_dim(self) -> int:
@@ -66,8 +77,9 @@ class CostSpec:
         return goal
 
     def state_cost(self, state: np.ndarray, goal: np.ndarray) -> np.ndarray:
-        """``sum_i state_weight[i] |x[i] - goal[i]|`` over the last axis (numpy)."""
-        return np.abs(np.asarray(state) - goal) @ self.state_weight
+        """``sum_i state_weight[i] max(|x[i] - goal[i]| - tol[i], 0)`` over the last axis."""
+        excess = np.abs(np.asarray(state) - goal) - self.goal_tolerance
+        return np.maximum(excess, 0.0) @ self.state_weight
 
     def action_cost(self, action: np.ndarray) -> np.ndarray:
         """``sum_j action_weight[j] |u[j]|`` over the last axis (numpy)."""
@@ -104,10 +116,12 @@ class CostSpec:
 
         sw = torch.tensor(np.array(self.state_weight), dtype=states.dtype, device=states.device)
         aw = torch.tensor(np.array(self.action_weight), dtype=actions.dtype, device=actions.device)
+        tol = torch.tensor(np.array(self.goal_tolerance), dtype=states.dtype,
+                           device=states.device)
         goal = torch.as_tensor(goal, dtype=states.dtype, device=states.device)
         if goal.dim() == 2:
             goal = goal[:, None, :]
-        per_step = ((states - goal).abs() * sw).sum(-1)  # (K, H)
+        per_step = (((states - goal).abs() - tol).clamp_min(0.0) * sw).sum(-1)  # (K, H)
         step_w = torch.ones(per_step.shape[-1], dtype=states.dtype, device=states.device)
         step_w[-1] = self.terminal_weight
         return (per_step * step_w).sum(-1) + (actions.abs() * aw).sum((-1, -2))
@@ -115,9 +129,12 @@ class CostSpec:
     def to_dict(self) -> dict:
         return {"state_weight": self.state_weight.tolist(),
                 "action_weight": self.action_weight.tolist(),
-                "terminal_weight": float(self.terminal_weight)}
+                "terminal_weight": float(self.terminal_weight),
+                "goal_tolerance": self.goal_tolerance.tolist()}
 
     @classmethod
     def from_dict(cls, d: dict) -> CostSpec:
+        tol = d.get("goal_tolerance")
         return cls(np.asarray(d["state_weight"]), np.asarray(d["action_weight"]),
-                   float(d.get("terminal_weight", 1.0)))
+                   float(d.get("terminal_weight", 1.0)),
+                   None if tol is None else np.asarray(tol))

@@ -22,7 +22,8 @@ can switch, and states ``x_{t+1}`` (state box intersected with the propagated bo
   ``d = 1`` gives ``y = a``; ``d = 0`` gives ``y = 0`` and ``a <= 0``. A neuron with ``u <= 0``
   or ``l >= 0`` is linear and gets no binary;
 * cost (:class:`~mpcnet.costs.CostSpec`, L1 and therefore linear): for each weighted state
-  dimension ``s_{t,i} >= x_{t,i} - g_i`` and ``s_{t,i} >= g_i - x_{t,i}``, for each weighted
+  dimension ``s_{t,i} >= 0``, ``s_{t,i} >= x_{t,i} - g_i - tol_i`` and
+  ``s_{t,i} >= g_i - tol_i - x_{t,i}`` (the distance to the goal box), for each weighted
   action dimension ``r_{t,j} >= |u_{t,j}|`` likewise; minimise
   ``sum_t w_t sum_i state_weight_i s_{t,i} + sum_t sum_j action_weight_j r_{t,j}``.
 
@@ -249,10 +250,11 @@ class MpcEncoding:
         model = self.model
         model.col_lower[self.x_cols[0]] = x0
         model.col_upper[self.x_cols[0]] = x0
+        tol = self.cost.goal_tolerance
         for step_rows in self.s_rows:
             for i, (minus_row, plus_row) in zip(self.s_dims, step_rows, strict=True):
-                model.row_lower[minus_row] = -goal[i]
-                model.row_lower[plus_row] = goal[i]
+                model.row_lower[minus_row] = -goal[i] - tol[i]
+                model.row_lower[plus_row] = goal[i] - tol[i]
         self.x0, self.goal = x0, goal
         if not tighten:
             return []
@@ -341,10 +343,12 @@ class MpcEncoding:
         return z
 
     def _fill_costs(self, z: np.ndarray) -> None:
-        """Set the L1 auxiliaries to their smallest feasible values ``|x - g|``, ``|u|``."""
+        """Set the L1 auxiliaries to their smallest feasible values
+        ``max(|x - g| - tol, 0)`` and ``|u|``."""
+        dims, tol = self.s_dims, self.cost.goal_tolerance
         for t in range(self.horizon):
             x = z[self.x_cols[t + 1]]
-            z[self.s_cols[t]] = np.abs(x[self.s_dims] - self.goal[self.s_dims])
+            z[self.s_cols[t]] = np.maximum(np.abs(x[dims] - self.goal[dims]) - tol[dims], 0.0)
             z[self.r_cols[t]] = np.abs(z[self.u_cols[t]][self.r_dims])
 
     def extract(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -24,3 +24,21 @@ def test_bad_weights_and_goal_are_rejected():
     spec = CostSpec(np.ones(3), np.zeros(1))
     with pytest.raises(ShapeError, match=r"expected shape \(3,\)"):
         spec.check_goal(np.zeros(4))
+
+
+def test_goal_tolerance_is_the_l1_distance_to_the_goal_box():
+    spec = CostSpec(np.array([1.0, 2.0, 0.0]), np.zeros(1),
+                    goal_tolerance=np.array([0.1, 0.2, 0.0]))
+    goal = np.array([0.5, -0.5, 9.0])
+    lo, hi = goal - spec.goal_tolerance, goal + spec.goal_tolerance
+    rng = np.random.default_rng(1)
+    states = rng.uniform(-1, 1, (50, 3))
+    by_hand = (np.maximum(lo - states, 0) + np.maximum(states - hi, 0)) @ spec.state_weight
+    np.testing.assert_allclose(spec.state_cost(states, goal), by_hand)
+    assert spec.state_cost(np.array([0.55, -0.35, 0.0]), goal) == 0.0  # inside the box
+    got = spec.plan_cost_torch(torch.tensor(states)[None], torch.zeros(1, 50, 1), goal)
+    assert got.item() == pytest.approx(by_hand[:-1].sum() + by_hand[-1])
+    np.testing.assert_array_equal(CostSpec.from_dict(spec.to_dict()).goal_tolerance,
+                                  spec.goal_tolerance)
+    with pytest.raises(ConfigError, match="goal_tolerance"):
+        CostSpec(np.ones(2), np.zeros(1), goal_tolerance=np.array([0.1, -0.1]))

@@ -94,6 +94,25 @@ def test_mip_is_no_worse_than_thousands_of_sampled_plans(seed):
     assert sol.objective <= best + 1e-7
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_goal_box_cost_is_encoded_exactly(seed):
+    """With a goal tolerance the MILP cost is the L1 distance to the goal box, so fixed
+    actions give the numpy cost and the optimum beats sampled plans."""
+    net = random_net(20 + seed, hidden=(6,))
+    cost = CostSpec(np.ones(3), np.full(2, 0.05), goal_tolerance=np.array([0.3, 0.1, 0.5]))
+    rng = np.random.default_rng(seed)
+    x0, goal = rng.normal(size=3), rng.normal(size=3)
+    mpc = MipMpc(net, cost, 3, -np.ones(2), np.ones(2), x0_low=x0, x0_high=x0)
+    plans = rng.uniform(-1, 1, (3000, 3, 2))
+    costs = [cost.plan_cost(net.rollout(x0, p), p, goal) for p in plans]
+    fixed = mpc.solve(x0, goal, fixed_actions=plans[0], options=EXACT)
+    assert fixed.objective == pytest.approx(costs[0], abs=1e-6)
+    sol = mpc.solve(x0, goal, options=EXACT)
+    assert sol.objective <= min(costs) + 1e-7
+    assert sol.objective == pytest.approx(
+        cost.plan_cost(net.rollout(x0, sol.actions), sol.actions, goal), abs=1e-6)
+
+
 @pytest.mark.parametrize("method", ["interval", "symbolic"])
 @pytest.mark.parametrize("residual", [True, False])
 def test_bounds_are_sound_on_random_inputs(method, residual):
