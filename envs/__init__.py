@@ -12,6 +12,7 @@ from mpcnet.errors import unknown_name
 ENV_IDS = {
     "mpcnet/Push-v0": ("envs.push:PushEnv", {"shape": "box"}, 100),
     "mpcnet/PushT-v0": ("envs.push:PushEnv", {"shape": "t"}, 100),
+    "mpcnet/Sort-v0": ("envs.sort:SortEnv", {"num_objects": 4}, 12),
 }
 
 for _env_id, (_entry, _kwargs, _steps) in ENV_IDS.items():
