@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from mpcnet.errors import ConfigError
-from mpcnet.torch_models import ReluMLP
+from mpcnet.torch_models import GatedReluModel
 
 RELU, IDENTITY, REMOVED = 0, 1, 2
 
@@ -116,50 +116,53 @@ class RelaxedGates(nn.Module):
         return choice
 
 
-class SparsifiableMLP(ReluMLP):
-    """A :class:`ReluMLP` whose gates come from :class:`RelaxedGates` while relaxed."""
+class Sparsifiable(nn.Module):
+    """A copy of a gated model (:class:`ReluMLP` or :class:`ReluGNN`) whose gates come from
+    :class:`RelaxedGates` until :meth:`fix_structure` makes the choice hard."""
 
-    def __init__(self, base: ReluMLP) -> None:
-        super().__init__(base.state_dim, base.action_dim, base.hidden_sizes,
-                         base.input_map.cpu().numpy())
-        self.load_state_dict(base.state_dict())
-        self.relaxed = RelaxedGates(self.hidden_sizes)
+    def __init__(self, base: GatedReluModel) -> None:
+        super().__init__()
+        self.model = base.clone()
+        self.relaxed = RelaxedGates(self.model.hidden_sizes)
         self.relaxed_active = True
+        self.model.gate_source = self._relaxed_gates
 
-    def gates(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.relaxed_active:
-            return self.relaxed.layer_gates(k)
-        return super().gates(k)
+    def _relaxed_gates(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.relaxed.layer_gates(k)
+
+    @property
+    def out_std(self) -> torch.Tensor:
+        return self.model.out_std
+
+    @property
+    def hidden_sizes(self) -> list[int]:
+        return self.model.hidden_sizes
+
+    def forward(self, x: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        return self.model(x, u)
 
     @torch.no_grad()
     def fix_structure(self, choice: torch.Tensor) -> None:
         """Write a hard choice into the gate buffers and stop using the relaxation."""
         start = 0
         for k, h in enumerate(self.hidden_sizes):
-            c = choice[start:start + h].to(self.relu_gate0.device)
-            getattr(self, f"relu_gate{k}").copy_((c == RELU).float())
-            getattr(self, f"id_gate{k}").copy_((c == IDENTITY).float())
+            c = choice[start:start + h].to(self.out_std.device)
+            getattr(self.model, f"relu_gate{k}").copy_((c == RELU).float())
+            getattr(self.model, f"id_gate{k}").copy_((c == IDENTITY).float())
             start += h
         self.relaxed_active = False
+        self.model.gate_source = None
         self.relaxed.requires_grad_(False)
 
-    def to_plain(self) -> ReluMLP:
-        """A plain :class:`ReluMLP` with the fixed structure (saved like a trained model)."""
+    def to_plain(self) -> GatedReluModel:
+        """A plain model with the fixed structure (saved like a trained model)."""
         if self.relaxed_active:
             raise ConfigError("to_plain: fix the structure (fix_structure) first.")
-        plain = ReluMLP(self.state_dim, self.action_dim, self.hidden_sizes,
-                        self.input_map.cpu().numpy())
-        state = {k: v for k, v in self.state_dict().items() if not k.startswith("relaxed.")}
-        plain.load_state_dict(state)
-        return plain.eval()
+        return self.model.clone().eval()
 
 
-def neuron_magnitudes(model: ReluMLP) -> torch.Tensor:
+def neuron_magnitudes(model: GatedReluModel) -> torch.Tensor:
     """Per-neuron importance ``|w_in|_2 * |w_out|_2`` (for one-shot magnitude pruning)."""
-    layers = [*model.hidden, model.out]
-    scores = []
-    for k in range(len(model.hidden)):
-        w_in = layers[k].weight.detach()
-        w_out = layers[k + 1].weight.detach()
-        scores.append(w_in.norm(dim=1) * w_out.norm(dim=0))
+    scores = [into.weight.detach().norm(dim=1) * out_of.weight.detach().norm(dim=0)
+              for into, out_of in model.hidden_linears()]
     return torch.cat(scores)

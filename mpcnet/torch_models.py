@@ -45,7 +45,98 @@ def relative_points_map(state_dim: int, action_dim: int, point_dim: int = 2) -> 
     return rows
 
 
-class ReluMLP(nn.Module):
+class GatedReluModel(nn.Module):
+    """Base of the trainable dynamics models: hidden layers whose neurons are gated.
+
+    Subclasses create their ``nn.Linear`` layers, call :meth:`_register_gates` with the hidden
+    sizes (all chains concatenated) and implement ``hidden_linears``, ``config`` and
+    ``export``. While a sparsifier relaxes the choice it sets ``gate_source`` (a function of
+    the layer index), which then supplies the gates instead of the stored 0/1 buffers.
+    """
+
+    hidden_sizes: list[int]
+
+    def _register_gates(self, sizes: list[int]) -> None:
+        self.hidden_sizes = list(sizes)
+        self.gate_source = None
+        for k, h in enumerate(sizes):
+            self.register_buffer(f"relu_gate{k}", torch.ones(h))
+            self.register_buffer(f"id_gate{k}", torch.zeros(h))
+
+    def gates(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(relu_weight, identity_weight)`` of hidden layer ``k``."""
+        if self.gate_source is not None:
+            return self.gate_source(k)
+        return getattr(self, f"relu_gate{k}"), getattr(self, f"id_gate{k}")
+
+    def gated(self, k: int, a: torch.Tensor) -> torch.Tensor:
+        relu_w, id_w = self.gates(k)
+        return relu_w * torch.relu(a) + id_w * a
+
+    @property
+    def relu_count(self) -> int:
+        """ReLU neurons of the (shared) networks, counted once however often they are used."""
+        return int(sum((self.gates(k)[0] > 0.5).sum() for k in range(len(self.hidden_sizes))))
+
+    def hidden_linears(self) -> list[tuple[nn.Linear, nn.Linear]]:
+        """``(into, out_of)`` linear layers of every hidden layer, in gate order."""
+        raise NotImplementedError
+
+    def clone(self) -> GatedReluModel:
+        """A copy with the same weights and gates, without any relaxation attached."""
+        copy = model_from_config(self.config())
+        state = {k: v for k, v in self.state_dict().items() if not k.startswith("relaxed.")}
+        copy.load_state_dict(state)
+        return copy.to(self.out_std.device)
+
+
+def hard_gates(model: GatedReluModel, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The 0/1 gates of hidden layer ``k`` in float64, or ConfigError if they are soft."""
+    relu_w, id_w = (g.detach().to(torch.float64).cpu() for g in model.gates(k))
+    hard = lambda g: bool(((g == 0) | (g == 1)).all())  # noqa: E731
+    if not (hard(relu_w) and hard(id_w)) or bool((relu_w * id_w).any()):
+        raise ConfigError(
+            f"export: hidden layer {k} has soft or conflicting gates; make the "
+            "sparsity choice hard before exporting."
+        )
+    return relu_w, id_w
+
+
+@torch.no_grad()
+def export_chain(hidden: list[nn.Linear], out: nn.Linear,
+                 gates: list[tuple[torch.Tensor, torch.Tensor]], in_weight: torch.Tensor,
+                 in_bias: torch.Tensor, out_scale: torch.Tensor, out_shift: torch.Tensor
+                 ) -> list[Layer]:
+    """Compact numpy layers of one gated chain ``out(g_L(...g_1(hidden_1(W_in z + b_in))))``.
+
+    The input affine map is folded into the first layer and ``out_scale * out + out_shift``
+    into the last; removed neurons are dropped, identity neurons kept as ``"identity"``.
+    """
+    dtype = torch.float64
+    layers: list[Layer] = []
+    keep_prev = None
+    for k, lin in enumerate(hidden):
+        w, b = lin.weight.detach().cpu().to(dtype), lin.bias.detach().cpu().to(dtype)
+        if k == 0:
+            w, b = w @ in_weight, w @ in_bias + b
+        else:
+            w = w[:, keep_prev]
+        relu_w, id_w = gates[k]
+        keep = (relu_w + id_w) > 0
+        kinds = tuple("relu" if r > 0 else "identity" for r in relu_w[keep])
+        layers.append(Layer(w[keep].numpy(), b[keep].numpy(), kinds))
+        keep_prev = keep
+    w_out = out.weight.detach().cpu().to(dtype)
+    w_out = w_out @ in_weight if keep_prev is None else w_out[:, keep_prev]
+    b_out = out.bias.detach().cpu().to(dtype)
+    s = out_scale.detach().cpu().to(dtype)
+    layers.append(Layer((s[:, None] * w_out).numpy(),
+                        (s * b_out + out_shift.detach().cpu().to(dtype)).numpy(),
+                        ("linear",) * w_out.shape[0]))
+    return layers
+
+
+class ReluMLP(GatedReluModel):
     """ReLU MLP predicting ``x_{t+1} - x_t`` from ``(x_t, u_t)``, with stored normalisation.
 
     Args:
@@ -61,7 +152,7 @@ class ReluMLP(nn.Module):
         super().__init__()
         if not hidden or any(int(h) < 1 for h in hidden):
             raise ConfigError(f"hidden sizes: expected positive integers, got {hidden}.")
-        self.state_dim, self.action_dim, self.hidden_sizes = state_dim, action_dim, list(hidden)
+        self.state_dim, self.action_dim = state_dim, action_dim
         if input_map is None:
             input_map = np.eye(state_dim + action_dim)
         input_map = torch.as_tensor(np.asarray(input_map), dtype=torch.float32)
@@ -74,9 +165,7 @@ class ReluMLP(nn.Module):
         sizes = [features, *hidden]
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:], strict=False))
         self.out = nn.Linear(sizes[-1], state_dim)
-        for k, h in enumerate(hidden):
-            self.register_buffer(f"relu_gate{k}", torch.ones(h))
-            self.register_buffer(f"id_gate{k}", torch.zeros(h))
+        self._register_gates(list(hidden))
 
     def set_normalization(self, in_mean, in_std, out_mean, out_std) -> None:
         """Store feature and output statistics (std floored to avoid division by zero)."""
@@ -92,22 +181,16 @@ class ReluMLP(nn.Module):
         z = torch.cat([x, u], dim=-1) @ self.input_map.T
         return (z - self.in_mean) / self.in_std
 
-    def gates(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(relu_weight, identity_weight)`` of hidden layer ``k``; sparsifiers override."""
-        return getattr(self, f"relu_gate{k}"), getattr(self, f"id_gate{k}")
-
     def forward(self, x: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
         """Next state ``x + delta(x, u)``, batched over leading axes."""
         h = self.features(x, u)
         for k, layer in enumerate(self.hidden):
-            a = layer(h)
-            relu_w, id_w = self.gates(k)
-            h = relu_w * torch.relu(a) + id_w * a
+            h = self.gated(k, layer(h))
         return x + self.out(h) * self.out_std + self.out_mean
 
-    @property
-    def relu_count(self) -> int:
-        return int(sum((self.gates(k)[0] > 0.5).sum() for k in range(len(self.hidden))))
+    def hidden_linears(self) -> list[tuple[nn.Linear, nn.Linear]]:
+        layers = [*self.hidden, self.out]
+        return list(zip(layers[:-1], layers[1:], strict=True))
 
     def config(self) -> dict:
         return {"type": "ReluMLP", "format_version": FORMAT_VERSION,
@@ -122,50 +205,51 @@ class ReluMLP(nn.Module):
             ConfigError: if a gate is not hard (0/1) or a neuron is both ReLU and identity.
         """
         dtype = torch.float64
-        scale = (1.0 / self.in_std.to(dtype))
-        w_in = scale[:, None] * self.input_map.to(dtype)  # features = w_in @ [x;u] + b_in
-        b_in = -self.in_mean.to(dtype) * scale
-        layers: list[Layer] = []
-        prev_w, prev_b = w_in, b_in  # affine map producing the current layer's input
-        keep_prev = None
-        for k, lin in enumerate(self.hidden):
-            w = lin.weight.to(dtype)
-            if keep_prev is not None:
-                w = w[:, keep_prev]
-            relu_w, id_w = (g.to(dtype) for g in self.gates(k))
-            hard = lambda g: bool(((g == 0) | (g == 1)).all())  # noqa: E731
-            if not (hard(relu_w) and hard(id_w)) or bool((relu_w * id_w).any()):
-                raise ConfigError(
-                    f"export: hidden layer {k} has soft or conflicting gates; make the "
-                    "sparsity choice hard before exporting."
-                )
-            keep = (relu_w + id_w) > 0
-            if k == 0:
-                w, b = w @ prev_w, w @ prev_b + lin.bias.to(dtype)
-            else:
-                b = lin.bias.to(dtype)
-            kinds = tuple("relu" if r > 0 else "identity" for r in relu_w[keep])
-            layers.append(Layer(w[keep].numpy(), b[keep].numpy(), kinds))
-            keep_prev = keep
-        w_out = self.out.weight.to(dtype)[:, keep_prev]
-        s = self.out_std.to(dtype)
-        layers.append(Layer((s[:, None] * w_out).numpy(),
-                            (s * self.out.bias.to(dtype) + self.out_mean.to(dtype)).numpy(),
-                            ("linear",) * self.state_dim))
+        scale = 1.0 / self.in_std.cpu().to(dtype)
+        w_in = scale[:, None] * self.input_map.cpu().to(dtype)  # features = w_in @ [x;u] + b_in
+        b_in = -self.in_mean.cpu().to(dtype) * scale
+        gates = [hard_gates(self, k) for k in range(len(self.hidden))]
+        layers = export_chain(list(self.hidden), self.out, gates, w_in, b_in, self.out_std,
+                              self.out_mean)
         return ReluNet(tuple(layers), self.state_dim, self.action_dim, residual=True)
 
 
-def save_model(model: ReluMLP, directory: Path) -> None:
-    """Write ``model.pt`` (torch state), ``model.json`` (structure) and ``relunet.{npz,json}``."""
+MODEL_TYPES = ("ReluMLP", "ReluGNN")
+
+
+def export_stem(model_or_config) -> str:
+    """File stem of a model's exported network: ``relunet`` (MLP) or ``graphnet`` (GNN)."""
+    cfg = model_or_config if isinstance(model_or_config, dict) else model_or_config.config()
+    return "graphnet" if cfg.get("type") == "ReluGNN" else "relunet"
+
+
+def model_from_config(cfg: dict) -> GatedReluModel:
+    """A fresh model of the structure ``cfg`` describes (``model.json``).
+
+    Raises:
+        KeyError, TypeError, ValueError, ConfigError: for an invalid description.
+    """
+    if cfg.get("type") == "ReluGNN":
+        from mpcnet.torch_gnn import ReluGNN
+
+        return ReluGNN(list(cfg["relation_hidden"]), list(cfg["object_hidden"]),
+                       int(cfg["effect_dim"]))
+    return ReluMLP(int(cfg["state_dim"]), int(cfg["action_dim"]), list(cfg["hidden"]),
+                   np.asarray(cfg["input_map"], dtype=np.float64))
+
+
+def save_model(model: GatedReluModel, directory: Path) -> None:
+    """Write ``model.pt`` (torch state), ``model.json`` (structure) and the exported network
+    (``relunet.{npz,json}`` for an MLP, ``graphnet.{npz,json}`` for a GNN)."""
     directory = Path(directory)
     write_json(directory / "model.json", model.config())
     tmp = directory / ".model.pt.tmp"
     torch.save(model.state_dict(), tmp)
     tmp.replace(directory / "model.pt")
-    model.export().save(directory / "relunet")
+    model.export().save(directory / export_stem(model))
 
 
-def load_model(directory: Path) -> ReluMLP:
+def load_model(directory: Path) -> GatedReluModel:
     """Load a model written by :func:`save_model` (by ``mpcnet train`` or ``sparsify``).
 
     Raises:
@@ -180,15 +264,15 @@ def load_model(directory: Path) -> ReluMLP:
             "`mpcnet train` or `mpcnet sparsify`."
         )
     cfg = read_json(directory / "model.json", what="model description")
-    if cfg.get("type") != "ReluMLP" or cfg.get("format_version") != FORMAT_VERSION:
+    if cfg.get("type") not in MODEL_TYPES or cfg.get("format_version") != FORMAT_VERSION:
         raise ArtifactError(
-            f"model description {directory / 'model.json'}: expected a ReluMLP of format "
-            f"{FORMAT_VERSION}, got {cfg.get('type')!r} format {cfg.get('format_version')!r}."
+            f"model description {directory / 'model.json'}: expected a ReluMLP or ReluGNN of "
+            f"format {FORMAT_VERSION}, got {cfg.get('type')!r} format "
+            f"{cfg.get('format_version')!r}."
         )
     try:
-        model = ReluMLP(int(cfg["state_dim"]), int(cfg["action_dim"]), list(cfg["hidden"]),
-                        np.asarray(cfg["input_map"], dtype=np.float64))
-    except (KeyError, TypeError, ValueError) as exc:
+        model = model_from_config(cfg)
+    except (KeyError, TypeError, ValueError, ConfigError) as exc:
         raise ArtifactError(
             f"model description {directory / 'model.json'} is invalid: {exc}"
         ) from exc

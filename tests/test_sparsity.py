@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from mpcnet.errors import ConfigError
-from mpcnet.sparsity import IDENTITY, RELU, REMOVED, RelaxedGates, SparsifiableMLP
+from mpcnet.sparsity import IDENTITY, RELU, REMOVED, RelaxedGates, Sparsifiable
 from mpcnet.torch_models import load_model, save_model
 from tests.conftest import random_mlp
 from training.collect import collect
@@ -92,7 +92,7 @@ def test_sparsify_reports_every_metric(tiny_data, tiny_train_config):
 
 
 def test_relaxed_model_with_hard_gates_equals_its_export():
-    model = SparsifiableMLP(random_mlp(hidden=(12, 10)))
+    model = Sparsifiable(random_mlp(hidden=(12, 10)))
     choice = torch.tensor([RELU, IDENTITY, REMOVED] * 7 + [RELU])
     model.fix_structure(choice)
     plain = model.to_plain()

@@ -20,15 +20,15 @@ from tqdm import tqdm
 
 from mpcnet.data import TransitionData
 from mpcnet.errors import ConfigError
-from mpcnet.sparsity import RELU, REMOVED, SparsifiableMLP, neuron_magnitudes
-from mpcnet.torch_models import ReluMLP
+from mpcnet.sparsity import RELU, REMOVED, Sparsifiable, neuron_magnitudes
+from mpcnet.torch_models import GatedReluModel
 from training.config import SparsifyConfig, TrainConfig
 from training.train import ValidationSet, fit, resolve_device, train_epoch, window_tensors
 
 log = logging.getLogger(__name__)
 
 
-def check_budget(model: ReluMLP, config: SparsifyConfig) -> None:
+def check_budget(model: GatedReluModel, config: SparsifyConfig) -> None:
     """Refuse budgets the model cannot meet, with a message that says what to do."""
     dense = model.relu_count
     if config.relus > dense:
@@ -53,7 +53,7 @@ def budget_schedule(start: float, end: float, fraction: float) -> float:
     return (start + 1.0) * ((end + 1.0) / (start + 1.0)) ** fraction - 1.0
 
 
-def _structure_metrics(model: ReluMLP) -> dict:
+def _structure_metrics(model: GatedReluModel) -> dict:
     net = model.export()
     neurons = sum(model.hidden_sizes)
     return {"relus_after": net.relu_count, "identity_neurons": net.identity_count,
@@ -61,14 +61,14 @@ def _structure_metrics(model: ReluMLP) -> dict:
             "hidden_after": net.hidden_sizes}
 
 
-def sparsify_progressive(base: ReluMLP, train: TransitionData, val: TransitionData,
+def sparsify_progressive(base: GatedReluModel, train: TransitionData, val: TransitionData,
                          config: SparsifyConfig, train_config: TrainConfig,
-                         progress: bool = False) -> tuple[ReluMLP, dict]:
+                         progress: bool = False) -> tuple[GatedReluModel, dict]:
     """The progressive three-way sparsification. Returns the plain sparse model and history."""
     check_budget(base, config)
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
-    model = SparsifiableMLP(base).to(device)
+    model = Sparsifiable(base).to(device)
     gates = model.relaxed
     dense_relus, neurons = base.relu_count, sum(base.hidden_sizes)
     keep = None if config.keep < 0 else config.keep
@@ -108,20 +108,20 @@ def sparsify_progressive(base: ReluMLP, train: TransitionData, val: TransitionDa
     return sparse.cpu().eval(), history
 
 
-def _refresh(model: SparsifiableMLP) -> None:
+def _refresh(model: Sparsifiable) -> None:
     """Recompute the projected choice probabilities from the current logits."""
     model.relaxed.probabilities()
 
 
-def magnitude_prune(base: ReluMLP, train: TransitionData, val: TransitionData,
+def magnitude_prune(base: GatedReluModel, train: TransitionData, val: TransitionData,
                     config: SparsifyConfig, train_config: TrainConfig,
-                    progress: bool = False) -> ReluMLP:
+                    progress: bool = False) -> GatedReluModel:
     """One-shot magnitude pruning to ``K`` ReLUs (others removed), then fine-tuning."""
     check_budget(base, config)
     scores = neuron_magnitudes(base)
     choice = torch.full_like(scores, REMOVED, dtype=torch.long)
     choice[torch.argsort(scores, descending=True)[:config.relus]] = RELU
-    model = SparsifiableMLP(base)
+    model = Sparsifiable(base)
     model.fix_structure(choice)
     pruned = model.to_plain()
     tcfg = dataclasses.replace(train_config, seed=config.seed, device=config.device,
@@ -131,7 +131,7 @@ def magnitude_prune(base: ReluMLP, train: TransitionData, val: TransitionData,
     return pruned.cpu().eval()
 
 
-def sparsify(base: ReluMLP, train: TransitionData, val: TransitionData,
+def sparsify(base: GatedReluModel, train: TransitionData, val: TransitionData,
              config: SparsifyConfig, train_config: TrainConfig, progress: bool = False):
     """Run the progressive method and the baseline at one budget and measure both.
 
