@@ -12,7 +12,7 @@ import torch
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, ShapeError
 from mpcnet.relunet import ReluNet
-from mpcnet.rollout import TorchReluNet, rollout
+from mpcnet.rollout import rollout, torch_dynamics
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class PlanningController:
         self.net, self.cost, self.config = net, cost, config or PlannerConfig()
         self.low = np.asarray(action_low, dtype=np.float64).reshape(net.action_dim)
         self.high = np.asarray(action_high, dtype=np.float64).reshape(net.action_dim)
-        self.model = TorchReluNet(net, dtype=torch.float64)
+        self.model = torch_dynamics(net, dtype=torch.float64)
         self.goal: np.ndarray | None = None
         self.rng = np.random.default_rng(0)
         self.previous: np.ndarray | None = None

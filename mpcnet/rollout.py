@@ -78,9 +78,21 @@ class TorchReluNet(nn.Module):
         return x + z if self.residual else z
 
 
+def torch_dynamics(net: ReluNet, dtype: torch.dtype = torch.float32,
+                   device: torch.device | str | None = None) -> nn.Module:
+    """The fastest torch form of ``net``: the shared-weight graph kernel for a network made
+    by :meth:`GraphNet.instantiate`, :class:`TorchReluNet` otherwise (same function)."""
+    graph = getattr(net, "graph", None)
+    if graph is not None:
+        from mpcnet.graphnet import TorchGraphNet
+
+        return TorchGraphNet(graph, dtype=dtype, device=device)
+    return TorchReluNet(net, dtype=dtype, device=device)
+
+
 def rollout_numpy(net: ReluNet, x0: np.ndarray, actions: np.ndarray) -> np.ndarray:
     """Convenience: :func:`rollout` of a :class:`ReluNet` on numpy arrays (float64, CPU)."""
-    model = TorchReluNet(net, dtype=torch.float64)
+    model = torch_dynamics(net, dtype=torch.float64)
     with torch.no_grad():
         out = rollout(model, torch.as_tensor(np.asarray(x0, dtype=np.float64)),
                       torch.as_tensor(np.asarray(actions, dtype=np.float64)))

@@ -7,10 +7,10 @@ import torch
 
 from mpcnet.costs import CostSpec
 from mpcnet.relunet import ReluNet
-from mpcnet.rollout import TorchReluNet, rollout
+from mpcnet.rollout import rollout, torch_dynamics
 
 
-def best_sampled_plan(net: ReluNet | TorchReluNet, cost: CostSpec, x0: np.ndarray,
+def best_sampled_plan(net: ReluNet | torch.nn.Module, cost: CostSpec, x0: np.ndarray,
                       goal: np.ndarray, horizon: int, action_low, action_high, samples: int,
                       rng: np.random.Generator, include=None) -> tuple[np.ndarray, float]:
     """The cheapest of ``samples`` uniform random action sequences (plus ``include`` plans).
@@ -18,7 +18,7 @@ def best_sampled_plan(net: ReluNet | TorchReluNet, cost: CostSpec, x0: np.ndarra
     Returns:
         ``(actions (H, m), cost)``, the cost evaluated through the network with ``cost``.
     """
-    model = net if isinstance(net, TorchReluNet) else TorchReluNet(net, dtype=torch.float64)
+    model = torch_dynamics(net, dtype=torch.float64) if isinstance(net, ReluNet) else net
     low, high = np.asarray(action_low, float), np.asarray(action_high, float)
     plans = rng.uniform(low, high, (samples, horizon, len(low)))
     if include is not None:

@@ -1,9 +1,8 @@
 import json
-import subprocess
-import sys
 
 import pytest
 
+from tests.cli_helpers import usage_error_line
 from training.cli import main
 
 
@@ -28,12 +27,7 @@ def test_tiny_pipeline_through_the_cli(tmp_path, capsys):
     (["collect", "--episodes", "0"], "episodes: expected a positive number"),
 ])
 def test_bad_input_gives_one_line_and_exit_code_2(argv, needle, tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "training.cli", *argv, "--out",
-                           str(tmp_path / "o")], capture_output=True, text=True, cwd=tmp_path)
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and needle in lines[0], proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert needle in usage_error_line([*argv, "--out", str(tmp_path / "o")], tmp_path)
 
 
 def test_existing_run_directory_is_not_overwritten(tmp_path, capsys):

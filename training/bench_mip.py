@@ -22,9 +22,10 @@ def shuffled_like(net: ReluNet, seed: int) -> ReluNet:
     return ReluNet(layers, net.state_dim, net.action_dim, net.residual)
 
 
-def start_states(env_id: str, starts: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+def start_states(env_id: str, starts: int, seed: int, env_kwargs: dict | None = None
+                 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``(x0, goal)`` of ``starts`` seeded resets."""
-    env = envs.make(env_id)
+    env = envs.make(env_id, **(env_kwargs or {}))
     seeds = np.random.SeedSequence(seed).generate_state(starts)
     out = []
     for s in seeds:
@@ -37,9 +38,9 @@ def start_states(env_id: str, starts: int, seed: int) -> list[tuple[np.ndarray, 
 def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
               bounds: str = "lp", warm_start: bool = True, time_limit: float = 60.0,
               threads: int | None = None, progress: bool = False,
-              tighten_budget: float = float("inf")) -> dict:
+              tighten_budget: float = float("inf"), env_kwargs: dict | None = None) -> dict:
     """Solve the MPC problem from ``starts`` seeded start states; return the JSON record."""
-    env = envs.make(env_id).unwrapped
+    env = envs.make(env_id, **(env_kwargs or {})).unwrapped
     low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
     t0 = time.perf_counter()
     mpc = MipMpc(net, env.cost_spec, horizon, low, high, env.state_low, env.state_high,
@@ -48,7 +49,7 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
     build_time = time.perf_counter() - t0
     rng = np.random.default_rng(seed)
     rows = []
-    problems = start_states(env_id, starts, seed)
+    problems = start_states(env_id, starts, seed, env_kwargs)
     for x0, goal in tqdm(problems, desc=f"bench mip H={horizon}", disable=not progress,
                          leave=False):
         warm, warm_cost = None, None
@@ -75,7 +76,8 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
     med = float(np.median(t1_total))
     solve_total = [r["solve_time_s"] + r["update_time_s"] for r in rows]
     return {
-        "relus": net.relu_count, "horizon": horizon, "bounds": bounds,
+        "relus": net.relu_count, "horizon": horizon, "env_kwargs": env_kwargs or {},
+        "bounds": bounds,
         "warm_start": warm_start, "time_limit_s": time_limit, "starts": starts, "seed": seed,
         "tighten_budget_s": None if np.isinf(tighten_budget) else tighten_budget,
         "build_time_s": build_time, "build_stats": mpc.build_stats,

@@ -68,6 +68,8 @@ def _add_control_args(parser: argparse.ArgumentParser) -> None:
                         help="maximum control steps per episode (default 40)")
     parser.add_argument("--bounds", default="symbolic", choices=["interval", "symbolic", "lp"],
                         help="MIP bound method (default symbolic)")
+    parser.add_argument("--num-objects", type=int, default=0,
+                        help="objects in mpcnet/Sort-v0 (2 to 6; default: the env's 4)")
 
 
 def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
@@ -85,6 +87,8 @@ def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
     parser.add_argument("--tighten-budget", type=float, default=float("inf"), metavar="SEC",
                         help="cap on the LP bound tightening per start (default: none)")
+    parser.add_argument("--num-objects", type=int, default=0,
+                        help="objects in mpcnet/Sort-v0 (2 to 6; default: the env's 4)")
 
 
 def _add_bench_parsers(sub) -> None:
@@ -158,6 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ReLU budget, or a comma-separated list for a sweep (e.g. 64,32,16,8)")
     _add_config_args(p, SparsifyConfig, skip=("relus",))
     _add_output_args(p)
+
+    p = sub.add_parser("validate", help="prediction error of a model on a dataset "
+                       "(e.g. held-out episodes, or more objects than in training)")
+    p.add_argument("--model", type=Path, required=True, help="model directory")
+    p.add_argument("--data", type=Path, required=True, help="directory written by `collect`")
+    p.add_argument("--rollout-horizon", type=int, default=None,
+                   help="open-loop rollout length (default: the model's training horizon)")
+    p.add_argument("--json", type=Path, default=None, help="also write the metrics as JSON")
 
     p = sub.add_parser("evaluate", help="closed-loop episodes with one controller")
     p.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")

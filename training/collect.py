@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 import envs
 from mpcnet.data import TransitionData
+from mpcnet.errors import ConfigError
 from training.config import CollectConfig
 
 log = logging.getLogger(__name__)
@@ -75,17 +76,71 @@ class ContactExplorer:
         return np.clip(step, -self.max_step, self.max_step)
 
 
+class PushPrimitiveExplorer:
+    """Exploration for push-primitive envs (``mpcnet/Sort-v0``): mostly pushes that hit.
+
+    Each step picks a random object and a direction (towards one of the two zones along x
+    with a random tilt, or any direction), starts the pusher just behind the object with a
+    random lateral offset and pushes 2 to 20 cm past the contact point; the push vector is
+    clipped to the action box. With probability ``random_action_prob`` the action is uniform
+    instead, so starts inside objects, near misses and free pushes are represented too.
+    """
+
+    def __init__(self, rng: np.random.Generator, low: np.ndarray, high: np.ndarray,
+                 random_action_prob: float, contact_distance: float = 0.045) -> None:
+        self.rng, self.low, self.high = rng, np.asarray(low, float), np.asarray(high, float)
+        self.random_action_prob, self.contact = random_action_prob, contact_distance
+
+    def reset(self) -> None:
+        """Stateless: every push is chosen from the current observation alone."""
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        rng = self.rng
+        if rng.random() < self.random_action_prob:
+            return rng.uniform(self.low, self.high)
+        objects = np.asarray(obs, dtype=np.float64)[:-2].reshape(-1, 2)
+        target = objects[rng.integers(len(objects))]
+        if rng.random() < 0.7:
+            angle = (0.0 if rng.random() < 0.5 else math.pi) + rng.uniform(-0.7, 0.7)
+        else:
+            angle = rng.uniform(-math.pi, math.pi)
+        direction = np.array([math.cos(angle), math.sin(angle)])
+        normal = np.array([-direction[1], direction[0]])
+        behind = self.contact + rng.uniform(0.0, 0.03)
+        start = target - behind * direction + rng.uniform(-0.03, 0.03) * normal
+        push = (behind + rng.uniform(0.02, 0.2)) * direction
+        return np.clip(np.r_[start, push], self.low, self.high)
+
+
+def make_explorer(env, config: CollectConfig, rng: np.random.Generator):
+    """The exploration policy that suits the env's action: displacement or push primitive."""
+    if env.action_space.shape == (4,):
+        return PushPrimitiveExplorer(rng, env.action_space.low, env.action_space.high,
+                                     config.random_action_prob)
+    return ContactExplorer(rng, float(env.action_space.high[0]), config.random_action_prob)
+
+
+def env_kwargs(config: CollectConfig) -> dict:
+    """Keyword arguments of ``envs.make`` from the config (``num_objects`` for sorting)."""
+    if not config.num_objects:
+        return {}
+    if config.env_id != "mpcnet/Sort-v0":
+        raise ConfigError(f"num_objects: only mpcnet/Sort-v0 has a number of objects, got "
+                          f"--num-objects {config.num_objects} for {config.env_id}.")
+    if not 2 <= config.num_objects <= 6:
+        raise ConfigError(f"num_objects: expected 2 to 6, got {config.num_objects}.")
+    return {"num_objects": config.num_objects}
+
+
 def collect(config: CollectConfig, progress: bool = False) -> tuple[TransitionData, dict]:
     """Run ``config.episodes`` exploration episodes and return the transitions and metrics.
 
     Episode ``i`` is reset with a seed drawn from ``config.seed``, so the same config gives the
     same data.
     """
-    env = envs.make(config.env_id, max_episode_steps=config.steps)
+    env = envs.make(config.env_id, max_episode_steps=config.steps, **env_kwargs(config))
     seeds = np.random.SeedSequence(config.seed).generate_state(config.episodes)
-    policy_rng = np.random.default_rng(config.seed)
-    max_step = float(env.action_space.high[0])
-    policy = ContactExplorer(policy_rng, max_step, config.random_action_prob)
+    policy = make_explorer(env.unwrapped, config, np.random.default_rng(config.seed))
     rows: dict[str, list] = {k: [] for k in ("states", "actions", "next_states", "ids", "contacts")}
     ended_early = 0
     try:

@@ -46,6 +46,35 @@ def train_to(data_dir: Path, config: TrainConfig, out: Path | None, overwrite: b
     return out, metrics
 
 
+def run_validate(args: argparse.Namespace) -> None:
+    """Open-loop prediction errors of a model on every episode of a dataset."""
+    import torch
+
+    from mpcnet.errors import ConfigError
+    from training.train import ValidationSet
+
+    model = load_model(args.model)
+    data = TransitionData.load(args.data)
+    horizon = args.rollout_horizon or _train_config_of(args.model).rollout_horizon
+    if horizon < 1:
+        raise ConfigError(f"--rollout-horizon: expected >= 1, got {horizon}.")
+    with torch.no_grad():
+        metrics = ValidationSet(data, horizon, torch.device("cpu")).metrics(model)
+    metrics.update({"model": str(args.model), "data": str(args.data), "env_id": data.env_id,
+                    "state_dim": data.state_dim, "rollout_horizon": horizon,
+                    "episodes": len(data.episodes())})
+    if args.json:
+        write_json(args.json, metrics)
+    m = metrics
+    print(f"{m['episodes']} episodes of {data.env_id} (state size {data.state_dim}): 1-step MSE "
+          f"{m['val_mse_1step']:.3g} (no change {m['val_mse_1step_zero']:.3g}), {horizon}-step "
+          f"rollout MSE {m['val_mse_rollout']:.3g} (no change {m['val_mse_rollout_zero']:.3g}; "
+          f"objects alone {m['val_mse_rollout_objects']:.3g}, no change "
+          f"{m['val_mse_rollout_objects_zero']:.3g}) m^2")
+    if args.json:
+        print(f"metrics -> {args.json}")
+
+
 def run_collect(args: argparse.Namespace) -> None:
     config = _config_from_args(CollectConfig, args)
     out, metrics = collect_to(config, args.out, args.overwrite)
@@ -64,7 +93,9 @@ def _train_summary(m: dict) -> str:
     return (f"validation ({m['val_episodes']} held-out episodes): "
             f"1-step MSE {m['val_mse_1step']:.3g} m^2 (no change {m['val_mse_1step_zero']:.3g}), "
             f"{m['rollout_horizon']}-step rollout MSE {m['val_mse_rollout']:.3g} m^2 "
-            f"(no change {m['val_mse_rollout_zero']:.3g}), {m['relus']} ReLUs")
+            f"(no change {m['val_mse_rollout_zero']:.3g}; objects alone "
+            f"{m['val_mse_rollout_objects']:.3g}, no change "
+            f"{m['val_mse_rollout_objects_zero']:.3g}), {m['relus']} ReLUs")
 
 
 def _train_config_of(model_dir: Path) -> TrainConfig:
@@ -179,7 +210,6 @@ def run_bench(args: argparse.Namespace) -> None:
 
 def _run_bench_mip(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
-    from mpcnet.relunet import ReluNet
     from training.bench_mip import bench_mip, shuffled_like
 
     if args.env_id not in envs.ENV_IDS:
@@ -189,14 +219,14 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
             raise ConfigError(f"--{name}: expected >= 1, got {getattr(args, name)}.")
     if not args.time_limit > 0:
         raise ConfigError(f"--time-limit: expected > 0 seconds, got {args.time_limit}.")
-    load_model(args.model)  # a clear error for a directory that is not a model
-    net = ReluNet.load(Path(args.model) / "relunet")
+    env_kw = _env_kwargs(args)
+    net = _load_net(args.model, _num_objects(args.env_id, env_kw))
     if args.random_like is not None:
         net = shuffled_like(net, args.random_like)
     bounds = "lp" if args.bounds == "tight" else args.bounds
     record = bench_mip(net, args.env_id, args.horizon, args.starts, args.seed, bounds,
                        not args.no_warm_start, args.time_limit, args.threads, progress=True,
-                       tighten_budget=args.tighten_budget)
+                       tighten_budget=args.tighten_budget, env_kwargs=env_kw)
     record.update({"model": str(args.model), "env_id": args.env_id,
                    "random_like": args.random_like})
     write_json(args.json, record)
@@ -215,8 +245,9 @@ def _run_bench_planners(args: argparse.Namespace) -> None:
 
     if args.env_id not in envs.ENV_IDS:
         raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
-    rows = bench_planners(_load_net(args.model), args.env_id, args.starts, args.seed,
-                          args.horizon, args.budget_ms)
+    net = _load_net(args.model, _num_objects(args.env_id, {}))
+    rows = bench_planners(net, args.env_id, args.starts, args.seed, args.horizon,
+                          args.budget_ms)
     write_json(args.json, rows)
     for r in rows:
         mark = "  (default)" if r["default"] else ""
@@ -273,23 +304,51 @@ def _control_setup(args: argparse.Namespace, controllers: list[str]):
     return PlannerConfig(horizon=args.horizon, budget_ms=args.budget_ms)
 
 
-def _load_net(model_dir: Path):
+def _load_net(model_dir: Path, num_objects: int | None = None):
+    """The exported network of a model directory; a graph model is instantiated for
+    ``num_objects`` objects (required for one)."""
+    from mpcnet.errors import ConfigError
+    from mpcnet.graphnet import GraphNet
     from mpcnet.relunet import ReluNet
 
-    load_model(model_dir)  # a clear error for a directory that is not a model
-    return ReluNet.load(Path(model_dir) / "relunet")
+    model = load_model(model_dir)  # a clear error for a directory that is not a model
+    if model.config()["type"] != "ReluGNN":
+        return ReluNet.load(Path(model_dir) / "relunet")
+    if not num_objects:
+        raise ConfigError(f"{model_dir} holds a graph model; it needs an object-centric env "
+                          "such as --env mpcnet/Sort-v0.")
+    return GraphNet.load(Path(model_dir) / "graphnet").instantiate(num_objects)
+
+
+def _env_kwargs(args: argparse.Namespace) -> dict:
+    """``envs.make`` keyword arguments from ``--num-objects`` (0: the env's default)."""
+    from training.collect import env_kwargs
+
+    return env_kwargs(CollectConfig(env_id=args.env_id,
+                                    num_objects=getattr(args, "num_objects", 0) or 0))
+
+
+def _num_objects(env_id: str, kwargs: dict) -> int | None:
+    """Objects in the env's state (``None`` for a single-object env)."""
+    env = envs.make(env_id, **kwargs)
+    try:
+        return getattr(env.unwrapped, "num_objects", None)
+    finally:
+        env.close()
 
 
 def run_evaluate(args: argparse.Namespace) -> None:
     from training.evaluate import evaluate
 
     config = _control_setup(args, [args.controller])
-    net = _load_net(args.model)
+    env_kw = _env_kwargs(args)
+    net = _load_net(args.model, _num_objects(args.env_id, env_kw))
     out = create_run_dir(args.out, args.env_id, f"evaluate-{args.controller}", args.seed,
                          args.overwrite)
     kwargs = {"bounds": args.bounds} if args.controller == "mip" else {}
     results, summary, _ = evaluate(args.env_id, net, args.controller, args.episodes,
-                                   args.seed, config, args.steps, progress=True, **kwargs)
+                                   args.seed, config, args.steps, progress=True,
+                                   env_kwargs=env_kw, **kwargs)
     write_stage(out, {**vars(args), "relus": net.relu_count},
                 {**summary, "episodes_detail": [r.to_dict() for r in results]})
     print(f"{args.controller} on {args.model} ({net.relu_count} ReLUs): success rate "
@@ -305,7 +364,9 @@ def run_compare(args: argparse.Namespace) -> None:
 
     names = [c.strip() for c in args.controllers.split(",") if c.strip()]
     config = _control_setup(args, names)
-    nets = [(Path(d), _load_net(d)) for d in args.models]
+    env_kw = _env_kwargs(args)
+    num_objects = _num_objects(args.env_id, env_kw)
+    nets = [(Path(d), _load_net(d, num_objects)) for d in args.models]
     out = create_run_dir(args.out, args.env_id, "compare", args.seed, args.overwrite)
     rows, runs, skipped = [], {}, []
     for model_dir, net in nets:
@@ -318,7 +379,8 @@ def run_compare(args: argparse.Namespace) -> None:
             kwargs = {"bounds": args.bounds} if name == "mip" else {}
             results, summary, frames = evaluate(
                 args.env_id, net, name, args.episodes, args.seed, config, args.steps,
-                progress=True, render_episodes=1 if args.render else 0, **kwargs)
+                progress=True, render_episodes=1 if args.render else 0, env_kwargs=env_kw,
+                **kwargs)
             label = f"{name}/{model_dir.name}"
             runs[label] = results
             row = {"model": str(model_dir), "relus": net.relu_count, "controller": name,

@@ -46,9 +46,14 @@ class CollectConfig:
     random_action_prob: float = _help(
         "probability of a uniformly random action instead of the contact-seeking push",
         default=0.15)
+    num_objects: int = _help(
+        "objects per episode in mpcnet/Sort-v0 (2 to 6); 0 keeps the env's default", default=0)
 
     def __post_init__(self) -> None:
         _positive(self, "episodes", "steps")
+        if self.num_objects < 0:
+            raise ConfigError(f"num_objects: expected 0 (default) or 2 to 6, got "
+                              f"{self.num_objects}.")
         if not 0.0 <= self.random_action_prob <= 1.0:
             raise ConfigError(
                 f"random_action_prob: expected a value in [0, 1], got {self.random_action_prob}."
@@ -58,9 +63,20 @@ class CollectConfig:
         return asdict(self)
 
 
+MODEL_KINDS = ("mlp", "gnn")
+_SIZE_FIELDS = ("hidden", "relation_hidden", "object_hidden")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
-    hidden: tuple[int, ...] = _help("hidden layer sizes, comma-separated", default=(128, 128))
+    model: str = _help("'mlp' (any env) or 'gnn' (object-centric graph network, for "
+                       "mpcnet/Sort-v0)", default="mlp")
+    hidden: tuple[int, ...] = _help("MLP hidden layer sizes, comma-separated", default=(128, 128))
+    relation_hidden: tuple[int, ...] = _help("GNN relation-network hidden sizes",
+                                             default=(64, 64))
+    object_hidden: tuple[int, ...] = _help("GNN object-network hidden sizes", default=(64,))
+    effect_dim: int = _help("GNN effect vector size (relation output, summed per object)",
+                            default=32)
     epochs: int = _help("passes over the training windows", default=150)
     batch_size: int = _help("windows per gradient step", default=256)
     lr: float = _help("Adam learning rate", default=2e-3)
@@ -76,12 +92,17 @@ class TrainConfig:
     device: str = _help("'auto' (CUDA when present), 'cpu' or 'cuda'", default="auto")
 
     def __post_init__(self) -> None:
-        if isinstance(self.hidden, str):
-            object.__setattr__(self, "hidden", parse_int_list(self.hidden, "hidden"))
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        if not self.hidden or min(self.hidden) <= 0:
-            raise ConfigError(f"hidden: expected positive layer sizes, got {self.hidden}.")
-        _positive(self, "epochs", "batch_size", "lr", "rollout_horizon")
+        if self.model not in MODEL_KINDS:
+            raise ConfigError(f"model: expected 'mlp' or 'gnn', got {self.model!r}.")
+        for name in _SIZE_FIELDS:
+            value = getattr(self, name)
+            if isinstance(value, str):
+                value = parse_int_list(value, name)
+            value = tuple(int(h) for h in value)
+            if not value or min(value) <= 0:
+                raise ConfigError(f"{name}: expected positive layer sizes, got {value}.")
+            object.__setattr__(self, name, value)
+        _positive(self, "epochs", "batch_size", "lr", "rollout_horizon", "effect_dim")
         if self.rollout_weight < 0:
             raise ConfigError(f"rollout_weight: expected >= 0, got {self.rollout_weight}.")
         if not 0.0 < self.val_fraction < 1.0:

@@ -91,15 +91,16 @@ def summarize(results: list[EpisodeResult]) -> dict:
 
 def evaluate(env_id: str, net: ReluNet, controller_name: str, episodes: int, seed: int,
              config: PlannerConfig, max_steps: int, progress: bool = False,
-             render_episodes: int = 0, **controller_kwargs):
+             render_episodes: int = 0, env_kwargs: dict | None = None, **controller_kwargs):
     """Run ``episodes`` seeded episodes with one controller on one model.
 
     Returns:
         ``(results, summary, frames)`` where ``frames[i]`` holds the RGB frames of episode
-        ``i`` for the first ``render_episodes`` episodes.
+        ``i`` for the first ``render_episodes`` episodes. ``env_kwargs`` go to
+        ``envs.make`` (e.g. ``num_objects`` for sorting).
     """
     env = envs.make(env_id, render_mode="rgb_array" if render_episodes else None,
-                    max_episode_steps=max_steps)
+                    max_episode_steps=max_steps, **(env_kwargs or {}))
     base = env.unwrapped
     ctrl = make_controller(controller_name, net, base.cost_spec, base.action_space.low,
                            base.action_space.high, config, base.state_low, base.state_high,

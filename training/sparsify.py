@@ -155,6 +155,10 @@ def sparsify(base: GatedReluModel, train: TransitionData, val: TransitionData,
         "magnitude_val_mse_1step": theirs["val_mse_1step"],
         "magnitude_val_mse_rollout": theirs["val_mse_rollout"],
         "val_mse_rollout_zero": ours["val_mse_rollout_zero"], "rollout_horizon": horizon,
+        "val_mse_rollout_objects": ours["val_mse_rollout_objects"],
+        "dense_val_mse_rollout_objects": dense["val_mse_rollout_objects"],
+        "magnitude_val_mse_rollout_objects": theirs["val_mse_rollout_objects"],
+        "val_mse_rollout_objects_zero": ours["val_mse_rollout_objects_zero"],
     }
     if metrics["relus_after"] > config.relus:  # harden() guarantees this; never ship otherwise
         raise RuntimeError(f"sparsify produced {metrics['relus_after']} > {config.relus} ReLUs")

@@ -11,7 +11,9 @@ from tqdm import tqdm
 
 from mpcnet.data import TransitionData
 from mpcnet.errors import ConfigError
+from mpcnet.graphnet import PUSH_ACTION_DIM, num_objects_of
 from mpcnet.rollout import default_device, rollout
+from mpcnet.torch_gnn import ReluGNN
 from mpcnet.torch_models import ReluMLP, relative_points_map
 from training.config import TrainConfig
 
@@ -46,14 +48,33 @@ def window_tensors(data: TransitionData, horizon: int, device) -> dict[str, torc
             "targets": as_t(data.next_states[idx])}
 
 
-def build_model(data: TransitionData, config: TrainConfig) -> ReluMLP:
-    """A fresh model with normalisation statistics from ``data``."""
+def build_model(data: TransitionData, config: TrainConfig):
+    """A fresh model (``config.model``) with normalisation statistics from ``data``."""
+    if config.model == "gnn":
+        return build_gnn(data, config)
     n, m = data.state_dim, data.action_dim
     input_map = relative_points_map(n, m) if config.relative else np.eye(n + m)
     model = ReluMLP(n, m, list(config.hidden), input_map)
     feats = np.concatenate([data.states, data.actions], axis=1) @ input_map.T
     delta = data.next_states - data.states
     model.set_normalization(feats.mean(0), feats.std(0), delta.mean(0), delta.std(0))
+    return model
+
+
+def build_gnn(data: TransitionData, config: TrainConfig) -> ReluGNN:
+    """A fresh graph model; its length scale is the spread of push starts around objects."""
+    n, m = data.state_dim, data.action_dim
+    if m != PUSH_ACTION_DIM or n < 4 or n % 2:
+        raise ConfigError(
+            f"--model gnn: expected object-centric data (states of 2N+2 positions, push "
+            f"primitives of {PUSH_ACTION_DIM} numbers, as from mpcnet/Sort-v0), got states of "
+            f"{n} and actions of {m} from {data.env_id}; use --model mlp for this data.")
+    objects = num_objects_of(n)
+    p = data.states[:, :2 * objects].reshape(-1, objects, 2)
+    start_offsets = data.actions[:, None, :2] - p
+    moves = (data.next_states - data.states)[:, :2 * objects].reshape(-1, 2)
+    model = ReluGNN(list(config.relation_hidden), list(config.object_hidden), config.effect_dim)
+    model.set_normalization(float(start_offsets.std()), moves.mean(0), moves.std(0))
     return model
 
 
@@ -78,12 +99,20 @@ class ValidationSet:
 
     @torch.no_grad()
     def metrics(self, model) -> dict[str, float]:
+        """Errors over the whole state, and over the objects alone (``*_objects``: every
+        state entry but the pusher's, the last two), each with its "no change" baseline."""
         model.eval()
         w = self.windows
-        return {"val_mse_1step": ((model(self.x, self.u) - self.y) ** 2).mean().item(),
-                "val_mse_rollout": self.rollout_mse(model),
-                "val_mse_1step_zero": ((self.x - self.y) ** 2).mean().item(),
-                "val_mse_rollout_zero": ((w["x0"][:, None, :] - w["targets"]) ** 2).mean().item(),
+        pred = rollout(model, w["x0"], w["actions"])
+        zero = w["x0"][:, None, :].expand_as(w["targets"])
+        mse = lambda a, b: ((a - b) ** 2).mean().item()  # noqa: E731
+        obj = lambda a: a[..., :-2]  # noqa: E731
+        return {"val_mse_1step": mse(model(self.x, self.u), self.y),
+                "val_mse_rollout": mse(pred, w["targets"]),
+                "val_mse_1step_zero": mse(self.x, self.y),
+                "val_mse_rollout_zero": mse(zero, w["targets"]),
+                "val_mse_rollout_objects": mse(obj(pred), obj(w["targets"])),
+                "val_mse_rollout_objects_zero": mse(obj(zero), obj(w["targets"])),
                 "val_windows": int(w["x0"].shape[0])}
 
 
