@@ -68,6 +68,13 @@ def test_gnn_pipeline_through_the_cli(sort_data, capsys):
     assert {(r["controller"], r["relus"]) for r in rows} >= {
         ("mppi", graph.relus_per_step(2)), ("mip", graph.relus_per_step(2))}
     assert "results ->" in capsys.readouterr().out
+    # MIP size against N: the block program has N^2 R + N O ReLUs per step
+    assert main(["bench", "mip-objects", "--model", str(sparse), "--objects", "2,3",
+                 "--horizon", "1", "--starts", "1", "--time-limit", "5",
+                 "--json", str(root / "objects.json")]) == 0
+    records = json.loads((root / "objects.json").read_text())
+    assert [r["relus"] for r in records] == [graph.relus_per_step(2), graph.relus_per_step(3)]
+    assert all(max(r["binaries"]) <= r["relus"] for r in records)
 
 
 @pytest.mark.parametrize("argv, needle", [

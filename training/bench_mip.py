@@ -118,3 +118,20 @@ def grid_table(records: list[dict]) -> str:
     lines.append("")
     lines.append(f"Cells with every start proven optimal: {proven} of {len(records)}.")
     return "\n".join(lines) + "\n"
+
+
+def objects_table(records: list[dict]) -> str:
+    """Markdown table of MIP size and solve time against the number of objects."""
+    lines = ["| objects N | ReLUs per step (N^2 R + N O) | binaries per step | variables | "
+             "constraints | proven optimal | median solve (s) | median gap |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in records:
+        gaps = [g for g in r["gap"] if g is not None]
+        gap = f"{100 * float(np.median(gaps)):.1f}%" if len(gaps) == r["starts"] else "no plan"
+        stats = r["build_stats"]
+        lines.append(
+            f"| {r['env_kwargs'].get('num_objects')} | {r['relus']} | "
+            f"{int(np.median(r['binaries'])) // r['horizon']} | "
+            f"{stats['binaries'] + stats['continuous']} | {stats['constraints']} | "
+            f"{r['proven_optimal']}/{r['starts']} | {r['median_solve_time_s']:.2f} | {gap} |")
+    return "\n".join(lines) + "\n"

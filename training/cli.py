@@ -126,6 +126,18 @@ def _add_bench_parsers(sub) -> None:
     b.add_argument("--budget-ms", type=float, default=200.0, help="budget per plan (ms)")
     b.add_argument("--json", type=Path, required=True, help="output JSON")
 
+    b = bench.add_parser("mip-objects",
+                         help="graph model: MIP size and solve time against the number of objects")
+    b.add_argument("--model", type=Path, required=True, help="graph model directory")
+    b.add_argument("--objects", dest="object_counts", default="2,3,4,5,6",
+                   help="numbers of objects N (default 2,3,4,5,6)")
+    b.add_argument("--horizon", type=int, default=2, help="MPC horizon H (default 2)")
+    b.add_argument("--starts", type=int, default=3, help="start states per N (default 3)")
+    _add_mip_solve_args(b)
+    b.add_argument("--json", type=Path, required=True, help="output JSON (all N)")
+    b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
+                   help="put the table into this file (e.g. BENCHMARKS.md)")
+
     b = bench.add_parser("mip-grid", help="scalability grid: ReLU budgets x horizons")
     b.add_argument("--models", type=Path, nargs="+", required=True,
                    help="model directories (e.g. the relus_* of a sparsify sweep)")
