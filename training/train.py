@@ -107,7 +107,10 @@ class ValidationSet:
         zero = w["x0"][:, None, :].expand_as(w["targets"])
         mse = lambda a, b: ((a - b) ** 2).mean().item()  # noqa: E731
         obj = lambda a: a[..., :-2]  # noqa: E731
-        return {"val_mse_1step": mse(model(self.x, self.u), self.y),
+        one_step = model(self.x, self.u)
+        return {"val_mse_1step": mse(one_step, self.y),
+                "val_mse_1step_objects": mse(obj(one_step), obj(self.y)),
+                "val_mse_1step_objects_zero": mse(obj(self.x), obj(self.y)),
                 "val_mse_rollout": mse(pred, w["targets"]),
                 "val_mse_1step_zero": mse(self.x, self.y),
                 "val_mse_rollout_zero": mse(zero, w["targets"]),
