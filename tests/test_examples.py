@@ -15,5 +15,5 @@ def test_example_runs_with_tiny_settings(script, tmp_path):
     assert proc.stdout.strip()
 
 
-def test_there_are_four_examples():
-    assert len(EXAMPLES) == 4
+def test_there_are_five_examples():
+    assert len(EXAMPLES) == 5
