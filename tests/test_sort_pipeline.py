@@ -61,6 +61,10 @@ def test_gnn_pipeline_through_the_cli(sort_data, capsys):
                  "--relaxed-epochs", "2", "--finetune-epochs", "1", "--out", str(sparse)]) == 0
     graph = GraphNet.load(sparse / "graphnet")
     assert graph.relu_count <= 3
+    # a sparse model validates with its dense parent's rollout horizon
+    assert main(["validate", "--model", str(sparse), "--data", str(data4),
+                 "--json", str(root / "s4.json")]) == 0
+    assert json.loads((root / "s4.json").read_text())["rollout_horizon"] == 3
     assert main(["compare", "--env", SORT, "--num-objects", "2", "--models", str(model),
                  str(sparse), "--controllers", "mip,mppi", "--episodes", "1", "--steps", "2",
                  "--horizon", "1", "--budget-ms", "100", "--out", str(root / "cmp")]) == 0

@@ -98,12 +98,19 @@ def _train_summary(m: dict) -> str:
             f"{m['val_mse_rollout_objects_zero']:.3g}), {m['relus']} ReLUs")
 
 
-def _train_config_of(model_dir: Path) -> TrainConfig:
-    """The training config of a model run, so sparsification holds out the same episodes."""
+def _train_config_of(model_dir: Path, _depth: int = 0) -> TrainConfig:
+    """The training config of a model run, so sparsification holds out the same episodes.
+
+    A sparsified model's config.json is its sparsify config, whose ``model`` names the dense
+    run it came from: follow that link (a few levels, for sparse copies of sparse models).
+    """
     path = Path(model_dir) / "config.json"
     if not path.is_file():
         return TrainConfig()
     saved = read_json(path, what="training config")
+    if "relus" in saved and saved.get("model") not in ("mlp", "gnn"):
+        parent = Path(str(saved.get("model", "")))
+        return _train_config_of(parent, _depth + 1) if _depth < 8 else TrainConfig()
     names = {f.name for f in dataclasses.fields(TrainConfig)}
     return TrainConfig(**{k: v for k, v in saved.items() if k in names})
 
