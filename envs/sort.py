@@ -226,3 +226,13 @@ class SortEnv(gym.Env):
     def goal_state(self) -> np.ndarray:
         """The goal as a state vector: each object's zone centre, then zeros for the pusher."""
         return np.r_[zone_centres(self.classes).ravel(), 0.0, 0.0]
+
+    @staticmethod
+    def object_centres(state) -> np.ndarray:
+        """``(N, 2)``: every object's position in a state or goal vector."""
+        return np.asarray(state, dtype=np.float64)[:-2].reshape(-1, 2)
+
+    def goal_regions(self, goal) -> tuple[np.ndarray, np.ndarray]:
+        """Centre and half-size ``(N, 2)`` of each object's zone, for plots."""
+        centres = self.object_centres(goal)
+        return centres, np.tile(ZONE_HALF, (len(centres), 1))

@@ -46,3 +46,27 @@ def test_bad_num_objects_and_options_are_named():
     with pytest.raises(ValueError, match="classes"):
         env.reset(seed=0, options={"classes": [0, 2, 1]})
     env.close()
+
+
+def test_episode_record_keeps_every_object_and_its_zone():
+    from controllers.base import ControlStep
+    from training.evaluate import run_episode
+
+    still = np.array([0.4, 0.3, 0.0, 0.0])  # a zero-length push in a corner: nothing moves
+
+    class Still:
+        def reset(self, seed, goal):
+            pass
+
+        def act(self, obs):
+            return ControlStep(still, still[None], 0.0, 0.0, "ok", {})
+
+    env = SortEnv(num_objects=3)
+    result, _ = run_episode(env, Still(), seed=5, max_steps=2)
+    path = np.asarray(result.object_path)
+    assert path.shape == (3, 3, 2)  # steps + 1, objects, xy
+    np.testing.assert_allclose(path[0], path[-1], atol=2e-3)
+    centres, halves = np.asarray(result.goal_centres), np.asarray(result.goal_half_sizes)
+    assert centres.shape == halves.shape == (3, 2)
+    assert set(np.abs(centres[:, 0])) == {ZONE_CENTRE_X} and np.all(halves == [0.125, 0.25])
+    env.close()

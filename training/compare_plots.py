@@ -43,7 +43,7 @@ def plot_final_costs(runs: dict, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(max(5, 1.1 * len(labels)), 3.8))
     ax.boxplot([[r.final_cost for r in runs[k]] for k in labels])
     ax.set_xticks(range(1, len(labels) + 1), labels, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("final keypoint L1 distance (m)")
+    ax.set_ylabel("final task cost (L1 distance to goal, m)")
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
     _save(fig, path)
@@ -59,7 +59,7 @@ def plot_cost_over_time(runs: dict, path: Path) -> None:
         padded = np.array([r.costs + [r.costs[-1]] * (length - len(r.costs)) for r in results])
         ax.plot(padded.mean(0), label=label)
     ax.set_xlabel("control step")
-    ax.set_ylabel("keypoint L1 distance (m), mean")
+    ax.set_ylabel("task cost (L1 distance to goal, m), mean")
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -68,18 +68,24 @@ def plot_cost_over_time(runs: dict, path: Path) -> None:
 
 
 def plot_trajectories(runs: dict, path: Path, episodes: int = 3) -> None:
-    """Object centre paths of the first episodes, one panel per episode, all controllers."""
+    """Object paths of the first episodes, one panel per episode, a colour per controller.
+
+    Every object of an episode is drawn in its controller's colour; goal regions with a size
+    (sorting zones) are drawn as boxes, goal points (pushing) as stars.
+    """
     plt = _plt()
     n = min(episodes, min(len(v) for v in runs.values()))
     fig, axes = plt.subplots(1, n, figsize=(4 * n, 4), squeeze=False)
     for i, ax in enumerate(axes[0]):
-        for label, results in runs.items():
-            p = np.asarray(results[i].object_path)
-            ax.plot(p[:, 0], p[:, 1], "-", lw=1.2, label=label)
+        for k, (label, results) in enumerate(runs.items()):
+            p = np.asarray(results[i].object_path)  # (steps+1, M, 2)
+            for m in range(p.shape[1]):
+                ax.plot(p[:, m, 0], p[:, m, 1], "-", lw=1.2, color=f"C{k % 10}",
+                        label=label if m == 0 else None)
         first = next(iter(runs.values()))[i]
         start = np.asarray(first.object_path[0])
-        ax.plot(*start, "ko", ms=5, label="start")
-        ax.plot(*first.goal_centre, "g*", ms=12, label="goal")
+        ax.plot(start[:, 0], start[:, 1], "ko", ms=5, label="start")
+        _draw_goals(ax, np.asarray(first.goal_centres), np.asarray(first.goal_half_sizes))
         ax.set_aspect("equal")
         ax.set_title(f"episode seed {first.seed}", fontsize=8)
         ax.grid(alpha=0.3)
@@ -87,6 +93,19 @@ def plot_trajectories(runs: dict, path: Path, episodes: int = 3) -> None:
     fig.tight_layout()
     _save(fig, path)
     plt.close(fig)
+
+
+def _draw_goals(ax, centres: np.ndarray, half_sizes: np.ndarray) -> None:
+    from matplotlib.patches import Rectangle
+
+    drawn: set = set()
+    for (cx, cy), (hx, hy) in zip(centres, half_sizes, strict=True):
+        if hx == 0 and hy == 0:
+            ax.plot(cx, cy, "g*", ms=12, label="goal" if not drawn else None)
+        elif (cx, cy, hx, hy) not in drawn:  # objects of one class share a zone
+            ax.add_patch(Rectangle((cx - hx, cy - hy), 2 * hx, 2 * hy, fill=False, ec="g",
+                                   ls="--", label="goal zone" if not drawn else None))
+        drawn.add((cx, cy, hx, hy))
 
 
 def save_animation(frames: list, path: Path, fps: int = 10) -> None:

@@ -22,12 +22,14 @@ class EpisodeResult:
     Attributes:
         seed: Reset seed (the same for every controller, so episodes are paired).
         success: Whether the env reported success.
-        final_cost: Task cost (keypoint L1 distance to the goal, m) at the last state.
+        final_cost: Task cost (the env's CostSpec at the last state: L1 distance to the goal, m).
         steps: Control steps taken.
         plan_times_s: Planning time of every step.
         costs: Task cost after every step, starting with the initial state.
-        object_path: ``(steps+1, 2)`` centre of the object keypoints.
-        goal_centre: ``(2,)`` centre of the goal keypoints.
+        object_path: ``(steps+1, M, 2)`` position of each of the M objects (push: the centre
+            of the object keypoints, M = 1; sort: every object).
+        goal_centres: ``(M, 2)`` centre of each object's goal region.
+        goal_half_sizes: ``(M, 2)`` half-size of each goal region (zero for a goal point).
         statuses: How often each controller status occurred (MIP: optimal, time_limit, ...).
     """
 
@@ -38,7 +40,8 @@ class EpisodeResult:
     plan_times_s: list
     costs: list
     object_path: list
-    goal_centre: list
+    goal_centres: list
+    goal_half_sizes: list
     statuses: dict
 
     def to_dict(self) -> dict:
@@ -55,8 +58,9 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
     goal = np.asarray(info["goal"], dtype=np.float64)
     spec = env.unwrapped.cost_spec
     controller.reset(seed, goal)
-    centre = lambda o: np.asarray(o[:-2], float).reshape(-1, 2).mean(0).tolist()  # noqa: E731
-    costs, path, times, statuses = [float(spec.state_cost(obs, goal))], [centre(obs)], [], {}
+    task = env.unwrapped
+    centres = lambda o: task.object_centres(o).tolist()  # noqa: E731
+    costs, path, times, statuses = [float(spec.state_cost(obs, goal))], [centres(obs)], [], {}
     frames = [env.render()] if render else []
     steps, success = 0, bool(info["is_success"])
     for steps in range(1, max_steps + 1):  # noqa: B007 - steps is read after the loop
@@ -65,15 +69,15 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
         statuses[step.status] = statuses.get(step.status, 0) + 1
         obs, _, terminated, truncated, info = env.step(step.action.astype(np.float32))
         costs.append(float(spec.state_cost(obs, goal)))
-        path.append(centre(obs))
+        path.append(centres(obs))
         if render:
             frames.append(env.render())
         success = bool(info["is_success"])
         if terminated or truncated:
             break
-    goal_centre = goal[:-2].reshape(-1, 2).mean(0).tolist()
-    return EpisodeResult(seed, success, costs[-1], steps, times, costs, path, goal_centre,
-                         statuses), frames
+    goal_centres, goal_half_sizes = task.goal_regions(goal)
+    return EpisodeResult(seed, success, costs[-1], steps, times, costs, path,
+                         goal_centres.tolist(), goal_half_sizes.tolist(), statuses), frames
 
 
 def summarize(results: list[EpisodeResult]) -> dict:
