@@ -10,27 +10,29 @@ from mpcnet.errors import unknown_name
 
 
 def _registry() -> dict:
-    from controllers.mip import MipController
+    from controllers.mip import MipController, MipMppiController
     from controllers.sampling import CEM, MPPI, GradientDescent, RandomShooting
 
-    return {c.name: c for c in (MipController, MPPI, CEM, GradientDescent, RandomShooting)}
+    return {c.name: c for c in (MipController, MipMppiController, MPPI, CEM, GradientDescent,
+                                RandomShooting)}
 
 
-CONTROLLER_NAMES = ("mip", "mppi", "cem", "gd", "random")
+CONTROLLER_NAMES = ("mip", "mip-mppi", "mppi", "cem", "gd", "random")
+MIP_CONTROLLERS = ("mip", "mip-mppi")  # the ones that build a MILP (state box, bounds, size)
 
 
 def make_controller(name: str, net, cost, action_low, action_high,
                     config: PlannerConfig | None = None, state_low=None, state_high=None,
                     **kwargs) -> PlanningController:
-    """Build a controller by name (``mip``, ``mppi``, ``cem``, ``gd``, ``random``)."""
+    """Build a controller by name (``mip``, ``mip-mppi``, ``mppi``, ``cem``, ``gd``, ``random``)."""
     registry = _registry()
     if name not in registry:
         raise unknown_name("controller", name, registry)
     cls = registry[name]
-    if name == "mip":
+    if name in MIP_CONTROLLERS:
         return cls(net, cost, action_low, action_high, config, state_low, state_high, **kwargs)
     return cls(net, cost, action_low, action_high, config, **kwargs)
 
 
-__all__ = ["CONTROLLER_NAMES", "ControlStep", "Controller", "PlannerConfig",
+__all__ = ["CONTROLLER_NAMES", "MIP_CONTROLLERS", "ControlStep", "Controller", "PlannerConfig",
            "PlanningController", "make_controller"]

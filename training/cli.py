@@ -186,7 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("evaluate", help="closed-loop episodes with one controller")
     p.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
     p.add_argument("--model", type=Path, required=True, help="model directory")
-    p.add_argument("--controller", default="mip", help="mip, mppi, cem, gd or random")
+    p.add_argument("--controller", default="mip",
+                   help="mip, mip-mppi (MPPI for 40%% of the budget, then the MIP from its "
+                        "plan), mppi, cem, gd or random")
     p.add_argument("--episodes", type=int, default=10, help="episodes (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the episodes (default 0)")
     _add_control_args(p)
@@ -197,11 +199,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", type=Path, nargs="+", required=True,
                    help="model directories, e.g. DENSE_DIR SPARSE_DIR")
     p.add_argument("--controllers", default="mip,mppi,cem,gd,random",
-                   help="comma-separated controllers (default mip,mppi,cem,gd,random)")
+                   help="comma-separated controllers (default mip,mppi,cem,gd,random; "
+                        "also mip-mppi)")
     p.add_argument("--episodes", type=int, default=10, help="episodes per pair (default 10)")
     p.add_argument("--seed", type=int, default=0, help="seed of the episodes (default 0)")
     p.add_argument("--max-mip-relus", type=int, default=32,
-                   help="run the MIP only on models with at most this many ReLUs (default 32)")
+                   help="run mip and mip-mppi only on models with at most this many ReLUs "
+                        "per step (default 32)")
     p.add_argument("--render", action="store_true",
                    help="also save an animated GIF of the first episode of every pair")
     _add_control_args(p)

@@ -383,6 +383,7 @@ def _num_objects(env_id: str, kwargs: dict) -> int | None:
 
 
 def run_evaluate(args: argparse.Namespace) -> None:
+    from controllers import MIP_CONTROLLERS
     from training.evaluate import evaluate
 
     config = _control_setup(args, [args.controller])
@@ -390,7 +391,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
     net = _load_net(args.model, _num_objects(args.env_id, env_kw))
     out = create_run_dir(args.out, args.env_id, f"evaluate-{args.controller}", args.seed,
                          args.overwrite)
-    kwargs = {"bounds": args.bounds} if args.controller == "mip" else {}
+    kwargs = {"bounds": args.bounds} if args.controller in MIP_CONTROLLERS else {}
     results, summary, _ = evaluate(args.env_id, net, args.controller, args.episodes,
                                    args.seed, config, args.steps, progress=True,
                                    env_kwargs=env_kw, **kwargs)
@@ -404,6 +405,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> None:
+    from controllers import MIP_CONTROLLERS
     from training import compare_plots as plots
     from training.evaluate import evaluate
 
@@ -416,12 +418,12 @@ def run_compare(args: argparse.Namespace) -> None:
     rows, runs, skipped = [], {}, []
     for model_dir, net in nets:
         for name in names:
-            if name == "mip" and net.relu_count > args.max_mip_relus:
-                skipped.append(f"mip on {model_dir} ({net.relu_count} ReLUs > "
+            if name in MIP_CONTROLLERS and net.relu_count > args.max_mip_relus:
+                skipped.append(f"{name} on {model_dir} ({net.relu_count} ReLUs > "
                                f"--max-mip-relus {args.max_mip_relus}: too many binaries to "
                                "solve within the step budget)")
                 continue
-            kwargs = {"bounds": args.bounds} if name == "mip" else {}
+            kwargs = {"bounds": args.bounds} if name in MIP_CONTROLLERS else {}
             results, summary, frames = evaluate(
                 args.env_id, net, name, args.episodes, args.seed, config, args.steps,
                 progress=True, render_episodes=1 if args.render else 0, env_kwargs=env_kw,
