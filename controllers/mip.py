@@ -53,13 +53,11 @@ class MipController(PlanningController):
 
     def solve_from(self, x0, warm, warm_cost, deadline):
         """Solve the MILP until ``deadline`` from the incumbent ``warm`` (cost ``warm_cost``)."""
-        limit = max(deadline - time.perf_counter(), 1e-3)
         if self.config.iterations is not None:
-            limit = float("inf")  # reproducible mode: solve to the gap, however long
+            deadline = None  # reproducible mode: solve to the gap, however long
         try:
-            sol = self.mpc.solve(x0, self.goal, warm_start=warm,
-                                 options=SolveOptions(time_limit=limit, mip_gap=self.mip_gap,
-                                                      threads=1))
+            sol = self.mpc.solve(x0, self.goal, warm_start=warm, deadline=deadline,
+                                 options=SolveOptions(mip_gap=self.mip_gap, threads=1))
         except MpcnetError as exc:  # e.g. a state outside the box the program was built for
             return warm, warm_cost, "fallback", {"reason": str(exc)}
         info = {"gap": sol.gap, "dual_bound": sol.dual_bound, "binaries": sol.binaries,

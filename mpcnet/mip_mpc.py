@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -63,13 +64,17 @@ class MipMpc:
 
     def solve(self, x0, goal, warm_start: np.ndarray | None = None,
               options: SolveOptions | None = None,
-              fixed_actions: np.ndarray | None = None) -> MpcSolution:
+              fixed_actions: np.ndarray | None = None,
+              deadline: float | None = None) -> MpcSolution:
         """Solve from ``x0`` towards ``goal``.
 
         Args:
             warm_start: Actions ``(H, m)``; completed to a full solution by a forward pass.
             options: Time limit, gap, threads.
             fixed_actions: Fix the actions (for checking the program against the network).
+            deadline: ``time.perf_counter()`` value by which the solve must end: the time
+                limit is cut so that setting ``x0``, bound tightening and the warm-start
+                completion count against it too (a controller's step budget).
 
         Returns:
             The plan and statistics. A provably infeasible problem or one with no incumbent
@@ -99,6 +104,10 @@ class MipMpc:
         update_time = time.perf_counter() - start
         stats = {**enc.stats().to_dict(), **tighten_stats}
         start_vector = None if warm_start is None else enc.complete(warm_start)
+        if deadline is not None:
+            left = max(deadline - time.perf_counter(), 1e-3)
+            limit = left if options.time_limit is None else min(options.time_limit, left)
+            options = dataclasses.replace(options, time_limit=limit)
         try:
             raw = self.backend.solve(options, start_vector)
         finally:
