@@ -2,8 +2,9 @@
 
 Trains an object-centric GNN on mpcnet/Sort-v0 with 4 objects, checks its predictions on
 episodes with 6 objects, writes the fixed-N block network whose MILP has
-N^2 x (relation ReLUs) + N x (object ReLUs) ReLUs per step, and runs MIP-MPC on a sparsified
-copy for one episode.
+N^2 x (relation ReLUs) + N x (object ReLUs) ReLUs per step, and runs MIP-MPC warm-started by
+MPPI (``mip-mppi``) on a sparsified copy for one episode. BENCHMARKS.md has the measured
+trade-off: below 16 ReLUs the sparse model is too coarse for any planner to sort reliably.
 
 Run: python examples/05_sort_with_gnn.py [--tiny]
 """
@@ -36,16 +37,16 @@ def main(tiny: bool) -> None:
           f"(no change {m6['val_mse_rollout_objects_zero']:.2e})")
     train_part, val_part = split_episodes(data, config.val_fraction, config.seed)
     sparse, _ = sparsify_progressive(model, train_part, val_part, SparsifyConfig(
-        relus=4, relaxed_epochs=max(2, epochs // 2), finetune_epochs=max(1, epochs // 4)),
-        config)
+        relus=4 if tiny else 16, relaxed_epochs=max(2, epochs // 2),
+        finetune_epochs=max(1, epochs // 4)), config)
     graph = sparse.export()
     for n in (2, 4, 6):
         print(f"N={n}: {graph.relus_per_step(n)} ReLUs per MPC step in the MILP")
-    _, summary, _ = evaluate(SORT, graph.instantiate(4), "mip", 1, seed=0,
+    _, summary, _ = evaluate(SORT, graph.instantiate(4), "mip-mppi", 1, seed=0,
                              config=PlannerConfig(horizon=1 if tiny else 2,
                                                   budget_ms=100 if tiny else 1000),
                              max_steps=2 if tiny else 12)
-    print(f"MIP-MPC, one episode: final cost {summary['final_cost_mean']:.3f} m, "
+    print(f"MIP-MPC (mip-mppi), one episode: final cost {summary['final_cost_mean']:.3f} m, "
           f"solver statuses {summary['statuses']}")
 
 
