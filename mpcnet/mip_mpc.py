@@ -53,6 +53,9 @@ class MipMpc:
             self.backend = PyomoBackend(self.encoding.model, pyomo_solver)
         self.tighten = tighten
         self.lp_time_budget = np.inf
+        # how far the solver ran past its time limit lately: deadline-bound solves stop this
+        # much earlier (HiGHS checks its limit only between stages of its search)
+        self.overrun_s = 0.0
         self._build_stats = self.encoding.stats().to_dict()
         self.build_time_s = time.perf_counter() - start
 
@@ -74,7 +77,8 @@ class MipMpc:
             fixed_actions: Fix the actions (for checking the program against the network).
             deadline: ``time.perf_counter()`` value by which the solve must end: the time
                 limit is cut so that setting ``x0``, bound tightening and the warm-start
-                completion count against it too (a controller's step budget).
+                completion count against it too (a controller's step budget), and by the
+                solver's recent overrun of its limit (``overrun_s``).
 
         Returns:
             The plan and statistics. A provably infeasible problem or one with no incumbent
@@ -105,11 +109,14 @@ class MipMpc:
         stats = {**enc.stats().to_dict(), **tighten_stats}
         start_vector = None if warm_start is None else enc.complete(warm_start)
         if deadline is not None:
-            left = max(deadline - time.perf_counter(), 1e-3)
+            left = max(deadline - time.perf_counter() - self.overrun_s, 1e-3)
             limit = left if options.time_limit is None else min(options.time_limit, left)
             options = dataclasses.replace(options, time_limit=limit)
         try:
             raw = self.backend.solve(options, start_vector)
+            if deadline is not None:  # remember the overrun; forget old ones slowly
+                over = max(raw.solve_time_s - options.time_limit, 0.0)
+                self.overrun_s = max(over, 0.7 * self.overrun_s)
         finally:
             if saved is not None:
                 model.col_lower[enc.u_cols], model.col_upper[enc.u_cols] = saved

@@ -204,6 +204,29 @@ def test_warm_start_is_accepted_and_time_outs_do_not_raise():
     assert cold.feasible == (cold.status != "no_solution")
 
 
+def test_deadline_covers_set_up_and_the_solvers_recent_overrun():
+    import dataclasses
+    import time
+
+    ref = reference_mips.load("mixed_10_h4")
+    mpc = _mpc(ref)
+    limits = []
+    real_solve = mpc.backend.solve
+
+    def solve_that_overruns(options, start):  # as HiGHS does on large programs
+        limits.append(options.time_limit)
+        raw = real_solve(options, start)
+        return dataclasses.replace(raw, solve_time_s=options.time_limit + 0.3)
+
+    mpc.backend.solve = solve_that_overruns
+    for _ in range(2):
+        mpc.solve(ref.x0, ref.goal, deadline=time.perf_counter() + 5.0,
+                  options=SolveOptions(time_limit=60.0))
+    assert 4.0 < limits[0] <= 5.0  # the deadline, not the 60 s limit
+    assert mpc.overrun_s == pytest.approx(0.3)
+    assert limits[1] <= 5.0 - 0.3 + 1e-9  # the next solve stops earlier by the overrun
+
+
 def test_bad_input_is_named():
     ref = reference_mips.load("tiny_relu_h2")
     with pytest.raises(ConfigError, match="initial-state box"):
