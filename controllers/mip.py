@@ -63,7 +63,8 @@ class MipController(PlanningController):
         info = {"gap": sol.gap, "dual_bound": sol.dual_bound, "binaries": sol.binaries,
                 "nodes": sol.nodes, "solver_status": sol.status,
                 "solve_time_s": sol.solve_time_s, "update_time_s": sol.update_time_s}
-        if not sol.feasible:
+        # a rejected warm start can leave a worse incumbent: never return worse than the warm plan
+        if not sol.feasible or sol.objective > warm_cost + 1e-6 * (1.0 + abs(warm_cost)):
             return warm, warm_cost, "fallback", info
         return sol.actions, sol.objective, sol.status, info
 
