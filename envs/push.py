@@ -234,12 +234,3 @@ class PushEnv(gym.Env):
     def goal_state(self) -> np.ndarray:
         """The goal as a state vector: goal keypoints, then zeros for the pusher."""
         return np.r_[self._goal_kp.ravel(), 0.0, 0.0]
-
-    @staticmethod
-    def object_centres(state) -> np.ndarray:
-        """``(1, 2)``: the object's centre (mean of its keypoints) in a state or goal vector."""
-        return np.asarray(state, dtype=np.float64)[:-2].reshape(-1, 2).mean(0, keepdims=True)
-
-    def goal_regions(self, goal) -> tuple[np.ndarray, np.ndarray]:
-        """Centre and half-size ``(1, 2)`` of the goal region: a point, for plots."""
-        return self.object_centres(goal), np.zeros((1, 2))

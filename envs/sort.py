@@ -233,6 +233,6 @@ class SortEnv(gym.Env):
         return np.asarray(state, dtype=np.float64)[:-2].reshape(-1, 2)
 
     def goal_regions(self, goal) -> tuple[np.ndarray, np.ndarray]:
-        """Centre and half-size ``(N, 2)`` of each object's zone, for plots."""
-        centres = self.object_centres(goal)
-        return centres, np.tile(ZONE_HALF, (len(centres), 1))
+        """Centre and half-size ``(N, 2)`` of each object's zone (the cost's goal box), for
+        plots."""
+        return self.object_centres(goal), self.object_centres(self.cost_spec.goal_tolerance)

@@ -108,9 +108,11 @@ def _train_config_of(model_dir: Path, _depth: int = 0) -> TrainConfig:
     if not path.is_file():
         return TrainConfig()
     saved = read_json(path, what="training config")
-    if "relus" in saved and saved.get("model") not in ("mlp", "gnn"):
-        parent = Path(str(saved.get("model", "")))
-        return _train_config_of(parent, _depth + 1) if _depth < 8 else TrainConfig()
+    parent = saved.get("model")
+    if "relus" in saved and parent not in ("mlp", "gnn"):
+        if not parent or _depth >= 8:
+            return TrainConfig()
+        return _train_config_of(Path(parent), _depth + 1)
     names = {f.name for f in dataclasses.fields(TrainConfig)}
     return TrainConfig(**{k: v for k, v in saved.items() if k in names})
 

@@ -52,6 +52,12 @@ def episode_seeds(seed: int, episodes: int) -> list[int]:
     return [int(s) for s in np.random.SeedSequence(seed).generate_state(episodes)]
 
 
+def _mean_of_positions(state) -> np.ndarray:
+    """``(1, 2)``: mean of the (x, y) pairs before the pusher's, for envs that do not say
+    where their objects are (``object_centres``) or what their goal regions are."""
+    return np.asarray(state, dtype=np.float64)[:-2].reshape(-1, 2).mean(0, keepdims=True)
+
+
 def run_episode(env, controller, seed: int, max_steps: int, render: bool = False):
     """Run one episode; returns ``(EpisodeResult, frames)`` (frames empty unless render)."""
     obs, info = env.reset(seed=seed)
@@ -59,7 +65,8 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
     spec = env.unwrapped.cost_spec
     controller.reset(seed, goal)
     task = env.unwrapped
-    centres = lambda o: task.object_centres(o).tolist()  # noqa: E731
+    object_centres = getattr(task, "object_centres", _mean_of_positions)
+    centres = lambda o: object_centres(o).tolist()  # noqa: E731
     costs, path, times, statuses = [float(spec.state_cost(obs, goal))], [centres(obs)], [], {}
     frames = [env.render()] if render else []
     steps, success = 0, bool(info["is_success"])
@@ -75,7 +82,9 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
         success = bool(info["is_success"])
         if terminated or truncated:
             break
-    goal_centres, goal_half_sizes = task.goal_regions(goal)
+    goal_regions = getattr(task, "goal_regions", lambda g: (_mean_of_positions(g),
+                                                             np.zeros((1, 2))))
+    goal_centres, goal_half_sizes = goal_regions(goal)
     return EpisodeResult(seed, success, costs[-1], steps, times, costs, path,
                          goal_centres.tolist(), goal_half_sizes.tolist(), statuses), frames
 
