@@ -1,12 +1,24 @@
 """MPC controllers implementing one protocol: ``reset(seed, goal)`` and ``act(state)``.
 
 Depends on ``mpcnet`` only (the dependency rule: training -> controllers -> mpcnet <- envs).
+The torch-based names load on first use, so the command line can read ``PlannerConfig``
+without importing torch.
 """
 
 from __future__ import annotations
 
-from controllers.base import Controller, ControlStep, PlannerConfig, PlanningController
+from controllers.config import PLANNER_FIELDS, PlannerConfig
 from mpcnet.errors import unknown_name
+
+_LAZY = ("Controller", "ControlStep", "PlanningController")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from controllers import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module 'controllers' has no attribute {name!r}")
 
 
 def _registry() -> dict:
@@ -23,7 +35,7 @@ MIP_CONTROLLERS = ("mip", "mip-mppi")  # the ones that build a MILP (state box, 
 
 def make_controller(name: str, net, cost, action_low, action_high,
                     config: PlannerConfig | None = None, state_low=None, state_high=None,
-                    **kwargs) -> PlanningController:
+                    **kwargs):
     """Build a controller by name (``mip``, ``mip-mppi``, ``mppi``, ``cem``, ``gd``, ``random``)."""
     registry = _registry()
     if name not in registry:
@@ -34,5 +46,5 @@ def make_controller(name: str, net, cost, action_low, action_high,
     return cls(net, cost, action_low, action_high, config, **kwargs)
 
 
-__all__ = ["CONTROLLER_NAMES", "MIP_CONTROLLERS", "ControlStep", "Controller", "PlannerConfig",
-           "PlanningController", "make_controller"]
+__all__ = ["CONTROLLER_NAMES", "MIP_CONTROLLERS", "PLANNER_FIELDS", "ControlStep", "Controller",
+           "PlannerConfig", "PlanningController", "make_controller"]

@@ -1,5 +1,6 @@
 """The controller protocol and the receding-horizon loop shared by every planner."""
 
+
 from __future__ import annotations
 
 import time
@@ -9,10 +10,11 @@ from typing import Protocol
 import numpy as np
 import torch
 
+from controllers.config import PLANNER_FIELDS, PlannerConfig
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, ShapeError
+from mpcnet.plan_cost import PlanCost
 from mpcnet.relunet import ReluNet
-from mpcnet.rollout import rollout, torch_dynamics
 
 
 @dataclass(frozen=True)
@@ -47,29 +49,25 @@ class Controller(Protocol):
     def act(self, state: np.ndarray) -> ControlStep: ...
 
 
-@dataclass
-class PlannerConfig:
-    """Settings shared by every planner.
+class _CallTimer:
+    """How long kernel calls of a given batch size take (a decaying average per size), so a
+    planner only starts work that ends before its deadline."""
 
-    Attributes:
-        horizon: Planning horizon ``H``.
-        budget_ms: Wall-clock budget per step; sampling planners iterate until it is spent,
-            the MIP uses it as its time limit.
-        iterations: If set, a fixed number of iterations instead of the time budget (makes a
-            planner exactly reproducible; used by tests).
-    """
+    def __init__(self) -> None:
+        self.seconds: dict[int, float] = {}
 
-    horizon: int = 6
-    budget_ms: float = 200.0
-    iterations: int | None = None
+    def record(self, size: int, seconds: float) -> None:
+        old = self.seconds.get(size)
+        self.seconds[size] = seconds if old is None else 0.7 * old + 0.3 * seconds
 
-    def __post_init__(self) -> None:
-        if self.horizon < 1:
-            raise ConfigError(f"horizon: expected >= 1, got {self.horizon}.")
-        if not self.budget_ms > 0:
-            raise ConfigError(f"budget_ms: expected > 0, got {self.budget_ms}.")
-        if self.iterations is not None and self.iterations < 1:
-            raise ConfigError(f"iterations: expected >= 1 or None, got {self.iterations}.")
+    def estimate(self, size: int) -> float:
+        """Seconds for a call of ``size`` items (0 when nothing was measured yet)."""
+        if size in self.seconds:
+            return self.seconds[size]
+        if not self.seconds:
+            return 0.0
+        near = min(self.seconds, key=lambda s: abs(s - size))
+        return self.seconds[near] * max(size / near, 1.0)
 
 
 class PlanningController:
@@ -77,9 +75,15 @@ class PlanningController:
 
     Every step the previous plan is shifted by one (last action repeated) and handed to
     :meth:`plan` as the warm start; the first action of the new plan is applied.
+
+    Budgets hold: plans are evaluated in chunks sized to a quarter of the budget at most, and
+    a chunk (or a gradient iteration) starts only if its measured duration fits before the
+    deadline, so a step ends within its budget even when one full iteration would not fit.
     """
 
     name = "base"
+    defaults: dict = {}
+    kernel_dtype: str | None = None  # None: the config's dtype (the MIP needs float64)
 
     def __init__(self, net: ReluNet, cost: CostSpec, action_low, action_high,
                  config: PlannerConfig | None = None) -> None:
@@ -91,7 +95,16 @@ class PlanningController:
         self.net, self.cost, self.config = net, cost, config or PlannerConfig()
         self.low = np.asarray(action_low, dtype=np.float64).reshape(net.action_dim)
         self.high = np.asarray(action_high, dtype=np.float64).reshape(net.action_dim)
-        self.model = torch_dynamics(net, dtype=torch.float64)
+        if not (np.isfinite(self.low).all() and np.isfinite(self.high).all()
+                and (self.low <= self.high).all()):
+            raise ConfigError(f"action box: expected finite low <= high, got {self.low} and "
+                              f"{self.high}.")
+        device = "cpu" if self.kernel_dtype else self.config.device
+        self.kernel = PlanCost(net, cost, self.kernel_dtype or self.config.dtype, device)
+        self.low_t, self.high_t = self.kernel.tensor(self.low), self.kernel.tensor(self.high)
+        self.span_t = self.high_t - self.low_t
+        self.gen = torch.Generator(device=self.kernel.device)
+        self.timer = _CallTimer()
         self.goal: np.ndarray | None = None
         self.rng = np.random.default_rng(0)
         self.previous: np.ndarray | None = None
@@ -100,26 +113,44 @@ class PlanningController:
     def horizon(self) -> int:
         return self.config.horizon
 
+    @property
+    def budget_s(self) -> float:
+        return self.config.budget_ms / 1000.0
+
+    def setting(self, name: str):
+        """The config's value of ``name``, or this planner's default when it is ``None``."""
+        value = getattr(self.config, name)
+        return self.defaults.get(name) if value is None else value
+
     def reset(self, seed: int, goal: np.ndarray) -> None:
-        if self.goal is None:  # first episode: pay torch's one-off set-up costs here, not in act
-            u = torch.zeros(2, self.horizon, self.net.action_dim, dtype=torch.float64,
-                            requires_grad=True)
-            states = rollout(self.model, torch.zeros(self.net.state_dim, dtype=torch.float64), u)
-            states.sum().backward()
-        self.rng = np.random.default_rng(seed)
-        torch.manual_seed(seed)
         self.goal = self.cost.check_goal(goal)
+        self.kernel.set_goal(self.goal)
+        if not self.timer.seconds:  # first episode: pay one-off set-up costs here, not in act
+            self.warm_up()
+        self.rng = np.random.default_rng(seed)
+        self.gen.manual_seed(int(seed) % 2**63)
         self.previous = None
+
+    def warm_up(self) -> None:
+        """Run the kernel once at full width (allocations, and the first timing)."""
+        x0 = torch.zeros(self.net.state_dim, dtype=self.kernel.dtype, device=self.kernel.device)
+        size = self.setting("samples") or 2
+        plans = self.sample_uniform(size)
+        with torch.no_grad():
+            for _ in range(2):  # the first call is slow; the second sets the timing
+                self.timed_costs(x0, plans)
+        u = plans[:2].clone().requires_grad_(True)
+        self.kernel(x0, u).sum().backward()
 
     def act(self, state: np.ndarray) -> ControlStep:
         if self.goal is None:
             raise ConfigError(f"{self.name}: call reset(seed, goal) before act().")
         state = np.asarray(state, dtype=np.float64).reshape(self.net.state_dim)
         start = time.perf_counter()
-        deadline = start + self.config.budget_ms / 1000.0
+        deadline = start + self.budget_s
         warm = self._shifted()
         plan, predicted, status, info = self.plan(state, warm, deadline)
-        plan = np.clip(plan, self.low, self.high)
+        plan = np.clip(np.asarray(plan, dtype=np.float64), self.low, self.high)
         self.previous = plan
         return ControlStep(action=plan[0].copy(), plan=plan,
                            plan_time_s=time.perf_counter() - start,
@@ -130,17 +161,72 @@ class PlanningController:
             return np.zeros((self.horizon, self.net.action_dim))
         return np.concatenate([self.previous[1:], self.previous[-1:]])
 
-    def keep_going(self, iteration: int, deadline: float) -> bool:
-        """Whether to run iteration ``iteration`` (0-based): at least one, then budget-bound."""
-        if self.config.iterations is not None:
+    # ------------------------------------------------------------ budget-aware evaluation
+    def fixed_iterations(self) -> bool:
+        return self.config.iterations is not None
+
+    def fits(self, seconds: float, deadline: float | None) -> bool:
+        """Whether work estimated at ``seconds`` ends before ``deadline``."""
+        return deadline is None or time.perf_counter() + 1.1 * seconds <= deadline
+
+    def keep_going(self, iteration: int, deadline: float | None, size: int = 1) -> bool:
+        """Whether to run iteration ``iteration`` (0-based) of ``size`` plans: at least one;
+        then a fixed count, or while its first chunk fits before the deadline."""
+        if self.fixed_iterations():
             return iteration < self.config.iterations
-        return iteration == 0 or time.perf_counter() < deadline
+        if iteration == 0:
+            return True
+        return self.fits(self.timer.estimate(self.chunk_size(size)), deadline)
+
+    def chunk_size(self, size: int) -> int:
+        """Plans per kernel call: all of them, unless that takes over a quarter of the budget."""
+        full = self.timer.estimate(size)
+        if self.fixed_iterations() or full <= 0.25 * self.budget_s:
+            return size
+        return max(1, int(size * 0.25 * self.budget_s / full))
+
+    def timed_costs(self, x0: torch.Tensor, plans: torch.Tensor) -> torch.Tensor:
+        start = time.perf_counter()
+        costs = self.kernel(x0, plans)
+        if costs.device.type == "cuda":
+            torch.cuda.synchronize(costs.device)
+        self.timer.record(plans.shape[0], time.perf_counter() - start)
+        return costs
+
+    @torch.no_grad()
+    def evaluate(self, x0: torch.Tensor, plans: torch.Tensor,
+                 deadline: float | None) -> torch.Tensor:
+        """Costs of the leading plans that fit before ``deadline`` (all of them without a
+        deadline or with fixed iterations); at least the first chunk is evaluated."""
+        size = plans.shape[0]
+        chunk = self.chunk_size(size)
+        if chunk >= size:
+            return self.timed_costs(x0, plans)
+        parts = []
+        for start in range(0, size, chunk):
+            part = plans[start:start + chunk]
+            if parts and not self.fixed_iterations() and not self.fits(
+                    self.timer.estimate(part.shape[0]), deadline):
+                break
+            parts.append(self.timed_costs(x0, part))
+        return torch.cat(parts)
+
+    def sample_uniform(self, size: int) -> torch.Tensor:
+        """``size`` plans uniform in the action box."""
+        u = torch.rand((size, self.horizon, self.net.action_dim), generator=self.gen,
+                       dtype=self.kernel.dtype, device=self.kernel.device)
+        return self.low_t + u * self.span_t
+
+    def clamp(self, plans: torch.Tensor) -> torch.Tensor:
+        return torch.maximum(torch.minimum(plans, self.high_t), self.low_t)
 
     def costs(self, x0: np.ndarray, plans: torch.Tensor) -> torch.Tensor:
         """Model-predicted cost of each plan ``(K, H, m)`` from ``x0`` (batched kernel)."""
-        states = rollout(self.model, torch.as_tensor(x0), plans)
-        return self.cost.plan_cost_torch(states, plans, self.goal)
+        return self.kernel(self.kernel.tensor(x0), plans)
 
     def plan(self, x0: np.ndarray, warm: np.ndarray, deadline: float):
         """Return ``(plan (H, m), predicted cost, status, info)``."""
         raise NotImplementedError
+
+
+__all__ = ["PLANNER_FIELDS", "ControlStep", "Controller", "PlannerConfig", "PlanningController"]

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+import torch
+
 from controllers.base import PlannerConfig, PlanningController
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, MpcnetError
 from mpcnet.mip_mpc import MipMpc
 from mpcnet.relunet import ReluNet
-from mpcnet.sampling import best_sampled_plan
 from mpcnet.solvers import SolveOptions
+
+# the per-step bound update may use at most this share of the budget; a budget it does not
+# leave enough of is refused up front, with the budget that would do
+UPDATE_SHARE = 0.6
 
 
 class MipController(PlanningController):
@@ -22,6 +28,10 @@ class MipController(PlanningController):
     ``warm_samples`` random plans. Without an incumbent in time it falls back to that warm
     start and reports ``status="fallback"``.
 
+    The step budget covers all of it. At construction the controller times one bound update
+    (setting ``x0`` and tightening); if that alone takes over 60 % of the budget it raises
+    :class:`ConfigError` naming the budget that would fit, instead of overrunning every step.
+
     Args:
         state_low, state_high: Workspace box (also the box of initial states).
         bounds: ``"symbolic"`` (default) or ``"lp"`` (adds LP tightening, at most
@@ -31,6 +41,7 @@ class MipController(PlanningController):
     """
 
     name = "mip"
+    kernel_dtype = "float64"  # warm-start costs are compared with the MILP's objective
 
     def __init__(self, net: ReluNet, cost: CostSpec, action_low, action_high,
                  config: PlannerConfig | None = None, state_low=None, state_high=None,
@@ -39,21 +50,43 @@ class MipController(PlanningController):
         super().__init__(net, cost, action_low, action_high, config)
         self.mpc = MipMpc(net, cost, self.horizon, self.low, self.high, state_low, state_high,
                           bounds=bounds)
-        self.mpc.lp_time_budget = lp_fraction * self.config.budget_ms / 1000.0
+        self.mpc.lp_time_budget = lp_fraction * self.budget_s
         self.warm_samples, self.mip_gap = warm_samples, mip_gap
+        self.update_time_s = self._check_budget()
+
+    def _check_budget(self) -> float:
+        """Seconds of one bound update; ConfigError if the budget cannot hold it."""
+        enc = self.mpc.encoding
+        middle = 0.5 * (enc.x0_low + enc.x0_high)
+        seconds = min(self.mpc.time_update(middle, middle) for _ in range(2))
+        if not self.fixed_iterations() and seconds > UPDATE_SHARE * self.budget_s:
+            need = int(np.ceil(1000 * seconds / UPDATE_SHARE))
+            raise ConfigError(
+                f"{self.name}: a budget of {self.config.budget_ms:g} ms is too small for "
+                f"horizon {self.horizon}: setting the state and tightening the bounds alone "
+                f"take {1000 * seconds:.3g} ms per step ({seconds / self.budget_s:.1f}x the "
+                f"budget); use --budget-ms {need} or more, or a shorter --horizon.")
+        return seconds
+
+    def warm_up(self) -> None:
+        pass  # the MIP's sampling is small; its timing is not used
 
     def plan(self, x0, warm, deadline):
-        if self.warm_samples:
-            warm, warm_cost = best_sampled_plan(self.model, self.cost, x0, self.goal,
-                                                self.horizon, self.low, self.high,
-                                                self.warm_samples, self.rng, include=warm)
-        else:
-            warm_cost = float(self.cost.plan_cost(self.net.rollout(x0, warm), warm, self.goal))
+        x = self.kernel.tensor(x0)
+        with torch.no_grad():
+            if self.warm_samples:
+                plans = self.sample_uniform(self.warm_samples + 1)
+                plans[0] = self.kernel.tensor(warm)
+                costs = self.kernel(x, plans)
+                i = int(torch.argmin(costs))
+                warm, warm_cost = plans[i].numpy(), float(costs[i])
+            else:
+                warm_cost = float(self.kernel(x, self.kernel.tensor(warm)[None])[0])
         return self.solve_from(x0, warm, warm_cost, deadline)
 
     def solve_from(self, x0, warm, warm_cost, deadline):
         """Solve the MILP until ``deadline`` from the incumbent ``warm`` (cost ``warm_cost``)."""
-        if self.config.iterations is not None:
+        if self.fixed_iterations():
             deadline = None  # reproducible mode: solve to the gap, however long
         try:
             sol = self.mpc.solve(x0, self.goal, warm_start=warm, deadline=deadline,
@@ -83,15 +116,14 @@ class MipMppiController(MipController):
     def __init__(self, net: ReluNet, cost: CostSpec, action_low, action_high,
                  config: PlannerConfig | None = None, state_low=None, state_high=None,
                  bounds: str = "symbolic", mppi_fraction: float = 0.4, **kwargs) -> None:
-        super().__init__(net, cost, action_low, action_high, config, state_low, state_high,
-                         bounds=bounds, warm_samples=0, **kwargs)
         if not 0.0 < mppi_fraction < 1.0:
             raise ConfigError(f"mppi_fraction: expected in (0, 1), got {mppi_fraction}.")
+        super().__init__(net, cost, action_low, action_high, config, state_low, state_high,
+                         bounds=bounds, warm_samples=0, **kwargs)
         from controllers.sampling import MPPI
 
         self.mppi_fraction = mppi_fraction
         self.sampler = MPPI(net, cost, action_low, action_high, self.config)
-        self.sampler.model = self.model  # one compiled rollout kernel for both
 
     def reset(self, seed: int, goal) -> None:
         super().reset(seed, goal)
@@ -99,6 +131,10 @@ class MipMppiController(MipController):
 
     def plan(self, x0, warm, deadline):
         now = time.perf_counter()
-        warm, warm_cost, _, _ = self.sampler.plan(
+        warm, _, _, _ = self.sampler.plan(
             x0, warm, now + self.mppi_fraction * max(deadline - now, 0.0))
+        warm = np.clip(warm, self.low, self.high)
+        with torch.no_grad():  # the MILP's objective is compared in float64
+            warm_cost = float(self.kernel(self.kernel.tensor(x0),
+                                          self.kernel.tensor(warm)[None])[0])
         return self.solve_from(x0, warm, warm_cost, deadline)

@@ -65,6 +65,15 @@ class MipMpc:
         tightening fixes binaries)."""
         return dict(self._build_stats)
 
+    def time_update(self, x0, goal) -> float:
+        """Seconds one per-step update takes: setting ``x0`` and the goal, tightening the
+        bounds for that ``x0`` (LP tightening excluded: it has its own cap) and passing the
+        changes to the solver. Controllers use it to refuse a budget it cannot fit in."""
+        start = time.perf_counter()
+        changes = self.encoding.set_parameters(x0, goal, tighten=self.tighten)
+        self.backend.update(self.encoding.model, changes)
+        return time.perf_counter() - start
+
     def solve(self, x0, goal, warm_start: np.ndarray | None = None,
               options: SolveOptions | None = None,
               fixed_actions: np.ndarray | None = None,

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -52,7 +54,8 @@ def test_controller_contract(name):
 
 
 def test_mip_controller_survives_a_forced_time_out():
-    ctrl = controller("mip", budget_ms=1e-3)
+    ctrl = controller("mip")
+    ctrl.config = dataclasses.replace(ctrl.config, budget_ms=1e-3)
     ctrl.mpc.lp_time_budget = 0.0
     ctrl.reset(0, np.array([0.3, -0.2]))
     step = ctrl.act(np.zeros(2))
@@ -70,7 +73,8 @@ def test_unknown_controller_suggests_a_name():
 
 def test_mip_mppi_never_returns_a_worse_plan_than_its_mppi_warm_start():
     goal = np.array([0.3, -0.2])
-    hybrid, mppi = controller("mip-mppi", iterations=3), controller("mppi", iterations=3)
+    hybrid = controller("mip-mppi", iterations=3, dtype="float64")
+    mppi = controller("mppi", iterations=3, dtype="float64")
     hybrid.reset(5, goal)
     mppi.reset(5, goal)
     x = np.array([-0.4, 0.5])
@@ -81,3 +85,11 @@ def test_mip_mppi_never_returns_a_worse_plan_than_its_mppi_warm_start():
     with pytest.raises(ConfigError, match="mppi_fraction"):
         make_controller("mip-mppi", easy_net(), CostSpec(np.ones(2), np.full(2, 0.01)), LOW,
                         HIGH, state_low=-np.ones(2), state_high=np.ones(2), mppi_fraction=1.5)
+
+
+def test_mip_refuses_a_budget_its_bound_update_cannot_fit_in():
+    with pytest.raises(ConfigError, match=r"too small for horizon 3.*--budget-ms \d+ or more"):
+        controller("mip", budget_ms=1e-3)
+    with pytest.raises(ConfigError, match="too small"):
+        controller("mip-mppi", budget_ms=1e-3)
+    controller("mip", budget_ms=1e-3, iterations=1)  # fixed iterations: no deadline to miss

@@ -7,6 +7,7 @@ Long work shows progress bars; each command ends by printing where its artefacts
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from pathlib import Path
@@ -59,11 +60,35 @@ def _add_output_args(parser: argparse.ArgumentParser) -> None:
                         help="replace --out if it exists (otherwise an existing run is refused)")
 
 
+def _add_planner_args(parser: argparse.ArgumentParser, skip=()) -> None:
+    """One option per :class:`PlannerConfig` field (``--samples``, ``--noise``, ...)."""
+    from controllers.config import PlannerConfig
+
+    kinds = {"int": int, "int | None": int, "float": float, "float | None": float, "str": str}
+    for f in dataclasses.fields(PlannerConfig):
+        if f.name in skip:
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        default = "the planner's" if f.default is None else f.default
+        help_text = f"{f.metadata['help']} (default: {default})"
+        if str(f.type) == "bool":
+            parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction,
+                                default=f.default, help=help_text)
+        else:
+            parser.add_argument(flag, dest=f.name, type=kinds[str(f.type)], default=f.default,
+                                help=help_text)
+
+
+def planner_config_from_args(args: argparse.Namespace, **overrides):
+    """The :class:`PlannerConfig` of the parsed planner options."""
+    from controllers.config import PLANNER_FIELDS, PlannerConfig
+
+    values = {name: getattr(args, name) for name in PLANNER_FIELDS if hasattr(args, name)}
+    return PlannerConfig(**{**values, **overrides})
+
+
 def _add_control_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--horizon", type=int, default=6, help="planning horizon (default 6)")
-    parser.add_argument("--budget-ms", type=float, default=200.0,
-                        help="wall-clock planning budget per step for every controller "
-                             "(default 200)")
+    _add_planner_args(parser)
     parser.add_argument("--steps", type=int, default=40,
                         help="maximum control steps per episode (default 40)")
     parser.add_argument("--bounds", default="symbolic", choices=["interval", "symbolic", "lp"],
@@ -93,7 +118,8 @@ def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
 
 def _add_bench_parsers(sub) -> None:
     """`mpcnet bench rollout | mip | planners | mip-grid`."""
-    p = sub.add_parser("bench", help="benchmarks (results go into BENCHMARKS.md)")
+    p = sub.add_parser("bench", help="benchmarks (results go into BENCHMARKS.md)", parents=[])
+    p.register("action", "parsers", _SubParsers)
     bench = p.add_subparsers(dest="bench", required=True, parser_class=_Parser)
     b = bench.add_parser("rollout", help="batched rollout kernel against a per-sample loop")
     b.add_argument("--model", type=Path, default=None,
@@ -112,7 +138,8 @@ def _add_bench_parsers(sub) -> None:
     b.add_argument("--horizon", type=int, default=10, help="MPC horizon H (default 10)")
     b.add_argument("--starts", type=int, default=10, help="seeded start states (default 10)")
     _add_mip_solve_args(b)
-    b.add_argument("--threads", type=int, default=None, help="HiGHS threads")
+    b.add_argument("--highs-threads", type=int, default=None,
+                   help="HiGHS threads (default: HiGHS chooses)")
     b.add_argument("--random-like", type=int, default=None, metavar="SEED",
                    help="solve a random network of the model's shape instead (entries permuted)")
     b.add_argument("--json", type=Path, required=True, help="output JSON file")
@@ -149,11 +176,29 @@ def _add_bench_parsers(sub) -> None:
                    help="put the grid table into this file (e.g. BENCHMARKS.md)")
 
 
+def _threads_parent() -> argparse.ArgumentParser:
+    """``--threads``, accepted by every command (see :mod:`mpcnet.threads`)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--threads", type=int, default=None,
+                        help="torch intra-op threads (default: $MPCNET_THREADS, else 1; one is "
+                             "fastest for these small networks and immune to other jobs)")
+    return parent
+
+
+class _SubParsers(argparse._SubParsersAction):
+    """Sub-command parsers that all take the shared options (``--threads``)."""
+
+    def add_parser(self, name, **kwargs):
+        kwargs.setdefault("parents", [_threads_parent()])
+        return super().add_parser(name, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mpcnet", description=(
         "Model-predictive control with sparse ReLU dynamics: collect data, train models, "
         "and plan with them."))
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    parser.register("action", "parsers", _SubParsers)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("collect", help="collect transitions from an environment")
@@ -230,11 +275,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
-    from training import commands  # heavy imports (torch, pybullet) only after parsing
-
-    handler = getattr(commands, f"run_{args.command}")
     try:
-        handler(args)
+        from mpcnet.threads import configure_threads
+
+        configure_threads(getattr(args, "threads", None))
+        from training import commands  # heavy imports (torch, pybullet) only after parsing
+
+        getattr(commands, f"run_{args.command}")(args)
     except MpcnetError as exc:
         print(f"mpcnet {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

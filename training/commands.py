@@ -236,7 +236,7 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
         net = shuffled_like(net, args.random_like)
     bounds = "lp" if args.bounds == "tight" else args.bounds
     record = bench_mip(net, args.env_id, args.horizon, args.starts, args.seed, bounds,
-                       not args.no_warm_start, args.time_limit, args.threads, progress=True,
+                       not args.no_warm_start, args.time_limit, args.highs_threads, progress=True,
                        tighten_budget=args.tighten_budget, env_kwargs=env_kw)
     record.update({"model": str(args.model), "env_id": args.env_id,
                    "random_like": args.random_like})
@@ -337,8 +337,9 @@ def _run_bench_grid(args: argparse.Namespace) -> None:
 
 
 def _control_setup(args: argparse.Namespace, controllers: list[str]):
-    from controllers import CONTROLLER_NAMES, PlannerConfig
+    from controllers import CONTROLLER_NAMES
     from mpcnet.errors import ConfigError
+    from training.cli import planner_config_from_args
 
     if args.env_id not in envs.ENV_IDS:
         raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
@@ -348,7 +349,7 @@ def _control_setup(args: argparse.Namespace, controllers: list[str]):
     if args.episodes < 1 or args.steps < 1:
         raise ConfigError(f"--episodes and --steps: expected >= 1, got {args.episodes} and "
                           f"{args.steps}.")
-    return PlannerConfig(horizon=args.horizon, budget_ms=args.budget_ms)
+    return planner_config_from_args(args)
 
 
 def _load_net(model_dir: Path, num_objects: int | None = None):
@@ -481,7 +482,7 @@ def run_demo(args: argparse.Namespace) -> None:
         env_id="mpcnet/Push-v0", models=[model_dir, sparse_dir], controllers="mip,mppi",
         episodes=args.compare_episodes, seed=args.seed, max_mip_relus=args.relus,
         render=False, horizon=6, budget_ms=200.0, steps=30, bounds="symbolic",
-        out=root / "compare", overwrite=False)
+        out=root / "compare", overwrite=False, threads=None)
     run_compare(compare)
     print(f"artefacts: data -> {data_dir}, model -> {model_dir}, sparse model -> {sparse_dir},"
           f" comparison and plots -> {root / 'compare'}")
