@@ -144,13 +144,30 @@ def _add_bench_parsers(sub) -> None:
                    help="solve a random network of the model's shape instead (entries permuted)")
     b.add_argument("--json", type=Path, required=True, help="output JSON file")
 
-    b = bench.add_parser("planners", help="plan quality of the sampling planners over a grid")
-    b.add_argument("--model", type=Path, required=True, help="model directory")
+    b = bench.add_parser("planners", help="plan quality of the sampling planners over a grid, "
+                         "or (--peer) against pytorch_mppi on Pendulum-v1")
+    b.add_argument("--model", type=Path, default=None,
+                   help="model directory (required without --peer; with --peer, default: train "
+                        "a 2x64 Pendulum model into JSON_STEM_model/)")
     b.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
     b.add_argument("--starts", type=int, default=8, help="seeded start states (default 8)")
     b.add_argument("--seed", type=int, default=1, help="seed of the start states (default 1)")
-    b.add_argument("--horizon", type=int, default=6, help="planning horizon (default 6)")
+    b.add_argument("--horizon", type=int, default=None,
+                   help="planning horizon (default 6; 10 with --peer)")
     b.add_argument("--budget-ms", type=float, default=200.0, help="budget per plan (ms)")
+    b.add_argument("--peer", choices=["pytorch_mppi"], default=None,
+                   help="compare with this peer library on Pendulum-v1: throughput and "
+                        "closed-loop reward on the same model and cost")
+    b.add_argument("--samples", type=int, default=256, help="--peer: samples K (default 256)")
+    b.add_argument("--episodes", type=int, default=10,
+                   help="--peer: Pendulum episodes per planner and budget (default 10)")
+    b.add_argument("--budgets-ms", default="0,50",
+                   help="--peer: per-step budgets; 0 = one iteration per step (default 0,50)")
+    b.add_argument("--planners", default="mppi,mppi-best,cem,gd,pytorch_mppi",
+                   help="--peer: planners in the closed loop (default "
+                        "mppi,mppi-best,cem,gd,pytorch_mppi)")
+    b.add_argument("--sizes", default="1024x20,256x10",
+                   help="--peer: K x H sizes of the throughput table (default 1024x20,256x10)")
     b.add_argument("--json", type=Path, required=True, help="output JSON")
 
     b = bench.add_parser("mip-objects",

@@ -288,17 +288,73 @@ def _run_bench_objects(args: argparse.Namespace) -> None:
 
 
 def _run_bench_planners(args: argparse.Namespace) -> None:
+    from mpcnet.errors import ConfigError
     from training.bench_planners import bench_planners
 
+    if args.peer:
+        return _run_bench_peer(args)
+    if args.model is None:
+        raise ConfigError("--model: expected a model directory (only --peer trains its own).")
     if args.env_id not in envs.ENV_IDS:
         raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
     net = _load_net(args.model, _num_objects(args.env_id, {}))
-    rows = bench_planners(net, args.env_id, args.starts, args.seed, args.horizon,
+    rows = bench_planners(net, args.env_id, args.starts, args.seed, args.horizon or 6,
                           args.budget_ms)
     write_json(args.json, rows)
     for r in rows:
         mark = "  (default)" if r["default"] else ""
         print(f"{r['planner']:7s} {r['settings']}: {r['mean_predicted_cost']:.4f}{mark}")
+    print(f"results -> {args.json}")
+
+
+def _parse_sizes(text: str) -> list[tuple[int, int]]:
+    from mpcnet.errors import ConfigError
+
+    try:
+        sizes = [tuple(int(v) for v in part.lower().split("x")) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or any(len(s) != 2 or min(s) < 1 for s in sizes):
+        raise ConfigError(f"--sizes: expected K x H pairs such as '1024x20,256x10', got {text!r}.")
+    return sizes
+
+
+def _run_bench_peer(args: argparse.Namespace) -> None:
+    from mpcnet.errors import ConfigError
+    from mpcnet.relunet import ReluNet
+    from training import bench_peer
+
+    bench_peer.load_peer()  # a clear message before any work when it is not installed
+    sizes = _parse_sizes(args.sizes)
+    budgets = [float(b) for b in args.budgets_ms.split(",") if b.strip()] if \
+        args.budgets_ms.replace(",", "").replace(".", "").isdigit() else []
+    if not budgets:
+        raise ConfigError(f"--budgets-ms: expected comma-separated numbers >= 0 such as '0,50', "
+                          f"got {args.budgets_ms!r}.")
+    planners = [p.strip() for p in args.planners.split(",") if p.strip()]
+    known = ("mppi", "mppi-best", "cem", "gd", "random", "pytorch_mppi")
+    for name in planners or [""]:
+        if name not in known:
+            raise unknown_name("planner", name, known)
+    for name in ("samples", "episodes"):
+        if getattr(args, name) < 1:
+            raise ConfigError(f"--{name}: expected >= 1, got {getattr(args, name)}.")
+    horizon = args.horizon or 10
+    model_dir = args.model or bench_peer.train_pendulum_model(
+        args.json.with_name(args.json.stem + "_model"), args.seed)
+    load_model(model_dir)
+    net = ReluNet.load(Path(model_dir) / "relunet")
+    if (net.state_dim, net.action_dim) != (3, 1):
+        raise ConfigError(f"--model: expected a Pendulum-v1 model (3 states, 1 action), got "
+                          f"{net.state_dim} states and {net.action_dim} actions in {model_dir}.")
+    print(f"throughput ({', '.join(f'{k}x{h}' for k, h in sizes)}), model {model_dir}")
+    rows = bench_peer.throughput(net, sizes)
+    print(bench_peer.throughput_table(rows), end="")
+    print(f"closed loop on Pendulum-v1: {args.episodes} episodes, K={args.samples}, H={horizon}")
+    loop = bench_peer.closed_loop(net, planners, budgets, args.samples, horizon, args.episodes,
+                                  args.seed)
+    write_json(args.json, {"model": str(model_dir), "throughput": rows, "closed_loop": loop})
+    print(bench_peer.closed_loop_table(loop), end="")
     print(f"results -> {args.json}")
 
 
@@ -436,7 +492,7 @@ def run_compare(args: argparse.Namespace) -> None:
             row = {"model": str(model_dir), "relus": net.relu_count, "controller": name,
                    **{k: summary[k] for k in ("episodes", "success_rate", "final_cost_mean",
                                               "final_cost_std", "plan_time_median_s",
-                                              "plan_time_max_s")},
+                                              "plan_time_p95_s", "plan_time_max_s")},
                    "statuses": summary["statuses"]}
             rows.append(row)
             write_json(out / "results.json", rows)  # finished pairs stay readable

@@ -24,12 +24,13 @@ def _save(fig, path: Path) -> None:
 
 def results_table(rows: list[dict], skipped: list[str]) -> str:
     lines = ["| model | ReLUs | controller | episodes | success rate | final cost mean | "
-             "final cost std | plan time median (s) | plan time max (s) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "final cost std | plan time median (s) | plan time p95 (s) | plan time max (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['model']} | {r['relus']} | {r['controller']} | {r['episodes']} | "
                      f"{r['success_rate']:.2f} | {r['final_cost_mean']:.3f} | "
                      f"{r['final_cost_std']:.3f} | {r['plan_time_median_s']:.3f} | "
+                     f"{r.get('plan_time_p95_s', float('nan')):.3f} | "
                      f"{r['plan_time_max_s']:.3f} |")
     for reason in skipped:
         lines.append(f"\nSkipped: {reason}")

@@ -99,6 +99,7 @@ def summarize(results: list[EpisodeResult]) -> dict:
     return {"episodes": len(results), "success_rate": float(np.mean([r.success for r in results])),
             "final_cost_mean": float(final.mean()), "final_cost_std": float(final.std()),
             "plan_time_median_s": float(np.median(times)),
+            "plan_time_p95_s": float(np.percentile(times, 95)),
             "plan_time_max_s": float(np.max(times)), "statuses": statuses}
 
 
