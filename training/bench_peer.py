@@ -229,7 +229,7 @@ class _Ours:
 
 def closed_loop(net: ReluNet, planners: list[str], budgets_ms: list[float], samples: int,
                 horizon: int, episodes: int, seed: int, noise: float = 0.3,
-                peer_lambda: float = 0.1) -> list[dict]:
+                peer_lambda: float = 0.1, steps: int = 200) -> list[dict]:
     """Pendulum rewards of each planner (ours by name, ``pytorch_mppi``, and ``mppi-best``:
     our MPPI returning its best sample) at each budget (0: one iteration per step)."""
     rows = []
@@ -245,7 +245,7 @@ def closed_loop(net: ReluNet, planners: list[str], budgets_ms: list[float], samp
             else:
                 def make(n=name, c=config):
                     return _Ours("mppi" if n == "mppi-best" else n, net, c)
-            result = run_pendulum_episodes(make, episodes, seed)
+            result = run_pendulum_episodes(make, episodes, seed, steps)
             rows.append({"planner": name, "budget_ms": budget, "samples": samples,
                          "horizon": horizon, "episodes": episodes, **result})
             print(f"  {name:13s} budget {budget:g} ms: reward {result['reward_mean']:.0f} +- "

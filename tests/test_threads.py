@@ -1,0 +1,39 @@
+"""Thread hygiene: one torch thread by default, changed by --threads or MPCNET_THREADS."""
+
+import pytest
+import torch
+
+from mpcnet.errors import ConfigError
+from mpcnet.threads import THREADS_ENV, configure_threads, requested_threads
+from tests.cli_helpers import usage_error_line
+
+
+def test_default_is_one_thread_and_the_environment_or_argument_changes_it(monkeypatch):
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    assert requested_threads() == 1
+    monkeypatch.setenv(THREADS_ENV, "3")
+    assert requested_threads() == 3
+    assert requested_threads(2) == 2  # the command line wins over the environment
+    monkeypatch.setenv(THREADS_ENV, "many")
+    with pytest.raises(ConfigError, match="MPCNET_THREADS"):
+        requested_threads()
+    with pytest.raises(ConfigError, match="--threads"):
+        requested_threads(0)
+    before = torch.get_num_threads()
+    try:
+        assert configure_threads(2) == 2 and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_every_command_takes_threads_and_rejects_nonsense(tmp_path):
+    from training.cli import build_parser
+
+    parser = build_parser()
+    for argv in (["collect"], ["train", "--data", "d"], ["bench", "rollout"],
+                 ["bench", "mip", "--model", "m", "--json", "j"], ["demo"]):
+        assert parser.parse_args([*argv, "--threads", "2"]).threads == 2
+    line = usage_error_line(["collect", "--threads", "0", "--out", str(tmp_path / "x")],
+                            tmp_path)
+    assert "--threads: expected a positive integer, got 0" in line
+    assert not (tmp_path / "x").exists()
