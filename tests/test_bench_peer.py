@@ -26,7 +26,6 @@ def test_missing_peer_is_a_clear_message(monkeypatch):
 
 def test_peer_and_ours_see_the_same_cost():
     pytest.importorskip("pytorch_mppi")
-    net = tiny_pendulum_net()
     x = torch.tensor([[0.2, -0.9, 1.0], [1.0, 0.0, 0.0]], dtype=torch.float64)
     u = torch.tensor([[0.5], [-1.5]], dtype=torch.float64)
     peer_cost = bench_peer._peer_cost(torch.float64)(x, u)
