@@ -84,6 +84,7 @@ class PlanningController:
     name = "base"
     defaults: dict = {}
     kernel_dtype: str | None = None  # None: the config's dtype (the MIP needs float64)
+    warmed_up = False
 
     def __init__(self, net: ReluNet, cost: CostSpec, action_low, action_high,
                  config: PlannerConfig | None = None) -> None:
@@ -125,8 +126,9 @@ class PlanningController:
     def reset(self, seed: int, goal: np.ndarray) -> None:
         self.goal = self.cost.check_goal(goal)
         self.kernel.set_goal(self.goal)
-        if not self.timer.seconds:  # first episode: pay one-off set-up costs here, not in act
+        if not self.warmed_up:  # first episode: pay one-off set-up costs here, not in act
             self.warm_up()
+            self.warmed_up = True
         self.rng = np.random.default_rng(seed)
         self.gen.manual_seed(int(seed) % 2**63)
         self.previous = None

@@ -170,6 +170,15 @@ class GradientDescent(PlanningController):
             it += 1
         return _numpy(best), best_cost, "ok", {"iterations": it}
 
+    def warm_up(self) -> None:
+        """One full-width gradient iteration (its first run pays torch's one-off costs)."""
+        x0 = self.kernel.tensor(np.zeros(self.net.state_dim))
+        for _ in range(2):
+            start = time.perf_counter()
+            u = self.sample_uniform(self.setting("restarts")).requires_grad_(True)
+            self.kernel(x0, u).sum().backward()
+            self.iteration_s = time.perf_counter() - start
+
     def _another(self, it: int, deadline: float) -> bool:
         if self.fixed_iterations():
             return it < self.config.iterations

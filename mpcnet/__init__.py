@@ -16,8 +16,9 @@ from mpcnet.errors import (  # noqa: E402
     UnknownNameError,
 )
 from mpcnet.relunet import Layer, ReluNet  # noqa: E402
+from mpcnet.threads import configure_threads  # noqa: E402
 
 __all__ = [
     "ArtifactError", "ConfigError", "CostSpec", "Layer", "MpcnetError", "ReluNet",
-    "ShapeError", "TransitionData", "UnknownNameError", "__version__",
+    "ShapeError", "TransitionData", "UnknownNameError", "__version__", "configure_threads",
 ]

@@ -1,6 +1,12 @@
+import os
+
 import numpy as np
 import pytest
 import torch
+
+# the project's default (mpcnet.threads), also for the examples and CLI runs in subprocesses
+os.environ.setdefault("MPCNET_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from mpcnet.torch_models import ReluMLP, relative_points_map
 
