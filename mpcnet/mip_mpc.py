@@ -120,8 +120,7 @@ class MipMpc:
         if deadline is not None:
             left = max(deadline - time.perf_counter() - self.overrun_s, 1e-3)
             limit = left if options.time_limit is None else min(options.time_limit, left)
-            options = dataclasses.replace(options, time_limit=limit,
-                                          interrupt_at=time.perf_counter() + limit)
+            options = dataclasses.replace(options, time_limit=limit)
         try:
             raw = self.backend.solve(options, start_vector)
             if deadline is not None:  # remember the overrun; forget old ones slowly

@@ -21,16 +21,13 @@ class SolveOptions:
         mip_gap: Relative MIP gap at which the solver stops.
         threads: Solver threads (``None``: the solver's default).
         track_gap: Record when the relative gap first reaches 1 % (costs a callback).
-        interrupt_at: ``time.perf_counter()`` value at which the solver is interrupted
-            wherever it is (HiGHS: simplex, interior-point and MIP callbacks), because its
-            time limit is only checked between stages (a root LP can run tens of ms past it).
     """
 
     time_limit: float | None = None
     mip_gap: float = 1e-4
     threads: int | None = None
     track_gap: bool = False
-    interrupt_at: float | None = None
+
 
 
 @dataclass

@@ -67,32 +67,14 @@ class HighsBackend:
                 if not first_1pct and out.mip_gap <= 0.01:
                     first_1pct.append(out.running_time)
             h.cbMipInterrupt.subscribe(on_interrupt)
-        hard = self._interrupt_at(options.interrupt_at)
         start = time.perf_counter()
         try:
             h.run()
         finally:
-            if options.track_gap or hard:
+            if options.track_gap:
                 h.cbMipInterrupt.clear()
-            if hard:
-                h.cbSimplexInterrupt.clear()
-                h.cbIpmInterrupt.clear()
         elapsed = time.perf_counter() - start
         return self._result(elapsed, first_1pct, accepted)
-
-    def _interrupt_at(self, when: float | None) -> bool:
-        """Subscribe callbacks that interrupt the solve at ``when``; False if ``None``."""
-        if when is None:
-            return False
-
-        def stop_when_late(event) -> None:
-            if time.perf_counter() >= when:
-                event.interrupt()
-
-        for channel in (self.highs.cbSimplexInterrupt, self.highs.cbIpmInterrupt,
-                        self.highs.cbMipInterrupt):
-            channel.subscribe(stop_when_late)
-        return True
 
     def _result(self, elapsed: float, first_1pct: list[float], accepted) -> RawResult:
         h, hs = self.highs, self._hs
