@@ -10,7 +10,7 @@ from typing import Protocol
 import numpy as np
 import torch
 
-from controllers.config import PLANNER_FIELDS, PlannerConfig
+from controllers.config import PlannerConfig
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, ShapeError
 from mpcnet.plan_cost import PlanCost
@@ -141,8 +141,6 @@ class PlanningController:
         with torch.no_grad():
             for _ in range(2):  # the first call is slow; the second sets the timing
                 self.timed_costs(x0, plans)
-        u = plans[:2].clone().requires_grad_(True)
-        self.kernel(x0, u).sum().backward()
 
     def act(self, state: np.ndarray) -> ControlStep:
         if self.goal is None:
@@ -222,13 +220,9 @@ class PlanningController:
     def clamp(self, plans: torch.Tensor) -> torch.Tensor:
         return torch.maximum(torch.minimum(plans, self.high_t), self.low_t)
 
-    def costs(self, x0: np.ndarray, plans: torch.Tensor) -> torch.Tensor:
-        """Model-predicted cost of each plan ``(K, H, m)`` from ``x0`` (batched kernel)."""
-        return self.kernel(self.kernel.tensor(x0), plans)
-
     def plan(self, x0: np.ndarray, warm: np.ndarray, deadline: float):
         """Return ``(plan (H, m), predicted cost, status, info)``."""
         raise NotImplementedError
 
 
-__all__ = ["PLANNER_FIELDS", "ControlStep", "Controller", "PlannerConfig", "PlanningController"]
+__all__ = ["ControlStep", "Controller", "PlannerConfig", "PlanningController"]

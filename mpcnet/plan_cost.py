@@ -25,6 +25,7 @@ import torch
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, ShapeError
 from mpcnet.relunet import ReluNet
+from mpcnet.rollout import resolve_device
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -38,23 +39,6 @@ def resolve_dtype(name: str | torch.dtype) -> torch.dtype:
     if name not in DTYPES:
         raise ConfigError(f"dtype: expected 'float32' or 'float64', got {name!r}.")
     return DTYPES[name]
-
-
-def resolve_device(name: str | torch.device | None) -> torch.device:
-    """``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``/``"cuda:N"``; ConfigError when
-    CUDA is asked for and absent."""
-    if name is None or str(name) == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except (RuntimeError, TypeError):
-        raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda', got {name!r}.") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device: {name!r} was asked for but torch sees no CUDA device; "
-                          "use --device cpu or auto.")
-    if device.type not in ("cpu", "cuda"):
-        raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda', got {name!r}.")
-    return device
 
 
 class _FusedMlp:

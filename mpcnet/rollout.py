@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from mpcnet.errors import ShapeError
+from mpcnet.errors import ConfigError, ShapeError
 from mpcnet.relunet import ReluNet
 
 StepFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -22,6 +22,23 @@ StepFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 def default_device() -> torch.device:
     """CUDA when present, otherwise the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def resolve_device(name: str | torch.device | None) -> torch.device:
+    """``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``/``"cuda:N"``; ConfigError when
+    CUDA is asked for and absent."""
+    if name is None or str(name) == "auto":
+        return default_device()
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError):
+        raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda', got {name!r}.") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device: {name!r} was asked for but torch sees no CUDA device; "
+                          "use --device cpu or auto.")
+    if device.type not in ("cpu", "cuda"):
+        raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda', got {name!r}.")
+    return device
 
 
 def rollout(step: StepFn, x0: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:

@@ -60,14 +60,12 @@ def _add_output_args(parser: argparse.ArgumentParser) -> None:
                         help="replace --out if it exists (otherwise an existing run is refused)")
 
 
-def _add_planner_args(parser: argparse.ArgumentParser, skip=()) -> None:
+def _add_planner_args(parser: argparse.ArgumentParser) -> None:
     """One option per :class:`PlannerConfig` field (``--samples``, ``--noise``, ...)."""
     from controllers.config import PlannerConfig
 
     kinds = {"int": int, "int | None": int, "float": float, "float | None": float, "str": str}
     for f in dataclasses.fields(PlannerConfig):
-        if f.name in skip:
-            continue
         flag = "--" + f.name.replace("_", "-")
         default = "the planner's" if f.default is None else f.default
         help_text = f"{f.metadata['help']} (default: {default})"

@@ -326,9 +326,11 @@ def _run_bench_peer(args: argparse.Namespace) -> None:
 
     bench_peer.load_peer()  # a clear message before any work when it is not installed
     sizes = _parse_sizes(args.sizes)
-    budgets = [float(b) for b in args.budgets_ms.split(",") if b.strip()] if \
-        args.budgets_ms.replace(",", "").replace(".", "").isdigit() else []
-    if not budgets:
+    try:
+        budgets = [float(b) for b in args.budgets_ms.split(",")]
+    except ValueError:
+        budgets = []
+    if not budgets or not all(0 <= b < float("inf") for b in budgets):
         raise ConfigError(f"--budgets-ms: expected comma-separated numbers >= 0 such as '0,50', "
                           f"got {args.budgets_ms!r}.")
     planners = [p.strip() for p in args.planners.split(",") if p.strip()]

@@ -12,7 +12,7 @@ from tqdm import tqdm
 from mpcnet.data import TransitionData
 from mpcnet.errors import ConfigError
 from mpcnet.graphnet import PUSH_ACTION_DIM, num_objects_of
-from mpcnet.rollout import default_device, rollout
+from mpcnet.rollout import resolve_device, rollout
 from mpcnet.torch_gnn import ReluGNN
 from mpcnet.torch_models import ReluMLP, relative_points_map
 from training.config import TrainConfig
@@ -182,14 +182,6 @@ def fit(model: ReluMLP, train: TransitionData, val: TransitionData, config: Trai
     if best_state is not None:
         model.load_state_dict(best_state)
     return history
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return default_device()
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("device 'cuda' was asked for but CUDA is not available; use 'auto'.")
-    return torch.device(name)
 
 
 def train(data: TransitionData, config: TrainConfig, progress: bool = False):

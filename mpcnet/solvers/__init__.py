@@ -29,7 +29,6 @@ class SolveOptions:
     track_gap: bool = False
 
 
-
 @dataclass
 class RawResult:
     """What a backend returns: status in mpcnet's words, column values, bounds, counters."""
