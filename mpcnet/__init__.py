@@ -16,9 +16,10 @@ from mpcnet.errors import (  # noqa: E402
     UnknownNameError,
 )
 from mpcnet.relunet import Layer, ReluNet  # noqa: E402
-from mpcnet.threads import configure_threads  # noqa: E402
+from mpcnet.threads import configure_threads, pin_heap_thresholds  # noqa: E402
 
 __all__ = [
     "ArtifactError", "ConfigError", "CostSpec", "Layer", "MpcnetError", "ReluNet",
     "ShapeError", "TransitionData", "UnknownNameError", "__version__", "configure_threads",
+    "pin_heap_thresholds",
 ]

@@ -5,8 +5,10 @@ model-predicted costs ``(K,)`` under a :class:`~mpcnet.costs.CostSpec`. Compared
 per-step dynamics module plus a per-step cost callback (what a generic MPPI library calls),
 it removes work that does not depend on the state:
 
-* the first layer's action columns are applied to all ``K x H`` actions in one matrix
-  product before the time loop, so each step only adds ``W_x x_t`` (no concatenation);
+* each step is one fused matrix product plus bias (``addmm``) per layer on ``[x_t; u_t]``
+  (applying the first layer's action columns to all ``K x H`` actions before the loop was
+  measured slower: it writes and rereads an ``H x K x width`` tensor, 5.3 against 4.3 ms at
+  K = 1024, H = 20, float64);
 * the hidden neurons of each layer are reordered so the ReLUs come first: a ReLU is one
   in-place op on a slice, not a mask and a select;
 * states are kept time-major, ``(H, K, n)``, so every step reads and writes contiguous memory;
@@ -45,7 +47,6 @@ class _FusedMlp:
     """The step ``x' = x + f([x; u])`` of a chain :class:`ReluNet`, laid out for the loop."""
 
     def __init__(self, net: ReluNet, dtype: torch.dtype, device: torch.device) -> None:
-        n = net.state_dim
         self.residual = net.residual
         layers, order = [], None
         for k, layer in enumerate(net.layers):
@@ -62,11 +63,10 @@ class _FusedMlp:
             return torch.tensor(np.ascontiguousarray(a), dtype=dtype, device=device)
 
         w0, b0, self.relus0 = layers[0]
-        self.wx_t, self.wu_t, self.b0 = t(w0[:, :n].T), t(w0[:, n:].T), t(b0)
+        self.w0_t, self.b0 = t(w0.T), t(b0)
         self.hidden = [(t(w.T), t(b), r) for w, b, r in layers[1:-1]]
         w_out, b_out, _ = layers[-1]
         self.w_out_t, self.b_out = t(w_out.T), t(b_out)
-        self.width0 = w0.shape[0]
 
     @staticmethod
     def _activate(a: torch.Tensor, relus: int) -> torch.Tensor:
@@ -78,12 +78,12 @@ class _FusedMlp:
 
     def rollout(self, x0: torch.Tensor, plans_tm: torch.Tensor) -> torch.Tensor:
         """``(H, K, n)`` states from time-major actions ``(H, K, m)``."""
-        h, k, m = plans_tm.shape
-        pre = torch.addmm(self.b0, plans_tm.reshape(h * k, m), self.wu_t).view(h, k, -1)
+        h, k, _ = plans_tm.shape
         x = x0.expand(k, -1) if x0.dim() == 1 else x0
         states = []
         for t in range(h):
-            z = self._activate(torch.addmm(pre[t], x, self.wx_t), self.relus0)
+            xu = torch.cat((x, plans_tm[t]), 1)
+            z = self._activate(torch.addmm(self.b0, xu, self.w0_t), self.relus0)
             for w_t, b, relus in self.hidden:
                 z = self._activate(torch.addmm(b, z, w_t), relus)
             if self.residual:

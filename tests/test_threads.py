@@ -37,3 +37,16 @@ def test_every_command_takes_threads_and_rejects_nonsense(tmp_path):
                             tmp_path)
     assert "--threads: expected a positive integer, got 0" in line
     assert not (tmp_path / "x").exists()
+
+
+def test_heap_thresholds_are_pinned_on_glibc_unless_the_environment_chooses(monkeypatch):
+    import platform
+    import sys
+
+    from mpcnet.threads import pin_heap_thresholds
+
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    assert pin_heap_thresholds() is glibc
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
+    assert pin_heap_thresholds() is False

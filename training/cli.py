@@ -158,7 +158,8 @@ def _add_bench_parsers(sub) -> None:
                         "closed-loop reward on the same model and cost")
     b.add_argument("--samples", type=int, default=256, help="--peer: samples K (default 256)")
     b.add_argument("--episodes", type=int, default=10,
-                   help="--peer: Pendulum episodes per planner and budget (default 10)")
+                   help="--peer: Pendulum episodes per planner and budget; 0 = throughput only "
+                        "(default 10)")
     b.add_argument("--budgets-ms", default="0,50",
                    help="--peer: per-step budgets; 0 = one iteration per step (default 0,50)")
     b.add_argument("--planners", default="mppi,mppi-best,cem,gd,pytorch_mppi",
@@ -291,9 +292,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        from mpcnet.threads import configure_threads
+        from mpcnet.threads import configure_threads, pin_heap_thresholds
 
         configure_threads(getattr(args, "threads", None))
+        pin_heap_thresholds()
         from training import commands  # heavy imports (torch, pybullet) only after parsing
 
         getattr(commands, f"run_{args.command}")(args)

@@ -338,9 +338,11 @@ def _run_bench_peer(args: argparse.Namespace) -> None:
     for name in planners or [""]:
         if name not in known:
             raise unknown_name("planner", name, known)
-    for name in ("samples", "episodes"):
-        if getattr(args, name) < 1:
-            raise ConfigError(f"--{name}: expected >= 1, got {getattr(args, name)}.")
+    if args.samples < 1:
+        raise ConfigError(f"--samples: expected >= 1, got {args.samples}.")
+    if args.episodes < 0:
+        raise ConfigError(f"--episodes: expected >= 0 (0 = throughput only), got "
+                          f"{args.episodes}.")
     horizon = args.horizon or 10
     model_dir = args.model or bench_peer.train_pendulum_model(
         args.json.with_name(args.json.stem + "_model"), args.seed)
@@ -352,11 +354,14 @@ def _run_bench_peer(args: argparse.Namespace) -> None:
     print(f"throughput ({', '.join(f'{k}x{h}' for k, h in sizes)}), model {model_dir}")
     rows = bench_peer.throughput(net, sizes)
     print(bench_peer.throughput_table(rows), end="")
-    print(f"closed loop on Pendulum-v1: {args.episodes} episodes, K={args.samples}, H={horizon}")
-    loop = bench_peer.closed_loop(net, planners, budgets, args.samples, horizon, args.episodes,
-                                  args.seed)
+    loop = []
+    if args.episodes:
+        print(f"closed loop on Pendulum-v1: {args.episodes} episodes, K={args.samples}, "
+              f"H={horizon}")
+        loop = bench_peer.closed_loop(net, planners, budgets, args.samples, horizon,
+                                      args.episodes, args.seed)
+        print(bench_peer.closed_loop_table(loop), end="")
     write_json(args.json, {"model": str(model_dir), "throughput": rows, "closed_loop": loop})
-    print(bench_peer.closed_loop_table(loop), end="")
     print(f"results -> {args.json}")
 
 
