@@ -10,11 +10,12 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from mpcnet.errors import ConfigError
+from mpcnet.errors import ConfigError, check_field_limits
 
 
-def _opt(text: str, default=None):
-    return field(default=default, metadata={"help": text})
+def _opt(text: str, default=None, high=None):
+    """A field whose help text is the CLI help; ``high`` is an enforced upper limit."""
+    return field(default=default, metadata={"help": text, "max": high})
 
 
 @dataclass(frozen=True)
@@ -22,12 +23,14 @@ class PlannerConfig:
     """Settings of every planner; ``None`` means the planner's own default (see
     ``controllers/sampling.py``). Field help texts are the command-line help."""
 
-    horizon: int = _opt("planning horizon H", 6)
-    budget_ms: float = _opt("wall-clock planning budget per step, set-up included", 200.0)
+    horizon: int = _opt("planning horizon H", 6, high=1_000)
+    budget_ms: float = _opt("wall-clock planning budget per step, set-up included", 200.0,
+                            high=3_600_000)
     iterations: int | None = _opt(
         "a fixed number of planner iterations instead of the time budget (the same seed then "
-        "gives the same episode; the MIP solves to its gap)")
-    samples: int | None = _opt("sampled plans per iteration (random 512, mppi/cem 256)")
+        "gives the same episode; the MIP solves to its gap)", high=1_000_000)
+    samples: int | None = _opt("sampled plans per iteration (random 512, mppi/cem 256)",
+                               high=1_000_000)
     noise: float | None = _opt("sampling std as a fraction of the action range (mppi 0.3; "
                                "cem: initial std, 0.5)")
     temperature: float | None = _opt(
@@ -35,7 +38,7 @@ class PlannerConfig:
     elite_fraction: float | None = _opt("CEM: fraction of samples kept as elites (0.1)")
     smoothing: float | None = _opt(
         "weight of the old mean (and CEM std) in each update (mppi 0, cem 0.2)")
-    restarts: int | None = _opt("GD: parallel restarts (16)")
+    restarts: int | None = _opt("GD: parallel restarts (16)", high=100_000)
     lr: float | None = _opt("GD: Adam step as a fraction of the action range (0.1)")
     return_best: bool = _opt("MPPI/CEM: return the best sample seen instead of the mean", False)
     dtype: str = _opt("precision of the sampling planners' rollouts: float32 or float64",
@@ -60,6 +63,7 @@ class PlannerConfig:
                                   f"{value!r}.")
         if self.smoothing is not None and not 0.0 <= self.smoothing < 1.0:
             raise ConfigError(f"smoothing: expected a value in [0, 1), got {self.smoothing!r}.")
+        check_field_limits(self)
         if self.dtype not in ("float32", "float64"):
             raise ConfigError(f"dtype: expected 'float32' or 'float64', got {self.dtype!r}.")
         if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", str(self.device)):

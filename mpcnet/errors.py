@@ -66,3 +66,28 @@ def check_shape(name: str, array, expected: tuple) -> None:
 
 class InfeasibleError(MpcnetError):
     """A problem is provably infeasible before solving (e.g. an unreachable state box)."""
+
+
+SEED_MAX = 2**63 - 1
+
+
+def check_field_limits(config) -> None:
+    """Raise :class:`ConfigError` for a dataclass field above its ``metadata["max"]`` or below
+    its ``metadata["min"]`` (limits that stop a typo from exhausting memory or time).
+
+    ``None`` values (a planner's own default) are not checked.
+    """
+    from dataclasses import fields
+
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if value is None or isinstance(value, bool | str):
+            continue
+        values = value if isinstance(value, tuple) else (value,)
+        low, high = f.metadata.get("min"), f.metadata.get("max")
+        for v in values:
+            if low is not None and v < low:
+                raise ConfigError(f"{f.name}: expected a value >= {low}, got {v!r}.")
+            if high is not None and v > high:
+                raise ConfigError(f"{f.name}: expected at most {high:,} (the limit that keeps "
+                                  f"a typo from exhausting memory or time), got {v:,}.")

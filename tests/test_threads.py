@@ -35,7 +35,7 @@ def test_every_command_takes_threads_and_rejects_nonsense(tmp_path):
         assert parser.parse_args([*argv, "--threads", "2"]).threads == 2
     line = usage_error_line(["collect", "--threads", "0", "--out", str(tmp_path / "x")],
                             tmp_path)
-    assert "--threads: expected a positive integer, got 0" in line
+    assert "--threads: expected an integer from 1 to 1,024, got 0" in line
     assert not (tmp_path / "x").exists()
 
 

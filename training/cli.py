@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from mpcnet.errors import MpcnetError
+from mpcnet.errors import SEED_MAX, MpcnetError
 from training.config import CollectConfig, SparsifyConfig, TrainConfig, config_fields
 
 EXIT_USAGE = 2
@@ -25,13 +25,51 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _int_in(low: int, high: int):
+    """An argparse type: an integer in ``[low, high]`` (checked at parse time, before any
+    work, so a typo cannot allocate a trillion episodes)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer from {low:,} to {high:,}, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer from {low:,} to {high:,}, got {value:,}")
+        return value
+    return parse
+
+
+def _float_in(low: float, high: float):
+    """An argparse type: a number in ``(low, high]`` (NaN refused)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not low < value <= high:
+            raise argparse.ArgumentTypeError(
+                f"expected a number > {low:g} and <= {high:g}, got {text!r}")
+        return value
+    return parse
+
+
+SEED = _int_in(0, SEED_MAX)
+EPISODES = _int_in(1, 100_000)
+STEPS = _int_in(1, 100_000)
+STARTS = _int_in(1, 10_000)
+HORIZON = _int_in(1, 1_000)
+SECONDS = _float_in(0.0, 86_400.0)
+
+
 def _add_config_args(parser: argparse.ArgumentParser, cls, skip=()) -> None:
     """One option per config field, help text from the field's metadata."""
     for f in config_fields(cls):
         if f.name in skip:
             continue
         flag = "--" + f.name.replace("_", "-")
-        help_text = f"{f.metadata.get('help', '')} (default: {_fmt(f.default)})"
+        help_text = f"{f.metadata.get('help', '')} (default: {_fmt(f.default)}{_limit(f)})"
         if f.type in ("bool", bool):
             parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction,
                                 default=f.default, help=help_text)
@@ -41,6 +79,11 @@ def _add_config_args(parser: argparse.ArgumentParser, cls, skip=()) -> None:
         else:
             kind = {"int": int, "float": float, "str": str}[str(f.type)]
             parser.add_argument(flag, dest=f.name, type=kind, default=f.default, help=help_text)
+
+
+def _limit(f) -> str:
+    high = f.metadata.get("max")
+    return f"; at most {high:,}" if high is not None else ""
 
 
 def _fmt(value) -> str:
@@ -53,11 +96,16 @@ def _config_from_args(cls, args: argparse.Namespace, **overrides):
     return cls(**values)
 
 
-def _add_output_args(parser: argparse.ArgumentParser) -> None:
+def _add_output_args(parser: argparse.ArgumentParser, resumable: bool = False) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="run directory (default: runs/{env}__{stage}__s{seed}__{time})")
     parser.add_argument("--overwrite", action="store_true",
-                        help="replace --out if it exists (otherwise an existing run is refused)")
+                        help="replace --out if it exists (otherwise an existing run is refused); "
+                             "the old run is kept until the new one has finished")
+    if resumable:
+        parser.add_argument("--resume", action="store_true",
+                            help="continue the interrupted run in --out (same settings): "
+                                 "finished episodes are read, the others run")
 
 
 def _add_planner_args(parser: argparse.ArgumentParser) -> None:
@@ -68,7 +116,7 @@ def _add_planner_args(parser: argparse.ArgumentParser) -> None:
     for f in dataclasses.fields(PlannerConfig):
         flag = "--" + f.name.replace("_", "-")
         default = "the planner's" if f.default is None else f.default
-        help_text = f"{f.metadata['help']} (default: {default})"
+        help_text = f"{f.metadata['help']} (default: {default}{_limit(f)})"
         if str(f.type) == "bool":
             parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction,
                                 default=f.default, help=help_text)
@@ -87,11 +135,11 @@ def planner_config_from_args(args: argparse.Namespace, **overrides):
 
 def _add_control_args(parser: argparse.ArgumentParser) -> None:
     _add_planner_args(parser)
-    parser.add_argument("--steps", type=int, default=40,
-                        help="maximum control steps per episode (default 40)")
+    parser.add_argument("--steps", type=STEPS, default=40,
+                        help="maximum control steps per episode (default 40; at most 100,000)")
     parser.add_argument("--bounds", default="symbolic", choices=["interval", "symbolic", "lp"],
                         help="MIP bound method (default symbolic)")
-    parser.add_argument("--num-objects", type=int, default=0,
+    parser.add_argument("--num-objects", type=_int_in(0, 6), default=0,
                         help="objects in mpcnet/Sort-v0 (2 to 6; default: the env's 4)")
 
 
@@ -99,7 +147,7 @@ def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
     """Options shared by `bench mip` and `bench mip-grid`."""
     parser.add_argument("--env", dest="env_id", default="mpcnet/Push-v0",
                         help="environment id")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=SEED, default=0,
                         help="seed of the start states (default 0)")
     parser.add_argument("--bounds", default="tight",
                         choices=["interval", "symbolic", "lp", "tight"],
@@ -107,10 +155,12 @@ def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-warm-start", action="store_true",
                         help="no warm start (default: best of 1024 sampled plans and zero "
                              "actions)")
-    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
-    parser.add_argument("--tighten-budget", type=float, default=float("inf"), metavar="SEC",
+    parser.add_argument("--time-limit", type=SECONDS, default=60.0,
+                        help="seconds per solve (default 60; at most 86,400)")
+    parser.add_argument("--tighten-budget", type=_float_in(0.0, float("inf")),
+                        default=float("inf"), metavar="SEC",
                         help="cap on the LP bound tightening per start (default: none)")
-    parser.add_argument("--num-objects", type=int, default=0,
+    parser.add_argument("--num-objects", type=_int_in(0, 6), default=0,
                         help="objects in mpcnet/Sort-v0 (2 to 6; default: the env's 4)")
 
 
@@ -133,12 +183,14 @@ def _add_bench_parsers(sub) -> None:
 
     b = bench.add_parser("mip", help="MILP solve times from seeded start states")
     b.add_argument("--model", type=Path, required=True, help="model directory")
-    b.add_argument("--horizon", type=int, default=10, help="MPC horizon H (default 10)")
-    b.add_argument("--starts", type=int, default=10, help="seeded start states (default 10)")
+    b.add_argument("--horizon", type=HORIZON, default=10,
+                   help="MPC horizon H (default 10; at most 1,000)")
+    b.add_argument("--starts", type=STARTS, default=10,
+                   help="seeded start states (default 10; at most 10,000)")
     _add_mip_solve_args(b)
-    b.add_argument("--highs-threads", type=int, default=None,
+    b.add_argument("--highs-threads", type=_int_in(1, 1_024), default=None,
                    help="HiGHS threads (default: HiGHS chooses)")
-    b.add_argument("--random-like", type=int, default=None, metavar="SEED",
+    b.add_argument("--random-like", type=SEED, default=None, metavar="SEED",
                    help="solve a random network of the model's shape instead (entries permuted)")
     b.add_argument("--json", type=Path, required=True, help="output JSON file")
 
@@ -148,16 +200,19 @@ def _add_bench_parsers(sub) -> None:
                    help="model directory (required without --peer; with --peer, default: train "
                         "a 2x64 Pendulum model into JSON_STEM_model/)")
     b.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
-    b.add_argument("--starts", type=int, default=8, help="seeded start states (default 8)")
-    b.add_argument("--seed", type=int, default=1, help="seed of the start states (default 1)")
-    b.add_argument("--horizon", type=int, default=None,
-                   help="planning horizon (default 6; 10 with --peer)")
-    b.add_argument("--budget-ms", type=float, default=200.0, help="budget per plan (ms)")
+    b.add_argument("--starts", type=STARTS, default=8,
+                   help="seeded start states (default 8; at most 10,000)")
+    b.add_argument("--seed", type=SEED, default=1, help="seed of the start states (default 1)")
+    b.add_argument("--horizon", type=HORIZON, default=None,
+                   help="planning horizon (default 6; 10 with --peer; at most 1,000)")
+    b.add_argument("--budget-ms", type=_float_in(0.0, 3_600_000.0), default=200.0,
+                   help="budget per plan (ms; default 200)")
     b.add_argument("--peer", choices=["pytorch_mppi"], default=None,
                    help="compare with this peer library on Pendulum-v1: throughput and "
                         "closed-loop reward on the same model and cost")
-    b.add_argument("--samples", type=int, default=256, help="--peer: samples K (default 256)")
-    b.add_argument("--episodes", type=int, default=10,
+    b.add_argument("--samples", type=_int_in(1, 1_000_000), default=256,
+                   help="--peer: samples K (default 256; at most 1,000,000)")
+    b.add_argument("--episodes", type=_int_in(0, 10_000), default=10,
                    help="--peer: Pendulum episodes per planner and budget; 0 = throughput only "
                         "(default 10)")
     b.add_argument("--budgets-ms", default="0,50",
@@ -174,8 +229,8 @@ def _add_bench_parsers(sub) -> None:
     b.add_argument("--model", type=Path, required=True, help="graph model directory")
     b.add_argument("--objects", dest="object_counts", default="2,3,4,5,6",
                    help="numbers of objects N (default 2,3,4,5,6)")
-    b.add_argument("--horizon", type=int, default=2, help="MPC horizon H (default 2)")
-    b.add_argument("--starts", type=int, default=3, help="start states per N (default 3)")
+    b.add_argument("--horizon", type=HORIZON, default=2, help="MPC horizon H (default 2)")
+    b.add_argument("--starts", type=STARTS, default=3, help="start states per N (default 3)")
     _add_mip_solve_args(b)
     b.add_argument("--json", type=Path, required=True, help="output JSON (all N)")
     b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
@@ -185,7 +240,7 @@ def _add_bench_parsers(sub) -> None:
     b.add_argument("--models", type=Path, nargs="+", required=True,
                    help="model directories (e.g. the relus_* of a sparsify sweep)")
     b.add_argument("--horizons", default="2,4,6,8,10,15", help="horizons (default 2,...,15)")
-    b.add_argument("--starts", type=int, default=3, help="start states per cell (default 3)")
+    b.add_argument("--starts", type=STARTS, default=3, help="start states per cell (default 3)")
     _add_mip_solve_args(b)
     b.add_argument("--json", type=Path, required=True, help="output JSON (all cells)")
     b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
@@ -195,7 +250,7 @@ def _add_bench_parsers(sub) -> None:
 def _threads_parent() -> argparse.ArgumentParser:
     """``--threads``, accepted by every command (see :mod:`mpcnet.threads`)."""
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--threads", type=int, default=None,
+    parent.add_argument("--threads", type=_int_in(1, 1_024), default=None,
                         help="torch intra-op threads (default: $MPCNET_THREADS, else 1; one is "
                              "fastest for these small networks and immune to other jobs)")
     return parent
@@ -240,7 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "(e.g. held-out episodes, or more objects than in training)")
     p.add_argument("--model", type=Path, required=True, help="model directory")
     p.add_argument("--data", type=Path, required=True, help="directory written by `collect`")
-    p.add_argument("--rollout-horizon", type=int, default=None,
+    p.add_argument("--rollout-horizon", type=HORIZON, default=None,
                    help="open-loop rollout length (default: the model's training horizon)")
     p.add_argument("--json", type=Path, default=None, help="also write the metrics as JSON")
 
@@ -250,10 +305,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--controller", default="mip",
                    help="mip, mip-mppi (MPPI for 40%% of the budget, then the MIP from its "
                         "plan), mppi, cem, gd or random")
-    p.add_argument("--episodes", type=int, default=10, help="episodes (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the episodes (default 0)")
+    p.add_argument("--episodes", type=EPISODES, default=10,
+                   help="episodes (default 10; at most 100,000)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the episodes (default 0)")
     _add_control_args(p)
-    _add_output_args(p)
+    _add_output_args(p, resumable=True)
 
     p = sub.add_parser("compare", help="every (model, controller) pair on the same episodes")
     p.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
@@ -262,28 +318,46 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--controllers", default="mip,mppi,cem,gd,random",
                    help="comma-separated controllers (default mip,mppi,cem,gd,random; "
                         "also mip-mppi)")
-    p.add_argument("--episodes", type=int, default=10, help="episodes per pair (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the episodes (default 0)")
-    p.add_argument("--max-mip-relus", type=int, default=32,
+    p.add_argument("--episodes", type=EPISODES, default=10,
+                   help="episodes per pair (default 10; at most 100,000)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the episodes (default 0)")
+    p.add_argument("--max-mip-relus", type=_int_in(0, 1_000_000), default=32,
                    help="run mip and mip-mppi only on models with at most this many ReLUs "
                         "per step (default 32)")
     p.add_argument("--render", action="store_true",
                    help="also save an animated GIF of the first episode of every pair")
     _add_control_args(p)
-    _add_output_args(p)
+    _add_output_args(p, resumable=True)
 
     _add_bench_parsers(sub)
 
     p = sub.add_parser("demo", help="the main job on built-in defaults (what `make demo` runs)")
-    p.add_argument("--episodes", type=int, default=200, help="episodes to collect (default 200)")
-    p.add_argument("--epochs", type=int, default=100, help="training epochs (default 100)")
-    p.add_argument("--relus", type=int, default=16, help="ReLU budget of the sparse model")
-    p.add_argument("--compare-episodes", type=int, default=3,
+    p.add_argument("--episodes", type=_int_in(2, 1_000_000), default=200,
+                   help="episodes to collect (default 200)")
+    p.add_argument("--epochs", type=_int_in(1, 100_000), default=100,
+                   help="training epochs (default 100)")
+    p.add_argument("--relus", type=_int_in(0, 1_000_000), default=16,
+                   help="ReLU budget of the sparse model (default 16)")
+    p.add_argument("--compare-episodes", type=EPISODES, default=3,
                    help="closed-loop episodes per controller (default 3)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=SEED, default=0, help="random seed (default 0)")
     p.add_argument("--out", type=Path, default=None,
                    help="parent directory of the demo's runs (default: runs/demo__{time})")
     return parser
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, every output path that could not be written: ``--out`` (a
+    file, under a file, unwritable, or an existing run without ``--overwrite``/``--resume``)
+    and ``--json``/``--write`` (a directory, or unwritable)."""
+    from mpcnet.artifacts import check_out_dir, check_out_file
+
+    if hasattr(args, "overwrite") and not getattr(args, "resume", False):
+        check_out_dir(args.out, args.overwrite)
+    elif args.command == "demo":
+        check_out_dir(args.out)
+    for flag in ("json", "write"):
+        check_out_file(getattr(args, flag, None), f"--{flag}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -296,11 +370,18 @@ def main(argv: list[str] | None = None) -> int:
 
         configure_threads(getattr(args, "threads", None))
         pin_heap_thresholds()
+        check_outputs(args)
         from training import commands  # heavy imports (torch, pybullet) only after parsing
 
         getattr(commands, f"run_{args.command}")(args)
     except MpcnetError as exc:
         print(f"mpcnet {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (MemoryError, RuntimeError) as exc:
+        if not isinstance(exc, MemoryError) and "allocate" not in str(exc):
+            raise
+        print(f"mpcnet {args.command}: error: out of memory ({str(exc).splitlines()[0][:120]}"
+              "); use fewer samples, episodes or smaller layers.", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"mpcnet {args.command}: interrupted; finished artefacts are kept.", file=sys.stderr)

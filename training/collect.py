@@ -10,7 +10,6 @@ from tqdm import tqdm
 
 import envs
 from mpcnet.data import TransitionData
-from mpcnet.errors import ConfigError
 from training.config import CollectConfig
 
 log = logging.getLogger(__name__)
@@ -121,15 +120,9 @@ def make_explorer(env, config: CollectConfig, rng: np.random.Generator):
 
 
 def env_kwargs(config: CollectConfig) -> dict:
-    """Keyword arguments of ``envs.make`` from the config (``num_objects`` for sorting)."""
-    if not config.num_objects:
-        return {}
-    if config.env_id != "mpcnet/Sort-v0":
-        raise ConfigError(f"num_objects: only mpcnet/Sort-v0 has a number of objects, got "
-                          f"--num-objects {config.num_objects} for {config.env_id}.")
-    if not 2 <= config.num_objects <= 6:
-        raise ConfigError(f"num_objects: expected 2 to 6, got {config.num_objects}.")
-    return {"num_objects": config.num_objects}
+    """Keyword arguments of ``envs.make`` from the config (``num_objects`` for sorting; the
+    config has checked it)."""
+    return {"num_objects": config.num_objects} if config.num_objects else {}
 
 
 def collect(config: CollectConfig, progress: bool = False) -> tuple[TransitionData, dict]:

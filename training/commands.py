@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import time
 from pathlib import Path
@@ -10,7 +11,14 @@ from pathlib import Path
 import numpy as np
 
 import envs
-from mpcnet.artifacts import create_run_dir, read_json, write_json, write_stage, write_text
+from mpcnet.artifacts import (
+    create_run_dir,
+    read_json,
+    run_directory,
+    write_json,
+    write_stage,
+    write_text,
+)
 from mpcnet.data import TransitionData
 from mpcnet.errors import unknown_name
 from mpcnet.torch_models import load_model, save_model
@@ -25,25 +33,56 @@ def collect_to(config: CollectConfig, out: Path | None, overwrite: bool = False,
     """Collect data and write ``data.npz``, ``config.json``, ``meta.json``, ``metrics.json``."""
     if config.env_id not in envs.ENV_IDS:
         raise unknown_name("environment id", config.env_id, envs.ENV_IDS)
-    out = create_run_dir(out, config.env_id, "collect", config.seed, overwrite)
-    data, metrics = collect(config, progress=progress)
-    data.save(out)
-    write_stage(out, config.to_dict(), metrics)
+    with run_directory(out, config.env_id, "collect", config.seed, overwrite) as out:
+        data, metrics = collect(config, progress=progress)
+        data.save(out)
+        write_stage(out, config.to_dict(), metrics)
     return out, metrics
 
 
 def train_to(data_dir: Path, config: TrainConfig, out: Path | None, overwrite: bool = False,
              progress: bool = True) -> tuple[Path, dict]:
     """Train on ``data_dir``; write the model, ``config.json``, ``meta.json``, ``metrics.json``."""
-    from training.train import train  # torch-heavy
+    from training.train import check_trainable, train  # torch-heavy
 
     data = TransitionData.load(data_dir)
-    out = create_run_dir(out, data.env_id, "train", config.seed, overwrite)
-    model, metrics, history = train(data, config, progress=progress)
-    save_model(model, out)
-    write_stage(out, {**config.to_dict(), "data": str(data_dir), "env_id": data.env_id},
-                {**metrics, "history": history})
+    check_known_env(data.env_id, f"data {data_dir}")
+    check_trainable(data, config)
+    with run_directory(out, data.env_id, "train", config.seed, overwrite) as out:
+        model, metrics, history = train(data, config, progress=progress)
+        save_model(model, out)
+        write_stage(out, {**config.to_dict(), "data": str(data_dir), "env_id": data.env_id},
+                    {**metrics, "history": history})
     return out, metrics
+
+
+def check_known_env(env_id: str, what: str) -> None:
+    """Refuse data or a model whose env id is not registered with gymnasium (a typo in a
+    hand-made ``data.json``, or a task from a package that is not installed)."""
+    import gymnasium as gym
+
+    if env_id not in gym.registry:
+        raise unknown_name(f"environment id (named by {what})", env_id, envs.ENV_IDS)
+
+
+def check_model_fits(model, data: TransitionData, model_dir: Path, data_dir: Path) -> None:
+    """Refuse a model whose state and action sizes are not the data's."""
+    from mpcnet.errors import ShapeError
+
+    cfg = model.config()
+    if cfg["type"] == "ReluGNN":
+        n, m = data.state_dim, data.action_dim
+        if m != 4 or n < 6 or n % 2:
+            raise ShapeError(f"--model {model_dir} is a graph model (object-centric states, "
+                             f"push primitives of 4 numbers); --data {data_dir} has states of "
+                             f"{n} and actions of {m} ({data.env_id}).")
+        return
+    sizes = (cfg.get("state_dim"), cfg.get("action_dim"))
+    if sizes != (data.state_dim, data.action_dim):
+        raise ShapeError(f"--model {model_dir} predicts states of {sizes[0]} from actions of "
+                         f"{sizes[1]}; --data {data_dir} has states of {data.state_dim} and "
+                         f"actions of {data.action_dim} ({data.env_id}); use data of the "
+                         "model's env.")
 
 
 def run_validate(args: argparse.Namespace) -> None:
@@ -55,9 +94,11 @@ def run_validate(args: argparse.Namespace) -> None:
 
     model = load_model(args.model)
     data = TransitionData.load(args.data)
+    check_model_fits(model, data, args.model, args.data)
     horizon = args.rollout_horizon or _train_config_of(args.model).rollout_horizon
-    if horizon < 1:
-        raise ConfigError(f"--rollout-horizon: expected >= 1, got {horizon}.")
+    if len(data.windows(horizon)) == 0:
+        raise ConfigError(f"rollout horizon {horizon}: no episode of {args.data} has {horizon} "
+                          "consecutive transitions; pass a smaller --rollout-horizon.")
     with torch.no_grad():
         metrics = ValidationSet(data, horizon, torch.device("cpu")).metrics(model)
     metrics.update({"model": str(args.model), "data": str(args.data), "env_id": data.env_id,
@@ -126,35 +167,38 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
     each sparse model.
     """
     from training.sparsify import check_budget, sparsify
-    from training.train import split_episodes
+    from training.train import check_trainable, split_episodes
 
     base = load_model(model_dir)
     configs = [dataclasses.replace(config, relus=k) for k in budgets]
     for c in configs:  # validate every budget before any work
         check_budget(base, c)
     data = TransitionData.load(data_dir)
+    check_known_env(data.env_id, f"data {data_dir}")
+    check_model_fits(base, data, model_dir, data_dir)
     tcfg = _train_config_of(model_dir)
     train_data, val_data = split_episodes(data, tcfg.val_fraction, tcfg.seed)
-    out = create_run_dir(out, data.env_id, "sparsify", config.seed, overwrite)
-    rows = []
-    for c in configs:
-        run = out if len(configs) == 1 else out / f"relus_{c.relus}"
-        sparse, magnitude, metrics, history = sparsify(base, train_data, val_data, c, tcfg,
-                                                       progress=progress)
-        save_model(sparse, run)
-        save_model(magnitude, run / "magnitude")
-        write_stage(run, {**c.to_dict(), "model": str(model_dir), "data": str(data_dir),
-                          "env_id": data.env_id}, {**metrics, "history": history})
-        rows.append(metrics)
-        if progress and len(configs) > 1:
-            print(f"  K={c.relus}: {_sparsify_summary(metrics)}")
-    if len(configs) > 1:
-        write_json(out / "sweep.json", rows)
-        table = sweep_table(rows)
-        write_text(out / "sweep.md", table)
-        sweep_plot(rows, out / "sweep.png")
-        write_stage(out, {**config.to_dict(), "relus": budgets, "model": str(model_dir),
-                          "data": str(data_dir), "env_id": data.env_id})
+    check_trainable(data, dataclasses.replace(tcfg, device=config.device))
+    with run_directory(out, data.env_id, "sparsify", config.seed, overwrite) as out:
+        rows = []
+        for c in configs:
+            run = out if len(configs) == 1 else out / f"relus_{c.relus}"
+            sparse, magnitude, metrics, history = sparsify(base, train_data, val_data, c, tcfg,
+                                                           progress=progress)
+            save_model(sparse, run)
+            save_model(magnitude, run / "magnitude")
+            write_stage(run, {**c.to_dict(), "model": str(model_dir), "data": str(data_dir),
+                              "env_id": data.env_id}, {**metrics, "history": history})
+            rows.append(metrics)
+            if progress and len(configs) > 1:
+                print(f"  K={c.relus}: {_sparsify_summary(metrics)}")
+        if len(configs) > 1:
+            write_json(out / "sweep.json", rows)
+            table = sweep_table(rows)
+            write_text(out / "sweep.md", table)
+            sweep_plot(rows, out / "sweep.png")
+            write_stage(out, {**config.to_dict(), "relus": budgets, "model": str(model_dir),
+                              "data": str(data_dir), "env_id": data.env_id})
     return out, rows
 
 
@@ -406,6 +450,10 @@ def _control_setup(args: argparse.Namespace, controllers: list[str]):
 
     if args.env_id not in envs.ENV_IDS:
         raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
+    if not controllers or len(set(controllers)) < len(controllers):
+        raise ConfigError(f"--controllers: expected distinct names from "
+                          f"{', '.join(CONTROLLER_NAMES)}, comma-separated, got "
+                          f"{getattr(args, 'controllers', controllers)!r}.")
     for name in controllers:
         if name not in CONTROLLER_NAMES:
             raise unknown_name("controller", name, CONTROLLER_NAMES)
@@ -439,30 +487,99 @@ def _env_kwargs(args: argparse.Namespace) -> dict:
                                     num_objects=getattr(args, "num_objects", 0) or 0))
 
 
-def _num_objects(env_id: str, kwargs: dict) -> int | None:
-    """Objects in the env's state (``None`` for a single-object env)."""
+def _env_sizes(env_id: str, kwargs: dict) -> tuple[int | None, int, int]:
+    """``(objects, state size, action size)`` of an env (objects ``None`` for one object)."""
     env = envs.make(env_id, **kwargs)
     try:
-        return getattr(env.unwrapped, "num_objects", None)
+        return (getattr(env.unwrapped, "num_objects", None), env.observation_space.shape[0],
+                env.action_space.shape[0])
     finally:
         env.close()
 
 
+def _num_objects(env_id: str, kwargs: dict) -> int | None:
+    """Objects in the env's state (``None`` for a single-object env)."""
+    return _env_sizes(env_id, kwargs)[0]
+
+
+def _load_control_net(model_dir: Path, env_id: str, env_kw: dict):
+    """The network of ``model_dir`` for ``env_id``: refused if its sizes are not the env's;
+    a warning on stderr if it was trained on another env of the same sizes."""
+    import sys
+
+    from mpcnet.errors import ShapeError
+
+    objects, n, m = _env_sizes(env_id, env_kw)
+    net = _load_net(model_dir, objects)
+    if (net.state_dim, net.action_dim) != (n, m):
+        raise ShapeError(f"--model {model_dir} predicts states of {net.state_dim} from actions "
+                         f"of {net.action_dim}; {env_id} has states of {n} and actions of {m}; "
+                         "pass the --env the model was trained on.")
+    config = Path(model_dir) / "config.json"
+    trained_on = read_json(config, "model config").get("env_id") if config.is_file() else None
+    if trained_on and trained_on != env_id:
+        print(f"warning: {model_dir} was trained on {trained_on}, evaluated here on {env_id}",
+              file=sys.stderr)
+    return net
+
+
+_NOT_RUN_SETTINGS = ("out", "overwrite", "resume", "threads", "verbose")
+
+
+def _run_settings(args: argparse.Namespace) -> dict:
+    """The settings of a control run as saved in ``config.json`` (JSON types)."""
+    import json
+
+    settings = {k: v for k, v in vars(args).items() if k not in _NOT_RUN_SETTINGS}
+    return json.loads(json.dumps(settings, default=str))
+
+
+@contextlib.contextmanager
+def _control_run(args: argparse.Namespace, stage: str):
+    """The run directory of ``evaluate``/``compare``: fresh, or with ``--resume`` the existing
+    one of an interrupted run with the same settings. ``meta.json`` says ``"complete": false``
+    until the body finishes."""
+    from mpcnet.artifacts import provenance
+    from mpcnet.errors import ArtifactError, ConfigError
+
+    settings = _run_settings(args)
+    if args.resume:
+        if args.out is None or args.overwrite:
+            raise ConfigError("--resume: expected --out DIR naming the interrupted run (and no "
+                              "--overwrite).")
+        saved = read_json(Path(args.out) / "config.json", what=f"run settings of {args.out}")
+        changed = sorted(k for k in settings.keys() | saved.keys()
+                         if settings.get(k) != saved.get(k))
+        if changed:
+            raise ArtifactError(f"--resume {args.out}: the run was started with other settings "
+                                f"({', '.join(changed)}); repeat its command with --resume.")
+        out = Path(args.out)
+        write_json(out / "meta.json", {**provenance(), "complete": False})
+        yield out
+    else:
+        with run_directory(args.out, args.env_id, stage, args.seed, args.overwrite) as out:
+            write_json(out / "config.json", settings)
+            write_json(out / "meta.json", {**provenance(), "complete": False})
+            yield out
+    write_json(out / "meta.json", {**provenance(), "complete": True})
+
+
 def run_evaluate(args: argparse.Namespace) -> None:
     from controllers import MIP_CONTROLLERS
-    from training.evaluate import evaluate
+    from training.evaluate import EpisodeStore, build_controller, evaluate
 
     config = _control_setup(args, [args.controller])
     env_kw = _env_kwargs(args)
-    net = _load_net(args.model, _num_objects(args.env_id, env_kw))
-    out = create_run_dir(args.out, args.env_id, f"evaluate-{args.controller}", args.seed,
-                         args.overwrite)
+    net = _load_control_net(args.model, args.env_id, env_kw)
     kwargs = {"bounds": args.bounds} if args.controller in MIP_CONTROLLERS else {}
-    results, summary, _ = evaluate(args.env_id, net, args.controller, args.episodes,
-                                   args.seed, config, args.steps, progress=True,
-                                   env_kwargs=env_kw, **kwargs)
-    write_stage(out, {**vars(args), "relus": net.relu_count},
-                {**summary, "episodes_detail": [r.to_dict() for r in results]})
+    ctrl = build_controller(args.env_id, net, args.controller, config, env_kw, **kwargs)
+    with _control_run(args, f"evaluate-{args.controller}") as out:
+        results, summary, _ = evaluate(args.env_id, net, args.controller, args.episodes,
+                                       args.seed, config, args.steps, progress=True,
+                                       env_kwargs=env_kw, controller=ctrl,
+                                       store=EpisodeStore(out / "episodes"))
+        write_json(out / "metrics.json", {**summary, "relus": net.relu_count,
+                                          "episodes_detail": [r.to_dict() for r in results]})
     print(f"{args.controller} on {args.model} ({net.relu_count} ReLUs): success rate "
           f"{summary['success_rate']:.2f}, final cost {summary['final_cost_mean']:.3f} +- "
           f"{summary['final_cost_std']:.3f}, median plan time "
@@ -470,18 +587,13 @@ def run_evaluate(args: argparse.Namespace) -> None:
     print(f"metrics -> {out / 'metrics.json'}")
 
 
-def run_compare(args: argparse.Namespace) -> None:
+def _compare_pairs(args, names, nets, config, env_kw):
+    """``(model_dir, net, name, controller)`` of every pair to run, each controller built
+    (and its budget checked) before anything is written; and the pairs skipped, with why."""
     from controllers import MIP_CONTROLLERS
-    from training import compare_plots as plots
-    from training.evaluate import evaluate
+    from training.evaluate import build_controller
 
-    names = [c.strip() for c in args.controllers.split(",") if c.strip()]
-    config = _control_setup(args, names)
-    env_kw = _env_kwargs(args)
-    num_objects = _num_objects(args.env_id, env_kw)
-    nets = [(Path(d), _load_net(d, num_objects)) for d in args.models]
-    out = create_run_dir(args.out, args.env_id, "compare", args.seed, args.overwrite)
-    rows, runs, skipped = [], {}, []
+    pairs, skipped = [], []
     for model_dir, net in nets:
         for name in names:
             if name in MIP_CONTROLLERS and net.relu_count > args.max_mip_relus:
@@ -490,10 +602,33 @@ def run_compare(args: argparse.Namespace) -> None:
                                "solve within the step budget)")
                 continue
             kwargs = {"bounds": args.bounds} if name in MIP_CONTROLLERS else {}
+            ctrl = build_controller(args.env_id, net, name, config, env_kw, **kwargs)
+            pairs.append((model_dir, net, name, ctrl))
+    return pairs, skipped
+
+
+def run_compare(args: argparse.Namespace) -> None:
+    from training import compare_plots as plots
+    from training.evaluate import EpisodeStore, evaluate
+
+    names = [c.strip() for c in args.controllers.split(",") if c.strip()]
+    config = _control_setup(args, names)
+    env_kw = _env_kwargs(args)
+    nets = [(Path(d), _load_control_net(d, args.env_id, env_kw)) for d in args.models]
+    labels = [f"{name}__{Path(d).name}" for d in args.models for name in names]
+    if len(set(labels)) < len(labels):
+        from mpcnet.errors import ConfigError
+
+        raise ConfigError("--models: expected directories with distinct names (results are "
+                          "filed by directory name), got " + " ".join(map(str, args.models)))
+    pairs, skipped = _compare_pairs(args, names, nets, config, env_kw)
+    with _control_run(args, "compare") as out:
+        rows, runs = [], {}
+        for model_dir, net, name, ctrl in pairs:
             results, summary, frames = evaluate(
                 args.env_id, net, name, args.episodes, args.seed, config, args.steps,
                 progress=True, render_episodes=1 if args.render else 0, env_kwargs=env_kw,
-                **kwargs)
+                controller=ctrl, store=EpisodeStore(out / "episodes" / f"{name}__{model_dir.name}"))
             label = f"{name}/{model_dir.name}"
             runs[label] = results
             row = {"model": str(model_dir), "relus": net.relu_count, "controller": name,
@@ -503,20 +638,16 @@ def run_compare(args: argparse.Namespace) -> None:
                    "statuses": summary["statuses"]}
             rows.append(row)
             write_json(out / "results.json", rows)  # finished pairs stay readable
-            write_json(out / "episodes" / f"{name}__{model_dir.name}.json",
-                       [r.to_dict() for r in results])
             if frames:
                 plots.save_animation(frames[0], out / f"episode0__{name}__{model_dir.name}.gif")
             print(f"  {label}: success {summary['success_rate']:.2f}, final cost "
                   f"{summary['final_cost_mean']:.3f}")
-    table = plots.results_table(rows, skipped)
-    write_text(out / "results.md", table)
-    if runs:
-        plots.plot_final_costs(runs, out / "final_cost.png")
-        plots.plot_cost_over_time(runs, out / "cost_over_time.png")
-        plots.plot_trajectories(runs, out / "trajectories.png")
-    write_stage(out, {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
-                      if k != "models"} | {"models": [str(m) for m in args.models]})
+        table = plots.results_table(rows, skipped)
+        write_text(out / "results.md", table)
+        if runs:
+            plots.plot_final_costs(runs, out / "final_cost.png")
+            plots.plot_cost_over_time(runs, out / "cost_over_time.png")
+            plots.plot_trajectories(runs, out / "trajectories.png")
     print(table, end="")
     print(f"results -> {out} (results.md, results.json, final_cost.png, cost_over_time.png, "
           "trajectories.png)")
@@ -545,7 +676,7 @@ def run_demo(args: argparse.Namespace) -> None:
         env_id="mpcnet/Push-v0", models=[model_dir, sparse_dir], controllers="mip,mppi",
         episodes=args.compare_episodes, seed=args.seed, max_mip_relus=args.relus,
         render=False, horizon=6, budget_ms=200.0, steps=30, bounds="symbolic",
-        out=root / "compare", overwrite=False, threads=None)
+        out=root / "compare", overwrite=False, resume=False, threads=None)
     run_compare(compare)
     print(f"artefacts: data -> {data_dir}, model -> {model_dir}, sparse model -> {sparse_dir},"
           f" comparison and plots -> {root / 'compare'}")

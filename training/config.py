@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
-from mpcnet.errors import ConfigError
+from mpcnet.errors import SEED_MAX, ConfigError, check_field_limits
 
 
-def _help(text: str, **kw):
-    return field(metadata={"help": text}, **kw)
+def _help(text: str, low=None, high=None, **kw):
+    """A field whose help text is the CLI help; ``low``/``high`` are enforced limits."""
+    return field(metadata={"help": text, "min": low, "max": high}, **kw)
+
+
+def _seed(text: str):
+    return _help(text, low=0, high=SEED_MAX, default=0)
 
 
 def parse_int_list(text: str, name: str, allow_zero: bool = False) -> tuple[int, ...]:
@@ -40,9 +45,10 @@ def _positive(cfg, *names: str) -> None:
 @dataclass(frozen=True)
 class CollectConfig:
     env_id: str = _help("gymnasium id of the environment", default="mpcnet/Push-v0")
-    episodes: int = _help("number of episodes to collect", default=200)
-    steps: int = _help("control steps per episode (fewer if the episode ends)", default=30)
-    seed: int = _help("random seed of resets and exploration", default=0)
+    episodes: int = _help("number of episodes to collect", high=1_000_000, default=200)
+    steps: int = _help("control steps per episode (fewer if the episode ends)",
+                       high=100_000, default=30)
+    seed: int = _seed("random seed of resets and exploration")
     random_action_prob: float = _help(
         "probability of a uniformly random action instead of the contact-seeking push",
         default=0.15)
@@ -50,10 +56,14 @@ class CollectConfig:
         "objects per episode in mpcnet/Sort-v0 (2 to 6); 0 keeps the env's default", default=0)
 
     def __post_init__(self) -> None:
+        check_field_limits(self)
         _positive(self, "episodes", "steps")
-        if self.num_objects < 0:
-            raise ConfigError(f"num_objects: expected 0 (default) or 2 to 6, got "
+        if self.num_objects and not 2 <= self.num_objects <= 6:
+            raise ConfigError(f"num_objects: expected 0 (the env's default) or 2 to 6, got "
                               f"{self.num_objects}.")
+        if self.num_objects and self.env_id != "mpcnet/Sort-v0":
+            raise ConfigError(f"num_objects: only mpcnet/Sort-v0 has a number of objects, got "
+                              f"--num-objects {self.num_objects} for {self.env_id}.")
         if not 0.0 <= self.random_action_prob <= 1.0:
             raise ConfigError(
                 f"random_action_prob: expected a value in [0, 1], got {self.random_action_prob}."
@@ -71,24 +81,27 @@ _SIZE_FIELDS = ("hidden", "relation_hidden", "object_hidden")
 class TrainConfig:
     model: str = _help("'mlp' (any env) or 'gnn' (object-centric graph network, for "
                        "mpcnet/Sort-v0)", default="mlp")
-    hidden: tuple[int, ...] = _help("MLP hidden layer sizes, comma-separated", default=(128, 128))
+    hidden: tuple[int, ...] = _help("MLP hidden layer sizes, comma-separated", high=16_384,
+                                    default=(128, 128))
     relation_hidden: tuple[int, ...] = _help("GNN relation-network hidden sizes",
-                                             default=(64, 64))
-    object_hidden: tuple[int, ...] = _help("GNN object-network hidden sizes", default=(64,))
+                                             high=16_384, default=(64, 64))
+    object_hidden: tuple[int, ...] = _help("GNN object-network hidden sizes", high=16_384,
+                                           default=(64,))
     effect_dim: int = _help("GNN effect vector size (relation output, summed per object)",
-                            default=32)
-    epochs: int = _help("passes over the training windows", default=150)
-    batch_size: int = _help("windows per gradient step", default=256)
+                            high=16_384, default=32)
+    epochs: int = _help("passes over the training windows", high=100_000, default=150)
+    batch_size: int = _help("windows per gradient step", high=1_000_000, default=256)
     lr: float = _help("Adam learning rate", default=2e-3)
     rollout_horizon: int = _help(
-        "length of the open-loop rollouts in the loss and the validation metric", default=10)
+        "length of the open-loop rollouts in the loss and the validation metric", high=1_000,
+        default=10)
     rollout_weight: float = _help("weight of the multi-step loss next to the 1-step loss",
                                   default=1.0)
     val_fraction: float = _help("fraction of episodes held out for validation", default=0.1)
     relative: bool = _help(
         "express object points relative to the pusher (translation-invariant, still linear)",
         default=True)
-    seed: int = _help("random seed of initialisation, split and batches", default=0)
+    seed: int = _seed("random seed of initialisation, split and batches")
     device: str = _help("'auto' (CUDA when present), 'cpu' or 'cuda'", default="auto")
 
     def __post_init__(self) -> None:
@@ -102,6 +115,7 @@ class TrainConfig:
             if not value or min(value) <= 0:
                 raise ConfigError(f"{name}: expected positive layer sizes, got {value}.")
             object.__setattr__(self, name, value)
+        check_field_limits(self)
         _positive(self, "epochs", "batch_size", "lr", "rollout_horizon", "effect_dim")
         if self.rollout_weight < 0:
             raise ConfigError(f"rollout_weight: expected >= 0, got {self.rollout_weight}.")
@@ -127,8 +141,9 @@ class SparsifyConfig:
         default=-1)
     relaxed_epochs: int = _help(
         "epochs of joint training of weights and relaxed choices while the budget falls",
-        default=80)
-    finetune_epochs: int = _help("epochs of fine-tuning once the choice is hard", default=40)
+        high=100_000, default=80)
+    finetune_epochs: int = _help("epochs of fine-tuning once the choice is hard",
+                                 high=100_000, default=40)
     schedule_fraction: float = _help(
         "fraction of the relaxed epochs over which the budget falls from dense to K",
         default=0.7)
@@ -138,10 +153,11 @@ class SparsifyConfig:
                                    default=0.05)
     lr: float = _help("learning rate of the weights", default=1e-3)
     gate_lr: float = _help("learning rate of the choice logits", default=0.05)
-    seed: int = _help("random seed of batches and the baseline's fine-tuning", default=0)
+    seed: int = _seed("random seed of batches and the baseline's fine-tuning")
     device: str = _help("'auto' (CUDA when present), 'cpu' or 'cuda'", default="auto")
 
     def __post_init__(self) -> None:
+        check_field_limits(self)
         if self.relus < 0:
             raise ConfigError(f"relus: expected a ReLU budget >= 0, got {self.relus}.")
         if self.keep != -1 and self.keep < self.relus:

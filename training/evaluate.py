@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
 import envs
 from controllers import PlannerConfig, make_controller
+from mpcnet.artifacts import read_json, write_json
+from mpcnet.errors import ArtifactError
 from mpcnet.relunet import ReluNet
 
 log = logging.getLogger(__name__)
@@ -103,32 +106,83 @@ def summarize(results: list[EpisodeResult]) -> dict:
             "plan_time_max_s": float(np.max(times)), "statuses": statuses}
 
 
+class EpisodeStore:
+    """Finished episodes of one controller on one model, one JSON file each, written
+    atomically as each episode ends, so an interrupted run keeps them and can continue."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def _path(self, index: int) -> Path:
+        return self.directory / f"episode_{index:05d}.json"
+
+    def load(self, index: int, seed: int) -> EpisodeResult | None:
+        """Episode ``index`` if it was finished with this ``seed``, else ``None``."""
+        path = self._path(index)
+        if not path.is_file():
+            return None
+        saved = read_json(path, what="finished episode")
+        if saved.get("seed") != seed:
+            raise ArtifactError(f"{path}: episode {index} was run with seed {saved.get('seed')}, "
+                                f"this run needs {seed}; resume with the original --seed.")
+        try:
+            return EpisodeResult(**saved)
+        except TypeError as exc:
+            raise ArtifactError(f"{path}: not an episode written by this version of mpcnet "
+                                f"({exc}); remove it to run that episode again.") from None
+
+    def save(self, index: int, result: EpisodeResult) -> None:
+        write_json(self._path(index), result.to_dict())
+
+
+def build_controller(env_id: str, net: ReluNet, controller_name: str, config: PlannerConfig,
+                     env_kwargs: dict | None = None, **controller_kwargs):
+    """The controller :func:`evaluate` would build, for the env's cost, action box and state
+    box (so a command can build it, and see it refuse a budget, before it writes anything)."""
+    env = envs.make(env_id, **(env_kwargs or {}))
+    try:
+        base = env.unwrapped
+        return make_controller(controller_name, net, base.cost_spec, base.action_space.low,
+                               base.action_space.high, config, base.state_low, base.state_high,
+                               **controller_kwargs)
+    finally:
+        env.close()
+
+
 def evaluate(env_id: str, net: ReluNet, controller_name: str, episodes: int, seed: int,
              config: PlannerConfig, max_steps: int, progress: bool = False,
-             render_episodes: int = 0, env_kwargs: dict | None = None, **controller_kwargs):
+             render_episodes: int = 0, env_kwargs: dict | None = None, controller=None,
+             store: EpisodeStore | None = None, **controller_kwargs):
     """Run ``episodes`` seeded episodes with one controller on one model.
+
+    Args:
+        controller: A controller made by :func:`build_controller` (default: build one).
+        store: Where each finished episode is written; episodes already there (from an
+            interrupted run with the same seeds) are read instead of run again.
 
     Returns:
         ``(results, summary, frames)`` where ``frames[i]`` holds the RGB frames of episode
         ``i`` for the first ``render_episodes`` episodes. ``env_kwargs`` go to
         ``envs.make`` (e.g. ``num_objects`` for sorting).
     """
+    ctrl = controller or build_controller(env_id, net, controller_name, config, env_kwargs,
+                                          **controller_kwargs)
     env = envs.make(env_id, render_mode="rgb_array" if render_episodes else None,
                     max_episode_steps=max_steps, **(env_kwargs or {}))
-    base = env.unwrapped
-    ctrl = make_controller(controller_name, net, base.cost_spec, base.action_space.low,
-                           base.action_space.high, config, base.state_low, base.state_high,
-                           **controller_kwargs)
     results, frames = [], []
     try:
         bar = tqdm(episode_seeds(seed, episodes), desc=f"{controller_name}", unit="ep",
                    disable=not progress, leave=False)
         for i, ep_seed in enumerate(bar):
-            result, ep_frames = run_episode(env, ctrl, ep_seed, max_steps,
-                                            render=i < render_episodes)
+            result = store.load(i, ep_seed) if store is not None else None
+            if result is None:
+                result, ep_frames = run_episode(env, ctrl, ep_seed, max_steps,
+                                                render=i < render_episodes)
+                if store is not None:
+                    store.save(i, result)
+                if ep_frames:
+                    frames.append(ep_frames)
             results.append(result)
-            if ep_frames:
-                frames.append(ep_frames)
             bar.set_postfix(success=f"{np.mean([r.success for r in results]):.2f}")
     finally:
         env.close()

@@ -61,15 +61,36 @@ def build_model(data: TransitionData, config: TrainConfig):
     return model
 
 
-def build_gnn(data: TransitionData, config: TrainConfig) -> ReluGNN:
-    """A fresh graph model; its length scale is the spread of push starts around objects."""
+def _check_gnn_data(data: TransitionData) -> None:
     n, m = data.state_dim, data.action_dim
     if m != PUSH_ACTION_DIM or n < 4 or n % 2:
         raise ConfigError(
             f"--model gnn: expected object-centric data (states of 2N+2 positions, push "
             f"primitives of {PUSH_ACTION_DIM} numbers, as from mpcnet/Sort-v0), got states of "
             f"{n} and actions of {m} from {data.env_id}; use --model mlp for this data.")
-    objects = num_objects_of(n)
+
+
+def check_trainable(data: TransitionData, config: TrainConfig) -> None:
+    """Everything :func:`train` would refuse about ``data`` and ``config``, checked without
+    training (so a command can refuse before it creates its run directory)."""
+    train_data, val_data = split_episodes(data, config.val_fraction, config.seed)
+    resolve_device(config.device)
+    if config.model == "gnn":
+        _check_gnn_data(data)
+    elif config.relative:
+        relative_points_map(data.state_dim, data.action_dim)
+    for part, name in ((train_data, "training"), (val_data, "validation")):
+        if len(part.windows(config.rollout_horizon)) == 0:
+            raise ConfigError(
+                f"rollout horizon {config.rollout_horizon}: no {name} episode has "
+                f"{config.rollout_horizon} consecutive transitions; lower --rollout-horizon "
+                "or collect longer episodes.")
+
+
+def build_gnn(data: TransitionData, config: TrainConfig) -> ReluGNN:
+    """A fresh graph model; its length scale is the spread of push starts around objects."""
+    _check_gnn_data(data)
+    objects = num_objects_of(data.state_dim)
     p = data.states[:, :2 * objects].reshape(-1, objects, 2)
     start_offsets = data.actions[:, None, :2] - p
     moves = (data.next_states - data.states)[:, :2 * objects].reshape(-1, 2)
