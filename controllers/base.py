@@ -12,7 +12,7 @@ import torch
 
 from controllers.config import PlannerConfig
 from mpcnet.costs import CostSpec
-from mpcnet.errors import ConfigError, ShapeError
+from mpcnet.errors import ConfigError, ShapeError, finite_vector
 from mpcnet.plan_cost import PlanCost
 from mpcnet.relunet import ReluNet
 
@@ -94,10 +94,9 @@ class PlanningController:
                 f"got {cost.state_dim} and {cost.action_dim}."
             )
         self.net, self.cost, self.config = net, cost, config or PlannerConfig()
-        self.low = np.asarray(action_low, dtype=np.float64).reshape(net.action_dim)
-        self.high = np.asarray(action_high, dtype=np.float64).reshape(net.action_dim)
-        if not (np.isfinite(self.low).all() and np.isfinite(self.high).all()
-                and (self.low <= self.high).all()):
+        self.low = finite_vector("action_low", action_low, net.action_dim, broadcast=True)
+        self.high = finite_vector("action_high", action_high, net.action_dim, broadcast=True)
+        if not (self.low <= self.high).all():
             raise ConfigError(f"action box: expected finite low <= high, got {self.low} and "
                               f"{self.high}.")
         device = "cpu" if self.kernel_dtype else self.config.device
@@ -145,7 +144,7 @@ class PlanningController:
     def act(self, state: np.ndarray) -> ControlStep:
         if self.goal is None:
             raise ConfigError(f"{self.name}: call reset(seed, goal) before act().")
-        state = np.asarray(state, dtype=np.float64).reshape(self.net.state_dim)
+        state = finite_vector("state", state, self.net.state_dim)
         start = time.perf_counter()
         deadline = start + self.budget_s
         warm = self._shifted()

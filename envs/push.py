@@ -10,11 +10,13 @@ import numpy as np
 from gymnasium import spaces
 
 from envs.bullet import Simulation
+from envs.checks import checked_action, checked_options
 from mpcnet.costs import CostSpec
 
 # Geometry and physics (SI units: metres, kilograms, seconds, radians).
 TIMESTEP = 1.0 / 240.0
 SUBSTEPS = 24  # physics steps per control step: one control step lasts 0.1 s
+RESET_OPTIONS = {"object_pose": (3,), "goal_pose": (3,), "pusher": (2,)}  # (x, y, yaw), (x, y)
 MAX_STEP = 0.03  # action box: |dx|, |dy| <= 3 cm per control step
 PUSHER_RADIUS = 0.015
 PUSHER_LIMIT = 0.35  # the pusher stays inside |x|, |y| <= 0.35 m
@@ -173,22 +175,22 @@ class PushEnv(gym.Env):
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
+        options = checked_options(options, RESET_OPTIONS)
         # A fresh simulation per episode: PyBullet keeps contact caches and constraint state
         # across teleports, which would make episodes depend on their predecessors.
         if self._sim is not None:
             self._sim.close()
         self._sim = self._build()
         obj, goal, pusher = self._sample_poses()
-        options = options or {}
-        obj = np.asarray(options.get("object_pose", obj), dtype=np.float64)
-        goal = np.asarray(options.get("goal_pose", goal), dtype=np.float64)
-        pusher = np.asarray(options.get("pusher", pusher), dtype=np.float64)
+        obj = options.get("object_pose", obj)
+        goal = options.get("goal_pose", goal)
+        pusher = options.get("pusher", pusher)
         self._place(obj, goal, pusher)
         self._last_contact = False
         return self._observe()
 
     def step(self, action):
-        action = np.clip(np.asarray(action, dtype=np.float64).reshape(2), -MAX_STEP, MAX_STEP)
+        action = np.clip(checked_action(action, self.action_space), -MAX_STEP, MAX_STEP)
         sim = self._sim
         start = np.asarray(sim.planar_pose("pusher")[:2])
         target = np.clip(start + action, -PUSHER_LIMIT, PUSHER_LIMIT)

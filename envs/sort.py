@@ -7,7 +7,9 @@ import numpy as np
 from gymnasium import spaces
 
 from envs.bullet import Simulation
+from envs.checks import checked_action, checked_options
 from mpcnet.costs import CostSpec
+from mpcnet.errors import ConfigError
 
 # Geometry and physics (SI units: metres, kilograms, seconds).
 TIMESTEP = 1.0 / 240.0
@@ -154,17 +156,16 @@ class SortEnv(gym.Env):
     # ------------------------------------------------------------------ gymnasium API
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
-        options = options or {}
+        options = checked_options(options, {"classes": (self.num_objects,),
+                                            "positions": (self.num_objects, 2)})
         classes = self._sample_classes()
         positions = self._sample_positions()
-        classes = np.asarray(options.get("classes", classes), dtype=np.int64)
-        positions = np.asarray(options.get("positions", positions), dtype=np.float64)
-        if classes.shape != (self.num_objects,) or not np.isin(classes, (0, 1)).all():
-            raise ValueError(f"options['classes']: expected {self.num_objects} values in "
-                             f"{{0, 1}}, got {classes.tolist()}.")
-        if positions.shape != (self.num_objects, 2):
-            raise ValueError(f"options['positions']: expected shape ({self.num_objects}, 2), "
-                             f"got {positions.shape}.")
+        classes = options.get("classes", classes)
+        positions = options.get("positions", positions)
+        if not np.isin(classes, (0, 1)).all():
+            raise ConfigError(f"options['classes']: expected {self.num_objects} values in "
+                              f"{{0, 1}}, got {np.asarray(classes).tolist()}.")
+        classes = np.asarray(classes, dtype=np.int64)
         self.classes = classes
         # A fresh simulation per episode, as in the push env: no contact caches carried over.
         if self._sim is not None:
@@ -177,7 +178,7 @@ class SortEnv(gym.Env):
         return self._observe()
 
     def step(self, action):
-        action = np.clip(np.asarray(action, dtype=np.float64).reshape(4),
+        action = np.clip(checked_action(action, self.action_space),
                          self.action_space.low, self.action_space.high)
         start, push = action[:2], action[2:]
         sim = self._sim

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mpcnet.errors import ConfigError, check_shape
+from mpcnet.errors import ConfigError, check_shape, finite_vector
 
 
 @dataclass(frozen=True)
@@ -71,10 +71,9 @@ class CostSpec:
         return int(self.action_weight.shape[0])
 
     def check_goal(self, goal: np.ndarray) -> np.ndarray:
-        """Return ``goal`` as a float array of shape ``(n,)`` or raise ShapeError."""
-        goal = np.asarray(goal, dtype=np.float64)
-        check_shape("goal", goal, (self.state_dim,))
-        return goal
+        """Return ``goal`` as a float array of shape ``(n,)``; ShapeError for another shape,
+        ConfigError for a NaN or an infinity (which would give a finite, wrong plan)."""
+        return finite_vector("goal", goal, self.state_dim)
 
     def state_cost(self, state: np.ndarray, goal: np.ndarray) -> np.ndarray:
         """``sum_i state_weight[i] max(|x[i] - goal[i]| - tol[i], 0)`` over the last axis."""

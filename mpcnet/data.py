@@ -44,8 +44,14 @@ class TransitionData:
         if n == 0:
             raise ShapeError("TransitionData: expected at least one transition, got 0.")
         for name in ("states", "actions", "next_states"):
-            if not np.isfinite(getattr(self, name)).all():
-                raise ShapeError(f"TransitionData.{name} contains NaN or infinity.")
+            bad = np.flatnonzero(~np.isfinite(getattr(self, name)).all(axis=1))
+            if len(bad):
+                episodes = np.unique(self.episode_ids[bad])
+                raise ShapeError(
+                    f"TransitionData.{name}: expected finite numbers, got NaN or infinity in "
+                    f"{len(bad)} rows (first: row {bad[0]}; episodes "
+                    f"{episodes[:5].tolist()}{'...' if len(episodes) > 5 else ''}); drop those "
+                    "episodes with select_episodes or collect again.")
 
     @property
     def state_dim(self) -> int:

@@ -43,8 +43,9 @@ def unknown_name(kind: str, name: str, known: Iterable[str]) -> UnknownNameError
         known: All valid names.
     """
     known = sorted(known)
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    by_lower = {k.lower(): k for k in known}  # "MPPI" is "mppi" with the wrong case
+    close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=0.5)
+    hint = f" Did you mean {by_lower[close[0]]!r}?" if close else ""
     return UnknownNameError(
         f"unknown {kind} {name!r}.{hint} Known: {', '.join(known) or '(none)'}."
     )
@@ -91,3 +92,39 @@ def check_field_limits(config) -> None:
             if high is not None and v > high:
                 raise ConfigError(f"{f.name}: expected at most {high:,} (the limit that keeps "
                                   f"a typo from exhausting memory or time), got {v:,}.")
+
+
+def finite_vector(name: str, value, size: int, broadcast: bool = False):
+    """``value`` as a float64 array of shape ``(size,)``, finite.
+
+    Args:
+        broadcast: Also accept a scalar (or shape ``(1,)``), repeated ``size`` times (for
+            boxes such as ``action_low=-1``).
+
+    Raises:
+        ShapeError: not numbers, or of another size.
+        ConfigError: a NaN or an infinity.
+    """
+    import numpy as np
+
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ShapeError(f"{name}: expected {size} numbers, got {value!r}.") from None
+    if broadcast and array.size == 1:
+        array = np.full(size, float(array.reshape(())))
+    if array.shape != (size,):
+        raise ShapeError(f"{name}: expected {size} numbers (shape ({size},)), got shape "
+                         f"{array.shape}.")
+    if not np.isfinite(array).all():
+        raise ConfigError(f"{name}: expected finite numbers, got {array.tolist()}.")
+    return array
+
+
+def positive_int(name: str, value) -> int:
+    """``value`` as an ``int`` >= 1 (a float such as 2.5 or a bool is refused)."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ConfigError(f"{name}: expected an integer >= 1, got {value!r}.")
+    return int(value)

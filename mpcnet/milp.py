@@ -42,7 +42,7 @@ import numpy as np
 
 from mpcnet.bounds import NetBounds, compute_bounds
 from mpcnet.costs import CostSpec
-from mpcnet.errors import ConfigError, ShapeError
+from mpcnet.errors import ConfigError, ShapeError, finite_vector, positive_int
 from mpcnet.folded import FoldedNet
 from mpcnet.milp_model import MilpBuilder, MilpModel, MilpStats
 from mpcnet.relunet import ReluNet
@@ -115,8 +115,7 @@ class MpcEncoding:
                 f"cost: expected weights for {n} states and {m} actions, got "
                 f"{cost.state_dim} and {cost.action_dim}."
             )
-        if horizon < 1:
-            raise ConfigError(f"horizon: expected >= 1, got {horizon}.")
+        horizon = positive_int("horizon", horizon)
         if x0_low is None or x0_high is None:
             if state_low is None or state_high is None:
                 raise ConfigError(
@@ -126,12 +125,19 @@ class MpcEncoding:
             x0_low, x0_high = state_low, state_high
         self.net, self.cost, self.horizon, self.bounds_method = net, cost, horizon, bounds
         self.folded = FoldedNet.from_relunet(net)
-        self.action_low = np.broadcast_to(np.asarray(action_low, float), (m,)).copy()
-        self.action_high = np.broadcast_to(np.asarray(action_high, float), (m,)).copy()
-        self.state_low = None if state_low is None else np.asarray(state_low, float)
-        self.state_high = None if state_high is None else np.asarray(state_high, float)
-        self.x0_low = np.broadcast_to(np.asarray(x0_low, float), (n,)).copy()
-        self.x0_high = np.broadcast_to(np.asarray(x0_high, float), (n,)).copy()
+        self.action_low = finite_vector("action_low", action_low, m, broadcast=True)
+        self.action_high = finite_vector("action_high", action_high, m, broadcast=True)
+        self.state_low = None if state_low is None else finite_vector(
+            "state_low", state_low, n, broadcast=True)
+        self.state_high = None if state_high is None else finite_vector(
+            "state_high", state_high, n, broadcast=True)
+        self.x0_low = finite_vector("x0_low", x0_low, n, broadcast=True)
+        self.x0_high = finite_vector("x0_high", x0_high, n, broadcast=True)
+        for name, low, high in (("action", self.action_low, self.action_high),
+                                ("x0", self.x0_low, self.x0_high)):
+            if (low > high).any():
+                raise ConfigError(f"{name} box: expected low <= high, got {low.tolist()} and "
+                                  f"{high.tolist()}.")
         self.structure_bounds = self._bounds(self.x0_low, self.x0_high)
         self._build(self.structure_bounds)
         self.build_time_s = time.perf_counter() - start
@@ -235,9 +241,7 @@ class MpcEncoding:
             ConfigError: if ``x0`` lies outside the box the program was built for.
         """
         n = self.net.state_dim
-        x0 = np.asarray(x0, dtype=np.float64)
-        if x0.shape != (n,):
-            raise ShapeError(f"x0: expected shape ({n},), got {x0.shape}.")
+        x0 = finite_vector("x0", x0, n)
         goal = self.cost.check_goal(goal)
         tol = 1e-9 * (1 + np.abs(x0))
         if ((x0 < self.x0_low - tol) | (x0 > self.x0_high + tol)).any():

@@ -22,8 +22,10 @@ def test_bad_weights_and_goal_are_rejected():
     with pytest.raises(ConfigError):
         CostSpec(np.array([1.0, -1.0]), np.zeros(1))
     spec = CostSpec(np.ones(3), np.zeros(1))
-    with pytest.raises(ShapeError, match=r"expected shape \(3,\)"):
+    with pytest.raises(ShapeError, match=r"goal: expected 3 numbers \(shape \(3,\)\)"):
         spec.check_goal(np.zeros(4))
+    with pytest.raises(ConfigError, match="goal: expected finite numbers"):
+        spec.check_goal([0.0, np.nan, 0.0])
 
 
 def test_goal_tolerance_is_the_l1_distance_to_the_goal_box():

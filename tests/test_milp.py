@@ -232,8 +232,19 @@ def test_bad_input_is_named():
     with pytest.raises(ConfigError, match="initial-state box"):
         MpcEncoding(ref.net, ref.cost, 2, ref.action_low, ref.action_high)
     mpc = _mpc(ref)
-    with pytest.raises(ShapeError, match=r"goal: expected shape \(2,\)"):
+    with pytest.raises(ShapeError, match=r"goal: expected 2 numbers"):
         mpc.solve(ref.x0, np.zeros(3))
+    # NaN parameters: refused, never an "optimal" plan with a finite objective
+    with pytest.raises(ConfigError, match="goal: expected finite numbers"):
+        mpc.solve(ref.x0, np.array([np.nan, 0.0]))
+    with pytest.raises(ConfigError, match="x0: expected finite numbers"):
+        mpc.solve(np.array([np.nan, 0.0]), ref.goal)
+    with pytest.raises(ConfigError, match="horizon: expected an integer >= 1, got 2.5"):
+        MipMpc(ref.net, ref.cost, 2.5, ref.action_low, ref.action_high, x0_low=ref.x0,
+               x0_high=ref.x0)
+    with pytest.raises(ShapeError, match="action_low: expected 1 numbers"):
+        MipMpc(ref.net, ref.cost, 2, np.zeros(3), ref.action_high, x0_low=ref.x0,
+               x0_high=ref.x0)
     with pytest.raises(InfeasibleError, match="state box"):
         MpcEncoding(ref.net, ref.cost, 2, ref.action_low, ref.action_high,
                     state_low=np.array([1.0, 0.0]), state_high=np.array([0.0, 1.0]),
