@@ -141,7 +141,8 @@ def _check_creatable(path: Path, what: str, flag: str) -> None:
                             f"choose a {what} path in a writable directory.")
 
 
-def check_out_dir(path: Path | None, overwrite: bool = False, flag: str = "--out") -> None:
+def check_out_dir(path: Path | None, overwrite: bool = False, flag: str = "--out",
+                  can_overwrite: bool = True) -> None:
     """Check, without touching anything, that a run directory can be created at ``path``.
 
     Raises:
@@ -160,8 +161,9 @@ def check_out_dir(path: Path | None, overwrite: bool = False, flag: str = "--out
         raise ArtifactError(f"{flag} {path} exists and is not a directory; choose another "
                             f"{flag}.")
     if path.is_dir() and any(path.iterdir()) and not overwrite:
+        hint = " or pass --overwrite to replace it" if can_overwrite else ""
         raise ArtifactError(f"output directory {path} already exists and is not empty; "
-                            f"choose another {flag} or pass --overwrite to replace it.")
+                            f"choose another {flag}{hint}.")
     _check_creatable(path, "run directory", flag)
     if path.is_dir() and overwrite and not os.access(path.parent, os.W_OK | os.X_OK):
         raise ArtifactError(f"{flag} {path}: cannot move the old run aside in {path.parent} "
@@ -241,7 +243,7 @@ def create_run_dir(path: Path | None, env_id: str, stage: str, seed: int) -> Pat
     Raises:
         ArtifactError: as :func:`check_out_dir` (an existing non-empty directory is refused).
     """
-    check_out_dir(path)
+    check_out_dir(path, can_overwrite=False)
     path = _run_path(path, env_id, stage, seed)
     path.mkdir(parents=True, exist_ok=True)
     return path

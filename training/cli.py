@@ -355,7 +355,7 @@ def check_outputs(args: argparse.Namespace) -> None:
     if hasattr(args, "overwrite") and not getattr(args, "resume", False):
         check_out_dir(args.out, args.overwrite)
     elif args.command == "demo":
-        check_out_dir(args.out)
+        check_out_dir(args.out, can_overwrite=False)
     for flag in ("json", "write"):
         check_out_file(getattr(args, flag, None), f"--{flag}")
 

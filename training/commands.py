@@ -547,7 +547,10 @@ def _control_run(args: argparse.Namespace, stage: str):
         if args.out is None or args.overwrite:
             raise ConfigError("--resume: expected --out DIR naming the interrupted run (and no "
                               "--overwrite).")
-        saved = read_json(Path(args.out) / "config.json", what=f"run settings of {args.out}")
+        if not (Path(args.out) / "config.json").is_file():
+            raise ArtifactError(f"--resume {args.out}: no config.json there, so it is not a run "
+                                "of evaluate or compare; check --out.")
+        saved = read_json(Path(args.out) / "config.json", what="run settings")
         changed = sorted(k for k in settings.keys() | saved.keys()
                          if settings.get(k) != saved.get(k))
         if changed:
