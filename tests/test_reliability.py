@@ -409,3 +409,38 @@ def test_overwrite_keeps_the_old_run_until_the_new_one_has_finished(ws, tmp_path
     assert _evaluate(ws, out, "random", "--overwrite") == 0
     assert not (out / "precious.txt").exists() and (out / "metrics.json").is_file()
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # the old run is gone only now
+
+
+def test_allocation_failures_give_one_line(monkeypatch, capsys, tmp_path):
+    import training.commands
+
+    def exhausted(args):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:116] DefaultCPUAllocator: can't "
+                           "allocate memory: you tried to allocate 800000000000 bytes.\nmore")
+
+    monkeypatch.setattr(training.commands, "run_collect", exhausted)
+    assert _run(["collect", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "out of memory" in err, err
+
+
+def test_a_model_evaluated_on_another_env_of_the_same_size_is_warned_about(ws, tmp_path, capsys):
+    assert _run(["evaluate", "--model", str(ws / "model"), "--env", "mpcnet/PushT-v0",
+                 "--controller", "random", "--iterations", "1", "--episodes", "1", "--steps",
+                 "1", "--out", str(tmp_path / "t")]) == 0
+    assert "was trained on mpcnet/Push-v0, evaluated here on mpcnet/PushT-v0" in \
+        capsys.readouterr().err
+
+
+def test_a_failing_disk_gives_one_line(monkeypatch, capsys, tmp_path):
+    import errno
+
+    import training.commands
+
+    def full(args):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x" / "data.npz"))
+
+    monkeypatch.setattr(training.commands, "run_collect", full)
+    assert _run(["collect", "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "No space left on device" in err, err

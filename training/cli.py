@@ -377,6 +377,11 @@ def main(argv: list[str] | None = None) -> int:
     except MpcnetError as exc:
         print(f"mpcnet {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # disk full, permission denied, a path that vanished mid-run
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"mpcnet {args.command}: error: cannot read or write{where}: "
+              f"{exc.strerror or exc}; check the path and the free space.", file=sys.stderr)
+        return EXIT_USAGE
     except (MemoryError, RuntimeError) as exc:
         if not isinstance(exc, MemoryError) and "allocate" not in str(exc):
             raise
