@@ -25,7 +25,7 @@ from mpcnet.torch_models import load_model, save_model
 from training.cli import _config_from_args
 from training.collect import collect
 from training.config import CollectConfig, SparsifyConfig, TrainConfig, parse_int_list
-from training.sweep import sweep_plot, sweep_table
+from training.sparsify_tables import sweep_plot, sweep_table
 
 
 def collect_to(config: CollectConfig, out: Path | None, overwrite: bool = False,
