@@ -73,7 +73,8 @@ class _CallTimer:
 class PlanningController:
     """Receding-horizon control written once; subclasses implement :meth:`plan`.
 
-    Every step the previous plan is shifted by one (last action repeated) and handed to
+    Every step the previous plan is shifted by the number of its actions that were applied
+(one, or what :meth:`executed` says; the last action repeated) and handed to
     :meth:`plan` as the warm start; the first action of the new plan is applied.
 
     Budgets hold: plans are evaluated in chunks sized to a quarter of the budget at most, and
@@ -108,6 +109,7 @@ class PlanningController:
         self.goal: np.ndarray | None = None
         self.rng = np.random.default_rng(0)
         self.previous: np.ndarray | None = None
+        self._applied = 1
 
     @property
     def horizon(self) -> int:
@@ -131,6 +133,7 @@ class PlanningController:
         self.rng = np.random.default_rng(seed)
         self.gen.manual_seed(int(seed) % 2**63)
         self.previous = None
+        self._applied = 1
 
     def warm_up(self) -> None:
         """Run the kernel once at full width (allocations, and the first timing)."""
@@ -155,10 +158,17 @@ class PlanningController:
                            plan_time_s=time.perf_counter() - start,
                            predicted_cost=float(predicted), status=status, info=info)
 
+    def executed(self, steps: int) -> None:
+        """Say that ``steps`` actions of the last plan were applied (``--execute K`` applies
+        K before replanning), so the next warm start is that plan shifted by ``steps``."""
+        self._applied = max(1, int(steps))
+
     def _shifted(self) -> np.ndarray:
         if self.previous is None:
             return np.zeros((self.horizon, self.net.action_dim))
-        return np.concatenate([self.previous[1:], self.previous[-1:]])
+        k = min(self._applied, len(self.previous))
+        self._applied = 1
+        return np.concatenate([self.previous[k:], np.repeat(self.previous[-1:], k, axis=0)])
 
     # ------------------------------------------------------------ budget-aware evaluation
     def fixed_iterations(self) -> bool:

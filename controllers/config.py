@@ -24,6 +24,8 @@ class PlannerConfig:
     ``controllers/sampling.py``). Field help texts are the command-line help."""
 
     horizon: int = _opt("planning horizon H", 6, high=1_000)
+    execute: int = _opt("actions applied from each plan before replanning (at most the "
+                        "horizon)", 1, high=1_000)
     budget_ms: float = _opt("wall-clock planning budget per step, set-up included", 200.0,
                             high=3_600_000)
     iterations: int | None = _opt(
@@ -51,6 +53,9 @@ class PlannerConfig:
         if not (isinstance(self.budget_ms, int | float) and np.isfinite(self.budget_ms)
                 and self.budget_ms > 0):
             raise ConfigError(f"budget_ms: expected a finite number > 0, got {self.budget_ms!r}.")
+        if not isinstance(self.execute, int | np.integer) or not 1 <= self.execute <= self.horizon:
+            raise ConfigError(f"execute: expected an integer from 1 to the horizon "
+                              f"({self.horizon}), got {self.execute!r}.")
         for name in ("iterations", "samples", "restarts"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int | np.integer) or value < 1):

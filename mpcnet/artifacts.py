@@ -185,7 +185,8 @@ def check_out_file(path: Path | None, flag: str = "--json") -> None:
 
 @contextmanager
 def run_directory(path: Path | None, env_id: str, stage: str, seed: int,
-                  overwrite: bool = False, flag: str = "--out") -> Iterator[Path]:
+                  overwrite: bool = False, flag: str = "--out",
+                  can_overwrite: bool = True) -> Iterator[Path]:
     """A fresh run directory for the body of a ``with`` block.
 
     With ``overwrite``, an existing run is first *moved aside* (``NAME.replaced-TIME``) and
@@ -196,7 +197,7 @@ def run_directory(path: Path | None, env_id: str, stage: str, seed: int,
     Raises:
         ArtifactError: as :func:`check_out_dir`.
     """
-    check_out_dir(path, overwrite, flag)
+    check_out_dir(path, overwrite, flag, can_overwrite)
     path = _run_path(path, env_id, stage, seed)
     aside = None
     if path.is_dir() and any(path.iterdir()):

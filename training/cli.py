@@ -329,6 +329,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_control_args(p)
     _add_output_args(p, resumable=True)
 
+    p = sub.add_parser("sweep", help="closed-loop sweep of a TOML spec (models x controllers "
+                       "x budgets x horizons x execute x seeded episodes), resumable")
+    p.add_argument("spec", type=Path, help="the sweep spec (TOML; see README, 'Sweeps')")
+    p.add_argument("--out", type=Path, required=True,
+                   help="sweep directory; run the same spec into it again to continue")
+    p.add_argument("--workers", type=_int_in(1, 1_024), default=None,
+                   help="local worker processes, one torch thread each (default: the number "
+                        "of cores)")
+    p.add_argument("--ray", default=None, metavar="ADDRESS",
+                   help="run on Ray instead: 'local' (start a local instance), 'auto' (the "
+                        "running cluster) or a cluster address; needs pip install 'mpcnet[ray]'")
+
     _add_bench_parsers(sub)
 
     p = sub.add_parser("demo", help="the main job on built-in defaults (what `make demo` runs)")
@@ -354,7 +366,8 @@ def check_outputs(args: argparse.Namespace) -> None:
 
     if hasattr(args, "overwrite") and not getattr(args, "resume", False):
         check_out_dir(args.out, args.overwrite)
-    elif args.command == "demo":
+    elif args.command == "demo" or (args.command == "sweep"
+                                    and not (args.out / "spec.json").is_file()):
         check_out_dir(args.out, can_overwrite=False)
     for flag in ("json", "write"):
         check_out_file(getattr(args, flag, None), f"--{flag}")

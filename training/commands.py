@@ -656,6 +656,57 @@ def run_compare(args: argparse.Namespace) -> None:
           "trajectories.png)")
 
 
+def sweep_to(spec, out: Path, workers: int | None = None, ray: str | None = None,
+             progress: bool = True) -> tuple[list[dict], list[dict]]:
+    """Run (or continue) a sweep and write ``results.json`` (one row per cell),
+    ``paired.json``, ``results.md`` and ``success_vs_budget.png`` into ``out``.
+
+    Args:
+        spec: A :class:`~training.sweep_spec.SweepSpec` or the path of its TOML file.
+
+    Returns:
+        ``(rows, paired)``.
+    """
+    from controllers import MIP_CONTROLLERS
+    from training import sweep_results
+    from training.compare_plots import plot_success_vs_budget
+    from training.evaluate import build_controller
+    from training.sweep import run_sweep
+    from training.sweep_spec import SweepSpec
+
+    spec = spec if isinstance(spec, SweepSpec) else SweepSpec.load(spec)
+    if spec.env not in envs.ENV_IDS:
+        raise unknown_name("environment id", spec.env, envs.ENV_IDS)
+    env_kw = _env_kwargs(argparse.Namespace(env_id=spec.env, num_objects=spec.num_objects))
+    nets = {m: _load_control_net(Path(m), spec.env, env_kw) for m in spec.models}
+    skip, relus = set(), {m: net.relu_count for m, net in nets.items()}
+    for cell in spec.cells():  # every controller is built once, so a bad budget stops us here
+        if cell.controller in MIP_CONTROLLERS and relus[cell.model] > spec.max_mip_relus:
+            skip.add(cell.key)
+            continue
+        kwargs = {"bounds": spec.bounds} if cell.controller in MIP_CONTROLLERS else {}
+        build_controller(spec.env, nets[cell.model], cell.controller, spec.planner_config(cell),
+                         env_kw, **kwargs)
+    results = run_sweep(spec, out, nets, env_kw, workers, ray, progress, skip)
+    rows = sweep_results.cell_rows(spec, results, relus)
+    paired = sweep_results.paired_rows(spec, results)
+    write_json(Path(out) / "results.json", rows)
+    write_json(Path(out) / "paired.json", paired)
+    table = sweep_results.results_markdown(rows, paired)
+    if skip:
+        table += "\nSkipped (more ReLUs than max_mip_relus): " + ", ".join(sorted(skip)) + "\n"
+    write_text(Path(out) / "results.md", table)
+    plot_success_vs_budget(rows, Path(out) / "success_vs_budget.png")
+    return rows, paired
+
+
+def run_sweep(args: argparse.Namespace) -> None:
+    rows, _ = sweep_to(args.spec, args.out, args.workers, args.ray)
+    print((Path(args.out) / "results.md").read_text(), end="")
+    print(f"results -> {args.out} (results.md, results.json, paired.json, "
+          "success_vs_budget.png; episodes/ holds one file per finished episode)")
+
+
 def run_demo(args: argparse.Namespace) -> None:
     """The main job: collect, train, sparsify, then MIP-MPC against MPPI in closed loop."""
     root = args.out or Path("runs") / f"demo__{time.strftime('%Y%m%d-%H%M%S')}"

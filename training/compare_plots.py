@@ -120,3 +120,29 @@ def save_animation(frames: list, path: Path, fps: int = 10) -> None:
                        duration=int(1000 / fps), loop=0)
 
     atomic_write(Path(path), write, "wb")
+
+
+def plot_success_vs_budget(rows: list[dict], path: Path) -> None:
+    """Success rate (95% Wilson interval as error bars) against the per-step budget, one line
+    per controller, model, horizon and execute."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    lines: dict[tuple, list[dict]] = {}
+    for r in rows:
+        key = (r["controller"], Path(r["model"]).name, r.get("horizon"), r.get("execute"))
+        lines.setdefault(key, []).append(r)
+    for (controller, model, horizon, execute), group in sorted(lines.items()):
+        group = sorted(group, key=lambda r: r["budget_ms"])
+        below = [max(0.0, r["success_rate"] - r["success_low"]) for r in group]
+        above = [max(0.0, r["success_high"] - r["success_rate"]) for r in group]
+        ax.errorbar([r["budget_ms"] for r in group], [r["success_rate"] for r in group],
+                    yerr=[below, above], marker="o", capsize=3,
+                    label=f"{controller} / {model} (H={horizon}, K={execute})")
+    ax.set_xscale("log")
+    ax.set_xlabel("budget per step (ms)")
+    ax.set_ylabel("success rate (95% interval)")
+    ax.set_ylim(-0.05, 1.05)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)

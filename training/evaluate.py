@@ -61,8 +61,13 @@ def _mean_of_positions(state) -> np.ndarray:
     return np.asarray(state, dtype=np.float64)[:-2].reshape(-1, 2).mean(0, keepdims=True)
 
 
-def run_episode(env, controller, seed: int, max_steps: int, render: bool = False):
-    """Run one episode; returns ``(EpisodeResult, frames)`` (frames empty unless render)."""
+def run_episode(env, controller, seed: int, max_steps: int, render: bool = False,
+                execute: int = 1):
+    """Run one episode; returns ``(EpisodeResult, frames)`` (frames empty unless render).
+
+    Each plan's first ``execute`` actions are applied before the controller plans again
+    (fewer if the episode ends); ``steps`` counts env steps, ``plan_times_s`` plans.
+    """
     obs, info = env.reset(seed=seed)
     goal = np.asarray(info["goal"], dtype=np.float64)
     spec = env.unwrapped.cost_spec
@@ -72,19 +77,25 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
     centres = lambda o: object_centres(o).tolist()  # noqa: E731
     costs, path, times, statuses = [float(spec.state_cost(obs, goal))], [centres(obs)], [], {}
     frames = [env.render()] if render else []
-    steps, success = 0, bool(info["is_success"])
-    for steps in range(1, max_steps + 1):  # noqa: B007 - steps is read after the loop
+    steps, success, done = 0, bool(info["is_success"]), False
+    while steps < max_steps and not done:
         step = controller.act(obs)
         times.append(step.plan_time_s)
         statuses[step.status] = statuses.get(step.status, 0) + 1
-        obs, _, terminated, truncated, info = env.step(step.action.astype(np.float32))
-        costs.append(float(spec.state_cost(obs, goal)))
-        path.append(centres(obs))
-        if render:
-            frames.append(env.render())
-        success = bool(info["is_success"])
-        if terminated or truncated:
-            break
+        applied = 0
+        for action in np.asarray(step.plan)[:execute]:
+            obs, _, terminated, truncated, info = env.step(action.astype(np.float32))
+            steps, applied = steps + 1, applied + 1
+            costs.append(float(spec.state_cost(obs, goal)))
+            path.append(centres(obs))
+            if render:
+                frames.append(env.render())
+            success = bool(info["is_success"])
+            done = terminated or truncated
+            if done or steps >= max_steps:
+                break
+        if hasattr(controller, "executed"):
+            controller.executed(applied)
     goal_regions = getattr(task, "goal_regions", lambda g: (_mean_of_positions(g),
                                                              np.zeros((1, 2))))
     goal_centres, goal_half_sizes = goal_regions(goal)
@@ -177,7 +188,8 @@ def evaluate(env_id: str, net: ReluNet, controller_name: str, episodes: int, see
             result = store.load(i, ep_seed) if store is not None else None
             if result is None:
                 result, ep_frames = run_episode(env, ctrl, ep_seed, max_steps,
-                                                render=i < render_episodes)
+                                                render=i < render_episodes,
+                                                execute=config.execute)
                 if store is not None:
                     store.save(i, result)
                 if ep_frames:

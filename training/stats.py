@@ -1,0 +1,59 @@
+"""Intervals for closed-loop results: how sure a success rate or a mean cost is.
+
+Twenty episodes cannot separate a success rate of 0.25 from 0.35; these intervals say so.
+
+* :func:`wilson_interval`: the Wilson score interval of a binomial proportion (Wilson, 1927).
+  Unlike the normal approximation it stays inside [0, 1] and is sensible at 0 or n successes.
+* :func:`bootstrap_interval`: the percentile bootstrap of a mean, seeded, so a report is
+  reproducible.
+* :func:`paired_difference`: the mean of per-seed differences between two controllers run on
+  the same episode seeds, with its bootstrap interval. Pairing removes the variation between
+  start states, which dominates at small numbers of episodes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+Z95 = 1.959963984540054  # two-sided 95% quantile of the standard normal
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """95% Wilson score interval of ``successes`` out of ``n`` (``(0, 1)`` for ``n = 0``)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def bootstrap_interval(values, seed: int = 0, resamples: int = 2000,
+                       level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values`` (a point for one value)."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return float("nan"), float("nan")
+    if values.size == 1:
+        return float(values[0]), float(values[0])
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, values.size, (resamples, values.size))].mean(axis=1)
+    tail = (1.0 - level) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def paired_difference(a: dict[int, float], b: dict[int, float], seed: int = 0) -> dict:
+    """Mean of ``a[s] - b[s]`` over the seeds ``s`` both have, with a bootstrap interval.
+
+    Returns:
+        ``{"pairs", "mean", "low", "high"}`` (``mean`` NaN when no seed is shared).
+    """
+    common = sorted(set(a) & set(b))
+    diffs = np.array([a[s] - b[s] for s in common], dtype=np.float64)
+    mean = float(diffs.mean()) if len(diffs) else float("nan")
+    low, high = bootstrap_interval(diffs, seed)
+    return {"pairs": len(common), "mean": mean, "low": low, "high": high}

@@ -1,0 +1,96 @@
+"""Rows, paired differences and tables of a sweep (and of any set of closed-loop cells)."""
+
+from __future__ import annotations
+
+import itertools
+
+from training.evaluate import EpisodeResult, summarize
+from training.stats import bootstrap_interval, paired_difference, wilson_interval
+from training.sweep_spec import SweepSpec
+
+ROW_FIELDS = ("episodes", "success_rate", "final_cost_mean", "final_cost_std",
+              "plan_time_median_s", "plan_time_p95_s", "plan_time_max_s")
+
+
+def cell_rows(spec: SweepSpec, results: dict[str, list[EpisodeResult]],
+              relus: dict[str, int]) -> list[dict]:
+    """One row per cell with episodes: the ``compare`` row's fields, the cell's
+    ``budget_ms``, ``horizon`` and ``execute``, and 95% intervals (success: Wilson; mean
+    final cost: bootstrap)."""
+    rows = []
+    for cell in spec.cells():
+        episodes = results.get(cell.key, [])
+        if not episodes:
+            continue
+        summary = summarize(episodes)
+        successes = sum(r.success for r in episodes)
+        s_low, s_high = wilson_interval(successes, len(episodes))
+        c_low, c_high = bootstrap_interval([r.final_cost for r in episodes], seed=spec.seed)
+        rows.append({"model": cell.model, "relus": relus[cell.model],
+                     "controller": cell.controller, "budget_ms": cell.budget_ms,
+                     "horizon": cell.horizon, "execute": cell.execute,
+                     **{k: summary[k] for k in ROW_FIELDS},
+                     "success_low": s_low, "success_high": s_high,
+                     "final_cost_low": c_low, "final_cost_high": c_high,
+                     "statuses": summary["statuses"], "cell": cell.key,
+                     "complete": len(episodes) == spec.episodes})
+    return rows
+
+
+def paired_rows(spec: SweepSpec, results: dict[str, list[EpisodeResult]]) -> list[dict]:
+    """Controller A minus controller B on the same model, budget, horizon and execute, over
+    the episode seeds both finished: final cost and success, with bootstrap intervals."""
+    rows = []
+    cells = spec.cells()
+    for a, b in itertools.combinations(cells, 2):
+        same = (a.model, a.budget_ms, a.horizon, a.execute) == (b.model, b.budget_ms,
+                                                                 b.horizon, b.execute)
+        if not same or a.controller == b.controller:
+            continue
+        ra = {r.seed: r for r in results.get(a.key, [])}
+        rb = {r.seed: r for r in results.get(b.key, [])}
+        cost = paired_difference({s: r.final_cost for s, r in ra.items()},
+                                 {s: r.final_cost for s, r in rb.items()}, seed=spec.seed)
+        success = paired_difference({s: float(r.success) for s, r in ra.items()},
+                                    {s: float(r.success) for s, r in rb.items()}, seed=spec.seed)
+        if cost["pairs"]:
+            rows.append({"model": a.model, "budget_ms": a.budget_ms, "horizon": a.horizon,
+                         "execute": a.execute, "a": a.controller, "b": b.controller,
+                         "pairs": cost["pairs"], "final_cost_diff": cost["mean"],
+                         "final_cost_diff_low": cost["low"],
+                         "final_cost_diff_high": cost["high"],
+                         "success_diff": success["mean"], "success_diff_low": success["low"],
+                         "success_diff_high": success["high"]})
+    return rows
+
+
+def _model_name(path: str) -> str:
+    return path.rstrip("/").split("/")[-1]
+
+
+def results_markdown(rows: list[dict], paired: list[dict]) -> str:
+    """The cells, then the paired differences, as markdown tables."""
+    lines = ["| model | ReLUs | controller | budget (ms) | H | execute | episodes | success "
+             "[95% CI] | final cost [95% CI] | plan time p95 (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {_model_name(r['model'])} | {r['relus']} | {r['controller']} | "
+            f"{r['budget_ms']:g} | {r['horizon']} | {r['execute']} | {r['episodes']} | "
+            f"{r['success_rate']:.2f} [{r['success_low']:.2f}, {r['success_high']:.2f}] | "
+            f"{r['final_cost_mean']:.3f} [{r['final_cost_low']:.3f}, "
+            f"{r['final_cost_high']:.3f}] | {r['plan_time_p95_s']:.3f} |")
+    if paired:
+        lines += ["", "Paired differences (A - B, same episode seeds; an interval that excludes "
+                  "0 separates the two):", "",
+                  "| model | budget (ms) | H | execute | A | B | pairs | final cost A - B "
+                  "[95% CI] | success A - B [95% CI] |", "|---|---|---|---|---|---|---|---|---|"]
+        for p in paired:
+            lines.append(
+                f"| {_model_name(p['model'])} | {p['budget_ms']:g} | {p['horizon']} | "
+                f"{p['execute']} | {p['a']} | {p['b']} | {p['pairs']} | "
+                f"{p['final_cost_diff']:+.3f} [{p['final_cost_diff_low']:+.3f}, "
+                f"{p['final_cost_diff_high']:+.3f}] | {p['success_diff']:+.2f} "
+                f"[{p['success_diff_low']:+.2f}, {p['success_diff_high']:+.2f}] |")
+    return "\n".join(lines) + "\n"
+
