@@ -30,7 +30,8 @@ class PlannerConfig:
                             high=3_600_000)
     iterations: int | None = _opt(
         "a fixed number of planner iterations instead of the time budget (the same seed then "
-        "gives the same episode; the MIP solves to its gap)", high=1_000_000)
+        "gives the same episode; the MIP: at most this many branch-and-bound nodes)",
+        high=1_000_000)
     samples: int | None = _opt("sampled plans per iteration (random 512, mppi/cem 256)",
                                high=1_000_000)
     noise: float | None = _opt("sampling std as a fraction of the action range (mppi 0.3; "

@@ -62,6 +62,8 @@ class MipController(PlanningController):
         enc = self.mpc.encoding
         middle = 0.5 * (enc.x0_low + enc.x0_high)
         seconds = min(self.mpc.time_update(middle, middle) for _ in range(2))
+        if self.fixed_iterations():
+            return seconds  # no budget to hold: the node limit bounds every solve
         self._set_goal(middle)
         shortest = np.inf
         for _ in range(2):  # the first run pays one-off costs
@@ -69,8 +71,7 @@ class MipController(PlanningController):
             self.plan(middle, np.zeros((self.horizon, self.net.action_dim)), start)
             shortest = min(shortest, time.perf_counter() - start)
         self.goal = None
-        if not self.fixed_iterations() and (seconds > UPDATE_SHARE * self.budget_s
-                                            or shortest > 0.9 * self.budget_s):
+        if seconds > UPDATE_SHARE * self.budget_s or shortest > 0.9 * self.budget_s:
             need = int(np.ceil(1000 * max(seconds / UPDATE_SHARE, shortest / 0.9)))
             raise ConfigError(
                 f"{self.name}: a budget of {self.config.budget_ms:g} ms is too small for "
@@ -102,11 +103,13 @@ class MipController(PlanningController):
 
     def solve_from(self, x0, warm, warm_cost, deadline):
         """Solve the MILP until ``deadline`` from the incumbent ``warm`` (cost ``warm_cost``)."""
-        if self.fixed_iterations():
-            deadline = None  # reproducible mode: solve to the gap, however long
+        nodes = None
+        if self.fixed_iterations():  # reproducible mode: a node limit instead of the clock
+            deadline, nodes = None, self.config.iterations
         try:
             sol = self.mpc.solve(x0, self.goal, warm_start=warm, deadline=deadline,
-                                 options=SolveOptions(mip_gap=self.mip_gap, threads=1))
+                                 options=SolveOptions(mip_gap=self.mip_gap, threads=1,
+                                                      node_limit=nodes))
         except MpcnetError as exc:  # e.g. a state outside the box the program was built for
             return warm, warm_cost, "fallback", {"reason": str(exc)}
         info = {"gap": sol.gap, "dual_bound": sol.dual_bound, "binaries": sol.binaries,

@@ -341,6 +341,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run on Ray instead: 'local' (start a local instance), 'auto' (the "
                         "running cluster) or a cluster address; needs pip install 'mpcnet[ray]'")
 
+    p = sub.add_parser("report", help="the paper's figures from runs: one self-contained HTML "
+                       "page and a markdown twin")
+    p.add_argument("runs", type=Path, nargs="+", metavar="RUN",
+                   help="sparsify sweeps, sweep or compare runs, bench mip-grid JSON files")
+    _add_output_args(p)
+
     _add_bench_parsers(sub)
 
     p = sub.add_parser("demo", help="the main job on built-in defaults (what `make demo` runs)")

@@ -707,6 +707,13 @@ def run_sweep(args: argparse.Namespace) -> None:
           "success_vs_budget.png; episodes/ holds one file per finished episode)")
 
 
+def run_report(args: argparse.Namespace) -> None:
+    from training.report import write_report
+
+    out = write_report(args.runs, args.out, args.overwrite)
+    print(f"report -> {out / 'report.html'} (self-contained) and {out / 'report.md'}")
+
+
 def run_demo(args: argparse.Namespace) -> None:
     """The main job: collect, train, sparsify, then MIP-MPC against MPPI in closed loop."""
     root = args.out or Path("runs") / f"demo__{time.strftime('%Y%m%d-%H%M%S')}"

@@ -21,12 +21,15 @@ class SolveOptions:
         mip_gap: Relative MIP gap at which the solver stops.
         threads: Solver threads (``None``: the solver's default).
         track_gap: Record when the relative gap first reaches 1 % (costs a callback).
+        node_limit: Branch-and-bound nodes at most (``None``: no limit). Unlike a time limit
+            it stops the search at the same point on every run (HiGHS only).
     """
 
     time_limit: float | None = None
     mip_gap: float = 1e-4
     threads: int | None = None
     track_gap: bool = False
+    node_limit: int | None = None
 
 
 @dataclass

@@ -13,6 +13,8 @@ import numpy as np
 from mpcnet.milp_model import MilpModel
 from mpcnet.solvers import RawResult, SolveOptions
 
+_NO_NODE_LIMIT = 2**31 - 1  # HiGHS's default mip_max_nodes (kHighsIInf)
+
 
 class HighsBackend:
     """A HiGHS instance holding one program."""
@@ -55,6 +57,7 @@ class HighsBackend:
         h.setOptionValue("mip_rel_gap", float(options.mip_gap))
         if options.threads:
             h.setOptionValue("threads", int(options.threads))
+        h.setOptionValue("mip_max_nodes", int(options.node_limit or _NO_NODE_LIMIT))
         accepted = None
         if warm_start is not None:
             status = h.setSolution(self.num_cols, np.arange(self.num_cols, dtype=np.int32),
