@@ -129,15 +129,17 @@ def plot_success_vs_budget(rows: list[dict], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6.5, 4))
     lines: dict[tuple, list[dict]] = {}
     for r in rows:
-        key = (r["controller"], Path(r["model"]).name, r.get("horizon"), r.get("execute"))
+        key = (r["controller"], Path(r["model"]).name, r.get("horizon"), r.get("execute"),
+               Path(r.get("run", "")).name)  # a report draws several runs: never mix them
         lines.setdefault(key, []).append(r)
-    for (controller, model, horizon, execute), group in sorted(lines.items()):
+    for (controller, model, horizon, execute, run), group in sorted(lines.items()):
         group = sorted(group, key=lambda r: r["budget_ms"])
         below = [max(0.0, r["success_rate"] - r["success_low"]) for r in group]
         above = [max(0.0, r["success_high"] - r["success_rate"]) for r in group]
         ax.errorbar([r["budget_ms"] for r in group], [r["success_rate"] for r in group],
                     yerr=[below, above], marker="o", capsize=3,
-                    label=f"{controller} / {model} (H={horizon}, K={execute})")
+                    label=f"{controller} / {model} (H={horizon}, K={execute})"
+                    + (f" [{run}]" if run else ""))
     ax.set_xscale("log")
     ax.set_xlabel("budget per step (ms)")
     ax.set_ylabel("success rate (95% interval)")

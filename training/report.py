@@ -101,14 +101,18 @@ def _figure(name: str, draw) -> tuple[str, bytes]:
 def _closed_loop_figure(rows: list[dict]):
     def draw(plt):
         fig, (ax_s, ax_c) = plt.subplots(1, 2, figsize=(10, 3.8))
+        several_runs = len({r["run"] for r in rows}) > 1
         groups: dict[tuple, list[dict]] = {}
-        for r in rows:
-            groups.setdefault((r["controller"], r.get("budget_ms"), r.get("horizon")),
-                              []).append(r)
-        for (controller, budget, horizon), group in sorted(groups.items(), key=str):
+        for r in rows:  # one line per run, planner and setting: never mix two runs' points
+            key = (r["run"], r["controller"], r.get("budget_ms"), r.get("horizon"),
+                   r.get("execute"))
+            groups.setdefault(key, []).append(r)
+        for (run, controller, budget, horizon, _), group in sorted(groups.items(), key=str):
             group = sorted(group, key=lambda r: r["relus"])
             x = [r["relus"] for r in group]
             label = f"{controller} ({budget:g} ms, H={horizon})" if budget else controller
+            if several_runs:
+                label += f" [{Path(run).name}]"
             ax_s.errorbar(x, [r["success_rate"] for r in group], yerr=_bars(
                 group, "success_rate", "success_low", "success_high"), marker="o", capsize=3,
                 label=label)
@@ -174,13 +178,15 @@ def _sections(inputs: list[tuple[Path, str]], figures: Path) -> list[dict]:
     if runs:
         rows = [r for run in runs for r in _closed_loop_rows(run)]
         links = sorted(str(g) for run in runs for g in run.glob("*.gif"))
-        table = results_markdown(rows, [])
+        table = "\n".join(f"Run {run}:\n\n" + results_markdown(
+            [r for r in rows if r["run"] == str(run)], []) for run in runs)
         _save(figures / "closed_loop_vs_relus.png",
               _figure("closed_loop_vs_relus.png", _closed_loop_figure(rows))[1])
         sections.append({"title": "Closed loop: success and final cost against ReLUs per "
                                   "planner", "figure": "closed_loop_vs_relus.png",
                          "table": table, "links": links})
-        if all(r.get("budget_ms") for r in rows):
+        budgets = {r.get("budget_ms") for r in rows}
+        if None not in budgets and len(budgets) > 1:  # a single budget makes no curve
             plot_success_vs_budget(rows, figures / "success_vs_budget.png")
             sections.append({"title": "Closed loop: success against the per-step budget",
                              "figure": "success_vs_budget.png", "table": table, "links": []})
