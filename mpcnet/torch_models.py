@@ -136,8 +136,52 @@ def export_chain(hidden: list[nn.Linear], out: nn.Linear,
     return layers
 
 
+def pusher_frame_maps(state_dim: int, action_dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(output_map, action_map)`` of a model in the pusher's frame: the network predicts the
+    displacement of every point but the pusher (the last two state entries), and the pusher
+    moves by exactly its commanded displacement ``u``.
+
+    Raises:
+        ConfigError: if the state has no pusher or the action is not a 2-D displacement.
+    """
+    if state_dim < 4 or state_dim % 2 or action_dim != 2:
+        raise ConfigError(f"frame 'pusher': expected a state of points ending with the pusher "
+                          f"and a 2-D displacement action (as in mpcnet/Push-v0), got a state "
+                          f"of {state_dim} and actions of {action_dim}; use --frame world.")
+    objects = state_dim - 2
+    output_map = np.zeros((state_dim, objects))
+    output_map[:objects] = np.eye(objects)
+    action_map = np.zeros((state_dim, action_dim))
+    action_map[objects:] = np.eye(2)
+    return output_map, action_map
+
+
+def with_action_passthrough(layers: list[Layer], state_dim: int,
+                            action_map: np.ndarray) -> list[Layer]:
+    """``layers`` plus ``M_u u`` added to the output, carried by ``m`` identity neurons per
+    hidden layer (linear, so they add no binaries: the MILP folds them into its linear maps)."""
+    m = action_map.shape[1]
+    carry = np.zeros((m, state_dim + m))
+    carry[:, state_dim:] = np.eye(m)  # layer 0 sees [x; u]: select u
+    out = []
+    for k, layer in enumerate(layers[:-1]):
+        w = layer.weight if k == 0 else np.pad(layer.weight, ((0, 0), (0, m)))
+        w = np.vstack([w, carry])
+        out.append(Layer(w, np.r_[layer.bias, np.zeros(m)], (*layer.kinds, *("identity",) * m)))
+        carry = np.zeros((m, len(layer.bias) + m))
+        carry[:, len(layer.bias):] = np.eye(m)  # the next layer passes them on
+    last = layers[-1]
+    out.append(Layer(np.hstack([last.weight, action_map]), last.bias, last.kinds))
+    return out
+
+
 class ReluMLP(GatedReluModel):
     """ReLU MLP predicting ``x_{t+1} - x_t`` from ``(x_t, u_t)``, with stored normalisation.
+
+    ``x_{t+1} = x_t + M_out f(x_t, u_t) + M_u u_t``: with the default maps (``M_out = I``,
+    ``M_u = 0``) the network predicts the whole state change; in the pusher's frame
+    (:func:`pusher_frame_maps`) it predicts only the objects' and the pusher moves by ``u``.
+    Both maps are linear, so the export is still one :class:`ReluNet`.
 
     Args:
         state_dim: Size of the state ``x``.
@@ -145,27 +189,42 @@ class ReluMLP(GatedReluModel):
         hidden: Hidden layer sizes, e.g. ``[128, 128]``.
         input_map: Affine feature map applied to ``[x; u]`` before normalisation, shape
             ``(features, state_dim + action_dim)``; identity when ``None``.
+        output_map: ``M_out``, shape ``(state_dim, outputs)``; identity when ``None``.
+        action_map: ``M_u``, shape ``(state_dim, action_dim)``; zero when ``None``.
     """
 
     def __init__(self, state_dim: int, action_dim: int, hidden: list[int],
-                 input_map: np.ndarray | None = None) -> None:
+                 input_map: np.ndarray | None = None, output_map: np.ndarray | None = None,
+                 action_map: np.ndarray | None = None) -> None:
         super().__init__()
         if not hidden or any(int(h) < 1 for h in hidden):
             raise ConfigError(f"hidden sizes: expected positive integers, got {hidden}.")
         self.state_dim, self.action_dim = state_dim, action_dim
         if input_map is None:
             input_map = np.eye(state_dim + action_dim)
-        input_map = torch.as_tensor(np.asarray(input_map), dtype=torch.float32)
-        features = input_map.shape[0]
+        if output_map is None:
+            output_map = np.eye(state_dim)
+        if action_map is None:
+            action_map = np.zeros((state_dim, action_dim))
+        as_t = lambda a: torch.as_tensor(np.asarray(a), dtype=torch.float32)  # noqa: E731
+        input_map, output_map, action_map = as_t(input_map), as_t(output_map), as_t(action_map)
+        features, outputs = input_map.shape[0], output_map.shape[1]
         self.register_buffer("input_map", input_map)
+        self.register_buffer("output_map", output_map)
+        self.register_buffer("action_map", action_map)
         self.register_buffer("in_mean", torch.zeros(features))
         self.register_buffer("in_std", torch.ones(features))
-        self.register_buffer("out_mean", torch.zeros(state_dim))
-        self.register_buffer("out_std", torch.ones(state_dim))
+        self.register_buffer("out_mean", torch.zeros(outputs))
+        self.register_buffer("out_std", torch.ones(outputs))
         sizes = [features, *hidden]
         self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:], strict=False))
-        self.out = nn.Linear(sizes[-1], state_dim)
+        self.out = nn.Linear(sizes[-1], outputs)
         self._register_gates(list(hidden))
+
+    @property
+    def frame(self) -> str:
+        """``"pusher"`` if the pusher's motion is the action, else ``"world"``."""
+        return "pusher" if bool(self.action_map.abs().sum() > 0) else "world"
 
     def set_normalization(self, in_mean, in_std, out_mean, out_std) -> None:
         """Store feature and output statistics (std floored to avoid division by zero)."""
@@ -186,16 +245,21 @@ class ReluMLP(GatedReluModel):
         h = self.features(x, u)
         for k, layer in enumerate(self.hidden):
             h = self.gated(k, layer(h))
-        return x + self.out(h) * self.out_std + self.out_mean
+        delta = self.out(h) * self.out_std + self.out_mean
+        return x + delta @ self.output_map.T + u @ self.action_map.T
 
     def hidden_linears(self) -> list[tuple[nn.Linear, nn.Linear]]:
         layers = [*self.hidden, self.out]
         return list(zip(layers[:-1], layers[1:], strict=True))
 
     def config(self) -> dict:
-        return {"type": "ReluMLP", "format_version": FORMAT_VERSION,
-                "state_dim": self.state_dim, "action_dim": self.action_dim,
-                "hidden": self.hidden_sizes, "input_map": self.input_map.tolist()}
+        cfg = {"type": "ReluMLP", "format_version": FORMAT_VERSION,
+               "state_dim": self.state_dim, "action_dim": self.action_dim,
+               "hidden": self.hidden_sizes, "input_map": self.input_map.tolist(),
+               "frame": self.frame}
+        if self.frame != "world" or self.output_map.shape[1] != self.state_dim:
+            cfg.update(output_map=self.output_map.tolist(), action_map=self.action_map.tolist())
+        return cfg
 
     @torch.no_grad()
     def export(self) -> ReluNet:
@@ -211,6 +275,13 @@ class ReluMLP(GatedReluModel):
         gates = [hard_gates(self, k) for k in range(len(self.hidden))]
         layers = export_chain(list(self.hidden), self.out, gates, w_in, b_in, self.out_std,
                               self.out_mean)
+        out_map = self.output_map.cpu().to(dtype).numpy()
+        last = layers[-1]
+        layers[-1] = Layer(out_map @ last.weight, out_map @ last.bias,
+                           ("linear",) * self.state_dim)
+        action_map = self.action_map.cpu().to(dtype).numpy()
+        if np.abs(action_map).sum() > 0:
+            layers = with_action_passthrough(layers, self.state_dim, action_map)
         return ReluNet(tuple(layers), self.state_dim, self.action_dim, residual=True)
 
 
@@ -234,8 +305,10 @@ def model_from_config(cfg: dict) -> GatedReluModel:
 
         return ReluGNN(list(cfg["relation_hidden"]), list(cfg["object_hidden"]),
                        int(cfg["effect_dim"]))
+    maps = {k: np.asarray(cfg[k], dtype=np.float64) for k in ("output_map", "action_map")
+            if k in cfg}
     return ReluMLP(int(cfg["state_dim"]), int(cfg["action_dim"]), list(cfg["hidden"]),
-                   np.asarray(cfg["input_map"], dtype=np.float64))
+                   np.asarray(cfg["input_map"], dtype=np.float64), **maps)
 
 
 def save_model(model: GatedReluModel, directory: Path) -> None:
@@ -281,6 +354,9 @@ def load_model(directory: Path) -> GatedReluModel:
         raise ArtifactError(f"model weights {path} do not exist; re-run `mpcnet train`.")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
+        for name, default in model.state_dict().items():  # maps added after a model was saved
+            if name in ("output_map", "action_map"):
+                state.setdefault(name, default)
         model.load_state_dict(state)
     except Exception as exc:  # unpickling and size mismatches both mean a bad file
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

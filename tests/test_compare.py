@@ -28,6 +28,15 @@ def test_compare_on_two_tiny_episodes_writes_table_and_plots(tmp_path, capsys):
                           "final_cost_mean", "final_cost_std", "plan_time_median_s",
                           "plan_time_max_s"}
         assert r["episodes"] == 2
+        low, high = r["success_ci95"]
+        assert 0.0 <= low <= r["success_rate"] <= high <= 1.0
+        low, high = r["final_cost_ci95"]
+        assert low <= r["final_cost_mean"] <= high
+        assert r["vs_best"]["pairs"] == 2  # paired on the same two episode seeds
+    best = [r for r in rows if f"{r['controller']}/{r['model'].split('/')[-1]}"
+            == rows[0]["vs_best"]["best"]][0]
+    assert best["vs_best"]["final_cost_diff"] == 0.0 and best["vs_best"]["success_diff"] == 0.0
+    assert all(r["success_rate"] <= best["success_rate"] for r in rows)
     table = (out / "results.md").read_text()
     assert "Skipped: mip on" in table and "| mip |" in table
     for name in ("final_cost.png", "cost_over_time.png", "trajectories.png"):

@@ -97,6 +97,10 @@ CASES = [
     (["train", "--data", "{data}", "--batch-size", "0"], "batch_size: expected a positive"),
     (["train", "--data", "{badenv}"], "unknown environment id (named by data"),
     (["train", "--data", "{data}", "--out", "{afile}"], "exists and is not a directory"),
+    (["train", "--data", "{sortdata}", "--frame", "pusher"], "use --frame world"),
+    (["train", "--data", "{data}", "--frame", "car"], "frame: expected 'world' or 'pusher'"),
+    (["train", "--data", "{sortdata}", "--model", "gnn", "--frame", "pusher"],
+     "frame: 'pusher' is for --model mlp"),
     # sparsify
     (["sparsify", "--model", "{model}", "--data", "{data}", "--relus", "17"],
      "exceeds the model's 16 ReLUs"),

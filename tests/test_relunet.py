@@ -89,3 +89,44 @@ def test_relunet_validates_structure():
         ReluNet((good, relu_out), state_dim=3, action_dim=1)
     with pytest.raises(ConfigError):
         Layer(np.ones((1, 1)), np.zeros(1), ("tanh",))
+
+
+def _pusher_frame_mlp(seed: int):
+    from mpcnet.torch_models import ReluMLP, pusher_frame_maps, relative_points_map
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    output_map, action_map = pusher_frame_maps(10, 2)
+    model = ReluMLP(10, 2, [16, 12], relative_points_map(10, 2), output_map, action_map)
+    model.set_normalization(rng.normal(size=10), rng.uniform(0.5, 2, 10),
+                            rng.normal(size=8) * 0.01, rng.uniform(0.01, 0.1, 8))
+    model.relu_gate1[:3] = 0
+    model.id_gate1[:3] = 1  # identity neurons beside the pass-through ones
+    model.relu_gate0[:2] = 0  # removed neurons
+    return model.double().eval()
+
+
+def test_pusher_frame_export_equals_the_torch_model_and_moves_the_pusher_by_u(tmp_path):
+    model = _pusher_frame_mlp(4)
+    assert model.frame == "pusher"
+    net = model.export()
+    assert net.relu_count == 14 + 9  # the pass-through neurons are identities, not ReLUs
+    rng = np.random.default_rng(0)
+    x, u = rng.normal(0, 0.2, (300, 10)), rng.normal(0, 0.03, (300, 2))
+    with torch.no_grad():
+        expected = model(torch.tensor(x), torch.tensor(u)).numpy()
+    np.testing.assert_allclose(net.step(x, u), expected, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(net.step(x, u)[:, 8:], x[:, 8:] + u)  # exactly x + u
+    save_model(model.float(), tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    assert loaded.frame == "pusher" and json.loads(
+        (tmp_path / "m" / "model.json").read_text())["frame"] == "pusher"
+    np.testing.assert_allclose(loaded.export().step(x, u), model.float().export().step(x, u),
+                               atol=1e-12)
+
+
+def test_pusher_frame_needs_a_pusher(tmp_path):
+    from mpcnet.torch_models import pusher_frame_maps
+
+    with pytest.raises(ConfigError, match="use --frame world"):
+        pusher_frame_maps(10, 4)

@@ -610,6 +610,37 @@ def _compare_pairs(args, names, nets, config, env_kw):
     return pairs, skipped
 
 
+def intervals(results, seed: int) -> dict:
+    """95% intervals of a row: success (Wilson) and mean final cost (bootstrap)."""
+    from training.stats import bootstrap_interval, wilson_interval
+
+    successes = sum(r.success for r in results)
+    return {"success_ci95": list(wilson_interval(successes, len(results))),
+            "final_cost_ci95": list(bootstrap_interval([r.final_cost for r in results], seed))}
+
+
+def add_paired_with_best(rows: list[dict], runs: dict, seed: int) -> None:
+    """Give every row ``vs_best``: it minus the best row (highest success, then lowest mean
+    final cost) on the episode seeds both ran, final cost and success, with intervals."""
+    from training.stats import paired_difference
+
+    labels = [f"{r['controller']}/{Path(r['model']).name}" for r in rows]
+    best = min(range(len(rows)), key=lambda i: (-rows[i]["success_rate"],
+                                                rows[i]["final_cost_mean"]))
+    ref = {e.seed: e for e in runs[labels[best]]}
+    for row, label in zip(rows, labels, strict=True):
+        mine = {e.seed: e for e in runs[label]}
+        cost = paired_difference({s: e.final_cost for s, e in mine.items()},
+                                 {s: e.final_cost for s, e in ref.items()}, seed)
+        success = paired_difference({s: float(e.success) for s, e in mine.items()},
+                                    {s: float(e.success) for s, e in ref.items()}, seed)
+        row["vs_best"] = {"best": labels[best], "pairs": cost["pairs"],
+                          "final_cost_diff": cost["mean"],
+                          "final_cost_diff_ci95": [cost["low"], cost["high"]],
+                          "success_diff": success["mean"],
+                          "success_diff_ci95": [success["low"], success["high"]]}
+
+
 def run_compare(args: argparse.Namespace) -> None:
     from training import compare_plots as plots
     from training.evaluate import EpisodeStore, evaluate
@@ -638,8 +669,9 @@ def run_compare(args: argparse.Namespace) -> None:
                    **{k: summary[k] for k in ("episodes", "success_rate", "final_cost_mean",
                                               "final_cost_std", "plan_time_median_s",
                                               "plan_time_p95_s", "plan_time_max_s")},
-                   "statuses": summary["statuses"]}
+                   **intervals(results, args.seed), "statuses": summary["statuses"]}
             rows.append(row)
+            add_paired_with_best(rows, runs, args.seed)
             write_json(out / "results.json", rows)  # finished pairs stay readable
             if frames:
                 plots.save_animation(frames[0], out / f"episode0__{name}__{model_dir.name}.gif")

@@ -23,18 +23,39 @@ def _save(fig, path: Path) -> None:
 
 
 def results_table(rows: list[dict], skipped: list[str]) -> str:
-    lines = ["| model | ReLUs | controller | episodes | success rate | final cost mean | "
-             "final cost std | plan time median (s) | plan time p95 (s) | plan time max (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    """One row per (model, controller): success and mean final cost with 95% intervals, the
+    paired difference to the best row on the same seeds, plan times."""
+    lines = ["| model | ReLUs | controller | episodes | success [95% CI] | final cost mean "
+             "[95% CI] | final cost std | vs best: success, final cost [95% CI] | plan time "
+             "median (s) | plan time p95 (s) | plan time max (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        s_low, s_high = r.get("success_ci95", (float("nan"),) * 2)
+        c_low, c_high = r.get("final_cost_ci95", (float("nan"),) * 2)
         lines.append(f"| {r['model']} | {r['relus']} | {r['controller']} | {r['episodes']} | "
-                     f"{r['success_rate']:.2f} | {r['final_cost_mean']:.3f} | "
-                     f"{r['final_cost_std']:.3f} | {r['plan_time_median_s']:.3f} | "
+                     f"{r['success_rate']:.2f} [{s_low:.2f}, {s_high:.2f}] | "
+                     f"{r['final_cost_mean']:.3f} [{c_low:.3f}, {c_high:.3f}] | "
+                     f"{r['final_cost_std']:.3f} | {_vs_best(r)} | "
+                     f"{r['plan_time_median_s']:.3f} | "
                      f"{r.get('plan_time_p95_s', float('nan')):.3f} | "
                      f"{r['plan_time_max_s']:.3f} |")
+    if rows and "vs_best" in rows[0]:
+        lines.append(f"\nBest row: {rows[0]['vs_best']['best']} (highest success, then lowest "
+                     "mean final cost); differences are paired on the same episode seeds.")
     for reason in skipped:
         lines.append(f"\nSkipped: {reason}")
     return "\n".join(lines) + "\n"
+
+
+def _vs_best(r: dict) -> str:
+    v = r.get("vs_best")
+    if not v:
+        return "-"
+    if v["final_cost_diff"] == 0 and v["success_diff"] == 0:
+        return "best"
+    (sl, sh), (cl, ch) = v["success_diff_ci95"], v["final_cost_diff_ci95"]
+    return (f"{v['success_diff']:+.2f} [{sl:+.2f}, {sh:+.2f}], "
+            f"{v['final_cost_diff']:+.3f} [{cl:+.3f}, {ch:+.3f}]")
 
 
 def plot_final_costs(runs: dict, path: Path) -> None:

@@ -98,6 +98,10 @@ class TrainConfig:
     rollout_weight: float = _help("weight of the multi-step loss next to the 1-step loss",
                                   default=1.0)
     val_fraction: float = _help("fraction of episodes held out for validation", default=0.1)
+    frame: str = _help(
+        "'world': the network predicts the whole state change; 'pusher': it sees the objects "
+        "relative to the pusher and predicts their displacement, and the pusher moves by "
+        "exactly its action (Push envs)", default="world")
     relative: bool = _help(
         "express object points relative to the pusher (translation-invariant, still linear)",
         default=True)
@@ -123,6 +127,11 @@ class TrainConfig:
             raise ConfigError(f"val_fraction: expected a value in (0, 1), got {self.val_fraction}.")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda', got {self.device!r}.")
+        if self.frame not in ("world", "pusher"):
+            raise ConfigError(f"frame: expected 'world' or 'pusher', got {self.frame!r}.")
+        if self.frame == "pusher" and self.model != "mlp":
+            raise ConfigError("frame: 'pusher' is for --model mlp (the graph model is "
+                              "object-centric already); use --frame world.")
 
     def to_dict(self) -> dict:
         return asdict(self)

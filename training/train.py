@@ -14,7 +14,7 @@ from mpcnet.errors import ConfigError
 from mpcnet.graphnet import PUSH_ACTION_DIM, num_objects_of
 from mpcnet.rollout import resolve_device, rollout
 from mpcnet.torch_gnn import ReluGNN
-from mpcnet.torch_models import ReluMLP, relative_points_map
+from mpcnet.torch_models import ReluMLP, pusher_frame_maps, relative_points_map
 from training.config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -53,10 +53,17 @@ def build_model(data: TransitionData, config: TrainConfig):
     if config.model == "gnn":
         return build_gnn(data, config)
     n, m = data.state_dim, data.action_dim
-    input_map = relative_points_map(n, m) if config.relative else np.eye(n + m)
-    model = ReluMLP(n, m, list(config.hidden), input_map)
+    maps = {}
+    if config.frame == "pusher":  # objects relative to the pusher in, their motion out
+        output_map, action_map = pusher_frame_maps(n, m)
+        maps = {"output_map": output_map, "action_map": action_map}
+    relative = config.relative or config.frame == "pusher"
+    input_map = relative_points_map(n, m) if relative else np.eye(n + m)
+    model = ReluMLP(n, m, list(config.hidden), input_map, **maps)
     feats = np.concatenate([data.states, data.actions], axis=1) @ input_map.T
     delta = data.next_states - data.states
+    if maps:  # the network's targets: the part of the change the action does not explain
+        delta = (delta - data.actions @ maps["action_map"].T) @ maps["output_map"]
     model.set_normalization(feats.mean(0), feats.std(0), delta.mean(0), delta.std(0))
     return model
 
@@ -77,6 +84,8 @@ def check_trainable(data: TransitionData, config: TrainConfig) -> None:
     resolve_device(config.device)
     if config.model == "gnn":
         _check_gnn_data(data)
+    elif config.frame == "pusher":
+        pusher_frame_maps(data.state_dim, data.action_dim)
     elif config.relative:
         relative_points_map(data.state_dim, data.action_dim)
     for part, name in ((train_data, "training"), (val_data, "validation")):
