@@ -329,6 +329,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_control_args(p)
     _add_output_args(p, resumable=True)
 
+    p = sub.add_parser("improve", help="rounds of: run the controller with the sparse model, "
+                       "add its transitions, fine-tune the dense model, sparsify again")
+    p.add_argument("--model", type=Path, required=True, help="dense model directory")
+    p.add_argument("--data", type=Path, required=True, help="its data (from `collect`)")
+    p.add_argument("--controller", default="mip", help="controller that gathers data (mip)")
+    p.add_argument("--relus", type=_int_in(0, 100_000), default=16,
+                   help="ReLU budget K of the sparse model (default 16)")
+    p.add_argument("--rounds", type=_int_in(0, 100), default=3,
+                   help="rounds after round 0 (default 3)")
+    p.add_argument("--episodes", type=EPISODES, default=20,
+                   help="controller episodes per round (default 20)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the episodes (default 0)")
+    p.add_argument("--train-epochs", type=_int_in(1, 100_000), default=30,
+                   help="fine-tuning epochs of the dense model per round (default 30)")
+    p.add_argument("--relaxed-epochs", type=_int_in(1, 100_000), default=40,
+                   help="sparsification: relaxed epochs per round (default 40)")
+    p.add_argument("--finetune-epochs", type=_int_in(0, 100_000), default=20,
+                   help="sparsification: fine-tuning epochs per round (default 20)")
+    _add_control_args(p)
+    _add_output_args(p, resumable=True)
+
     p = sub.add_parser("sweep", help="closed-loop sweep of a TOML spec (models x controllers "
                        "x budgets x horizons x execute x seeded episodes), resumable")
     p.add_argument("spec", type=Path, help="the sweep spec (TOML; see README, 'Sweeps')")

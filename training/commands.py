@@ -739,6 +739,39 @@ def run_sweep(args: argparse.Namespace) -> None:
           "success_vs_budget.png; episodes/ holds one file per finished episode)")
 
 
+def run_improve(args: argparse.Namespace) -> None:
+    from training.improve import ImproveConfig, check_resumable, improve, settings_of
+    from training.sparsify import check_budget
+    from training.train import check_trainable
+
+    model, data = load_model(args.model), TransitionData.load(args.data)
+    check_known_env(data.env_id, f"data {args.data}")
+    planner = _control_setup(argparse.Namespace(**{**vars(args), "env_id": data.env_id}),
+                             [args.controller])
+    config = ImproveConfig(args.controller, args.relus, args.rounds, args.episodes, args.steps,
+                           args.seed, args.train_epochs, args.relaxed_epochs,
+                           args.finetune_epochs)
+    check_model_fits(model, data, args.model, args.data)
+    check_budget(model, SparsifyConfig(relus=args.relus))
+    tcfg = _train_config_of(args.model)
+    check_trainable(data, tcfg)
+    settings = settings_of(config, planner, args.model, args.data)
+    if args.resume:
+        if args.out is None or args.overwrite:
+            from mpcnet.errors import ConfigError
+
+            raise ConfigError("--resume: expected --out DIR naming the interrupted run (and no "
+                              "--overwrite).")
+        check_resumable(args.out, settings)
+        rows = improve(args.model, args.data, config, planner, tcfg, Path(args.out), True)
+        out = Path(args.out)
+    else:
+        with run_directory(args.out, data.env_id, "improve", args.seed, args.overwrite) as out:
+            write_json(out / "config.json", settings)
+            rows = improve(args.model, args.data, config, planner, tcfg, out)
+    print(f"{len(rows)} rounds -> {out / 'metrics.json'} (models and data in round_*/)")
+
+
 def run_report(args: argparse.Namespace) -> None:
     from training.report import write_report
 
