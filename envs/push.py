@@ -12,12 +12,14 @@ from gymnasium import spaces
 from envs.bullet import Simulation
 from envs.checks import checked_action, checked_options
 from mpcnet.costs import CostSpec
+from mpcnet.errors import ConfigError
 
 # Geometry and physics (SI units: metres, kilograms, seconds, radians).
 TIMESTEP = 1.0 / 240.0
 SUBSTEPS = 24  # physics steps per control step: one control step lasts 0.1 s
 RESET_OPTIONS = {"object_pose": (3,), "goal_pose": (3,), "pusher": (2,)}  # (x, y, yaw), (x, y)
-MAX_STEP = 0.03  # action box: |dx|, |dy| <= 3 cm per control step
+MAX_STEP = 0.03  # default action box: |dx|, |dy| <= 3 cm per control step
+MAX_STEP_LIMIT = 0.1  # longest step the env accepts (the box is 10 cm)
 PUSHER_RADIUS = 0.015
 PUSHER_LIMIT = 0.35  # the pusher stays inside |x|, |y| <= 0.35 m
 WORKSPACE = 0.45  # an object keypoint beyond |x| or |y| = 0.45 m ends the episode
@@ -71,7 +73,10 @@ class PushEnv(gym.Env):
     | 0   | dx     | -0.03   | 0.03    |
     | 1   | dy     | -0.03   | 0.03    |
 
-    The pusher target is clipped to ``|x|, |y| <= 0.35`` m.
+    The pusher target is clipped to ``|x|, |y| <= 0.35`` m. ``gym.make(..., max_step=S)``
+    makes the box ``[-S, S]^2`` (up to 0.1 m): a longer step reaches as far with a shorter
+    horizon. ``mpcnet collect --max-step`` records it with the data, and models trained on that
+    data are evaluated with it.
 
     ## Observation space (the MPC state)
     ``Box(-0.5, 0.5, (10,), float32)``, in metres, world frame:
@@ -110,14 +115,19 @@ class PushEnv(gym.Env):
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
 
-    def __init__(self, shape: str = "box", render_mode: str | None = None) -> None:
+    def __init__(self, shape: str = "box", render_mode: str | None = None,
+                 max_step: float = MAX_STEP) -> None:
         shapes = {"box": BOX, "t": T_BLOCK}
         if shape not in shapes:
             raise ValueError(f"shape: expected one of {sorted(shapes)}, got {shape!r}.")
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode: expected None or 'rgb_array', got {render_mode!r}.")
+        if not (isinstance(max_step, int | float) and 0.0 < max_step <= MAX_STEP_LIMIT):
+            raise ConfigError(f"max_step: expected a step length in (0, {MAX_STEP_LIMIT}] m, "
+                              f"got {max_step!r}.")
         self.shape, self.render_mode = shapes[shape], render_mode
-        self.action_space = spaces.Box(-MAX_STEP, MAX_STEP, (2,), np.float32)
+        self.max_step = float(max_step)
+        self.action_space = spaces.Box(-self.max_step, self.max_step, (2,), np.float32)
         self.observation_space = spaces.Box(-OBS_LIMIT, OBS_LIMIT, (10,), np.float32)
         self.cost_spec = CostSpec(np.r_[np.ones(8), 0.0, 0.0], np.full(2, ACTION_WEIGHT))
         # Box the MPC may assume for states (the workspace), used by the MILP bounds.
@@ -190,7 +200,8 @@ class PushEnv(gym.Env):
         return self._observe()
 
     def step(self, action):
-        action = np.clip(checked_action(action, self.action_space), -MAX_STEP, MAX_STEP)
+        action = np.clip(checked_action(action, self.action_space), -self.max_step,
+                         self.max_step)
         sim = self._sim
         start = np.asarray(sim.planar_pose("pusher")[:2])
         target = np.clip(start + action, -PUSHER_LIMIT, PUSHER_LIMIT)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,8 @@ class TransitionData:
             consecutive in time.
         contacts: ``(N,)`` bool, whether the pusher touched an object during the step.
         env_id: The environment the data came from.
+        env_kwargs: The keyword arguments it was made with (e.g. ``max_step``), so models
+            trained on the data are evaluated in the same env.
     """
 
     states: np.ndarray
@@ -33,6 +35,7 @@ class TransitionData:
     episode_ids: np.ndarray
     contacts: np.ndarray
     env_id: str
+    env_kwargs: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = self.states.shape[0] if self.states.ndim == 2 else -1
@@ -73,7 +76,8 @@ class TransitionData:
         """The subset of transitions whose episode id is in ``ids``."""
         mask = np.isin(self.episode_ids, ids)
         return TransitionData(self.states[mask], self.actions[mask], self.next_states[mask],
-                              self.episode_ids[mask], self.contacts[mask], self.env_id)
+                              self.episode_ids[mask], self.contacts[mask], self.env_id,
+                              dict(self.env_kwargs))
 
     def windows(self, horizon: int) -> np.ndarray:
         """Start indices of every length-``horizon`` window that stays inside one episode.
@@ -94,7 +98,7 @@ class TransitionData:
         """Write ``data.npz`` and the side-car ``data.json`` into ``directory``."""
         write_npz(Path(directory) / "data.npz", {k: getattr(self, k) for k in _KEYS})
         write_json(Path(directory) / "data.json", {
-            "env_id": self.env_id, "transitions": len(self),
+            "env_id": self.env_id, "env_kwargs": self.env_kwargs, "transitions": len(self),
             "state_dim": self.state_dim, "action_dim": self.action_dim,
         })
 
@@ -114,7 +118,8 @@ class TransitionData:
         arrays = read_npz(directory / "data.npz", _KEYS, what="data file")
         side = read_json(directory / "data.json", what="data side-car")
         try:
-            data = cls(env_id=str(side["env_id"]), **arrays)
+            data = cls(env_id=str(side["env_id"]), env_kwargs=dict(side.get("env_kwargs", {})),
+                       **arrays)
         except (ShapeError, KeyError) as exc:
             raise ArtifactError(
                 f"data file {directory / 'data.npz'} is inconsistent: {exc}"

@@ -54,3 +54,19 @@ def test_bench_planners_marks_the_defaults(tmp_path, monkeypatch):
     rows = json.loads(out.read_text())
     assert [r["planner"] for r in rows] == ["mppi", "mppi", "random"]
     assert [r["default"] for r in rows] == [False, True, True]
+
+
+def test_plan_quality_rescores_every_controllers_plan_under_the_model(tmp_path, capsys):
+    model, out = _tiny_model(tmp_path), tmp_path / "q.json"
+    assert main(["bench", "planners", "--quality", "--model", str(model), "--planners",
+                 "mip,mppi,random", "--horizon", "2", "--starts", "3", "--budget-ms", "100",
+                 "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())
+    assert [r["controller"] for r in rows] == ["mip", "mppi", "random"]
+    assert all(len(r["costs"]) == 3 for r in rows)
+    assert sum(r["best_of_all"] for r in rows) >= 3  # every start has a best plan
+    mip = rows[0]
+    # the MIP's dual bound is a lower bound of its own plan's cost under the model
+    assert all(b is None or b <= c + 1e-6 for b, c in zip(mip["dual_bounds"], mip["costs"],
+                                                          strict=True))
+    assert "| mip |" in capsys.readouterr().out

@@ -74,3 +74,36 @@ def test_truncated_by_step_limit():
 def test_unknown_env_id_suggests_a_name():
     with pytest.raises(UnknownNameError, match="Did you mean 'mpcnet/Push-v0'"):
         envs.make("mpcnet/Psh-v0")
+
+
+def test_step_length_is_an_env_option_recorded_with_the_data(tmp_path):
+    import json
+
+    import gymnasium as gym
+    import pytest
+
+    import envs  # noqa: F401 - registers the ids
+    from mpcnet.errors import ConfigError
+    from training.cli import main
+    from training.commands import _control_env_kwargs
+
+    env = gym.make("mpcnet/Push-v0", max_step=0.06)
+    assert float(env.action_space.high[0]) == pytest.approx(0.06)
+    env.reset(seed=0)
+    before = env.unwrapped._sim.planar_pose("pusher")[:2]
+    env.step([0.06, 0.0])
+    after = env.unwrapped._sim.planar_pose("pusher")[:2]
+    assert after[0] - before[0] > 0.045  # a 6 cm step, not clipped to 3 cm
+    env.close()
+    with pytest.raises(ConfigError, match="max_step: expected a step length"):
+        gym.make("mpcnet/Push-v0", max_step=0.5)
+    data, model = tmp_path / "data", tmp_path / "model"
+    assert main(["collect", "--episodes", "4", "--steps", "5", "--max-step", "0.06",
+                 "--out", str(data)]) == 0
+    assert json.loads((data / "data.json").read_text())["env_kwargs"] == {"max_step": 0.06}
+    assert main(["train", "--data", str(data), "--hidden", "4", "--epochs", "1",
+                 "--rollout-horizon", "2", "--val-fraction", "0.3", "--out", str(model)]) == 0
+    from argparse import Namespace
+
+    kwargs = _control_env_kwargs(Namespace(env_id="mpcnet/Push-v0", num_objects=0), [model])
+    assert kwargs == {"max_step": 0.06}  # evaluate and compare make the env the data came from

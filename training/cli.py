@@ -217,9 +217,13 @@ def _add_bench_parsers(sub) -> None:
                         "(default 10)")
     b.add_argument("--budgets-ms", default="0,50",
                    help="--peer: per-step budgets; 0 = one iteration per step (default 0,50)")
-    b.add_argument("--planners", default="mppi,mppi-best,cem,gd,pytorch_mppi",
+    b.add_argument("--planners", default=None,
                    help="--peer: planners in the closed loop (default "
-                        "mppi,mppi-best,cem,gd,pytorch_mppi)")
+                        "mppi,mppi-best,cem,gd,pytorch_mppi); --quality: controllers "
+                        "(default mip,mip-mppi,mppi,cem,gd,random)")
+    b.add_argument("--quality", action="store_true",
+                   help="plan quality under the model: every controller's first plan from "
+                        "the same start states at --budget-ms, re-scored in float64")
     b.add_argument("--sizes", default="1024x20,256x10",
                    help="--peer: K x H sizes of the throughput table (default 1024x20,256x10)")
     b.add_argument("--json", type=Path, required=True, help="output JSON")

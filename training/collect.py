@@ -122,7 +122,10 @@ def make_explorer(env, config: CollectConfig, rng: np.random.Generator):
 def env_kwargs(config: CollectConfig) -> dict:
     """Keyword arguments of ``envs.make`` from the config (``num_objects`` for sorting; the
     config has checked it)."""
-    return {"num_objects": config.num_objects} if config.num_objects else {}
+    kwargs = {"num_objects": config.num_objects} if config.num_objects else {}
+    if config.max_step:
+        kwargs["max_step"] = config.max_step
+    return kwargs
 
 
 def collect(config: CollectConfig, progress: bool = False) -> tuple[TransitionData, dict]:
@@ -157,7 +160,8 @@ def collect(config: CollectConfig, progress: bool = False) -> tuple[TransitionDa
                           np.asarray(rows["actions"], np.float64),
                           np.asarray(rows["next_states"], np.float64),
                           np.asarray(rows["ids"], np.int64),
-                          np.asarray(rows["contacts"], bool), config.env_id)
+                          np.asarray(rows["contacts"], bool), config.env_id,
+                          env_kwargs(config))
     metrics = {"transitions": len(data), "episodes": config.episodes,
                "contact_fraction": float(data.contacts.mean()),
                "episodes_terminated_early": ended_early}

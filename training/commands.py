@@ -51,7 +51,8 @@ def train_to(data_dir: Path, config: TrainConfig, out: Path | None, overwrite: b
     with run_directory(out, data.env_id, "train", config.seed, overwrite) as out:
         model, metrics, history = train(data, config, progress=progress)
         save_model(model, out)
-        write_stage(out, {**config.to_dict(), "data": str(data_dir), "env_id": data.env_id},
+        write_stage(out, {**config.to_dict(), "data": str(data_dir), "env_id": data.env_id,
+                          "env_kwargs": data.env_kwargs},
                     {**metrics, "history": history})
     return out, metrics
 
@@ -188,7 +189,8 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
             save_model(sparse, run)
             save_model(magnitude, run / "magnitude")
             write_stage(run, {**c.to_dict(), "model": str(model_dir), "data": str(data_dir),
-                              "env_id": data.env_id}, {**metrics, "history": history})
+                              "env_id": data.env_id, "env_kwargs": data.env_kwargs},
+                        {**metrics, "history": history})
             rows.append(metrics)
             if progress and len(configs) > 1:
                 print(f"  K={c.relus}: {_sparsify_summary(metrics)}")
@@ -341,6 +343,8 @@ def _run_bench_planners(args: argparse.Namespace) -> None:
         raise ConfigError("--model: expected a model directory (only --peer trains its own).")
     if args.env_id not in envs.ENV_IDS:
         raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
+    if args.quality:
+        return _run_plan_quality(args)
     net = _load_net(args.model, _num_objects(args.env_id, {}))
     rows = bench_planners(net, args.env_id, args.starts, args.seed, args.horizon or 6,
                           args.budget_ms)
@@ -348,6 +352,25 @@ def _run_bench_planners(args: argparse.Namespace) -> None:
     for r in rows:
         mark = "  (default)" if r["default"] else ""
         print(f"{r['planner']:7s} {r['settings']}: {r['mean_predicted_cost']:.4f}{mark}")
+    print(f"results -> {args.json}")
+
+
+def _run_plan_quality(args: argparse.Namespace) -> None:
+    from controllers import CONTROLLER_NAMES
+    from training.bench_planners import plan_quality, plan_quality_table
+
+    names = [p.strip() for p in (args.planners or "mip,mip-mppi,mppi,cem,gd,random").split(",")
+             if p.strip()]
+    for name in names or [""]:
+        if name not in CONTROLLER_NAMES:
+            raise unknown_name("controller", name, CONTROLLER_NAMES)
+    env_kw = _control_env_kwargs(argparse.Namespace(env_id=args.env_id, num_objects=0),
+                                 [args.model])
+    net = _load_control_net(args.model, args.env_id, env_kw)
+    rows = plan_quality(net, args.env_id, names, args.starts, args.seed, args.horizon or 6,
+                        args.budget_ms, env_kw)
+    write_json(args.json, rows)
+    print(plan_quality_table(rows), end="")
     print(f"results -> {args.json}")
 
 
@@ -377,7 +400,8 @@ def _run_bench_peer(args: argparse.Namespace) -> None:
     if not budgets or not all(0 <= b < float("inf") for b in budgets):
         raise ConfigError(f"--budgets-ms: expected comma-separated numbers >= 0 such as '0,50', "
                           f"got {args.budgets_ms!r}.")
-    planners = [p.strip() for p in args.planners.split(",") if p.strip()]
+    planners = [p.strip() for p in (args.planners or "mppi,mppi-best,cem,gd,pytorch_mppi"
+                                     ).split(",") if p.strip()]
     known = ("mppi", "mppi-best", "cem", "gd", "random", "pytorch_mppi")
     for name in planners or [""]:
         if name not in known:
@@ -487,6 +511,22 @@ def _env_kwargs(args: argparse.Namespace) -> dict:
                                     num_objects=getattr(args, "num_objects", 0) or 0))
 
 
+def _control_env_kwargs(args: argparse.Namespace, model_dirs) -> dict:
+    """``envs.make`` keyword arguments of a control run: the ones the models' data was
+    collected with (``max_step``), then ``--num-objects``. Models that disagree are refused."""
+    from mpcnet.errors import ConfigError
+
+    recorded = []
+    for d in model_dirs:
+        path = Path(d) / "config.json"
+        saved = read_json(path, "model config").get("env_kwargs", {}) if path.is_file() else {}
+        recorded.append({k: v for k, v in saved.items() if k != "num_objects"})
+    if any(r != recorded[0] for r in recorded):
+        raise ConfigError(f"--models: their data came from differently made envs "
+                          f"({recorded}); compare models of the same env settings.")
+    return {**recorded[0], **_env_kwargs(args)}
+
+
 def _env_sizes(env_id: str, kwargs: dict) -> tuple[int | None, int, int]:
     """``(objects, state size, action size)`` of an env (objects ``None`` for one object)."""
     env = envs.make(env_id, **kwargs)
@@ -572,7 +612,7 @@ def run_evaluate(args: argparse.Namespace) -> None:
     from training.evaluate import EpisodeStore, build_controller, evaluate
 
     config = _control_setup(args, [args.controller])
-    env_kw = _env_kwargs(args)
+    env_kw = _control_env_kwargs(args, [args.model])
     net = _load_control_net(args.model, args.env_id, env_kw)
     kwargs = {"bounds": args.bounds} if args.controller in MIP_CONTROLLERS else {}
     ctrl = build_controller(args.env_id, net, args.controller, config, env_kw, **kwargs)
@@ -647,7 +687,7 @@ def run_compare(args: argparse.Namespace) -> None:
 
     names = [c.strip() for c in args.controllers.split(",") if c.strip()]
     config = _control_setup(args, names)
-    env_kw = _env_kwargs(args)
+    env_kw = _control_env_kwargs(args, args.models)
     nets = [(Path(d), _load_control_net(d, args.env_id, env_kw)) for d in args.models]
     labels = [f"{name}__{Path(d).name}" for d in args.models for name in names]
     if len(set(labels)) < len(labels):
@@ -709,7 +749,8 @@ def sweep_to(spec, out: Path, workers: int | None = None, ray: str | None = None
     spec = spec if isinstance(spec, SweepSpec) else SweepSpec.load(spec)
     if spec.env not in envs.ENV_IDS:
         raise unknown_name("environment id", spec.env, envs.ENV_IDS)
-    env_kw = _env_kwargs(argparse.Namespace(env_id=spec.env, num_objects=spec.num_objects))
+    env_kw = _control_env_kwargs(argparse.Namespace(env_id=spec.env,
+                                                    num_objects=spec.num_objects), spec.models)
     nets = {m: _load_control_net(Path(m), spec.env, env_kw) for m in spec.models}
     skip, relus = set(), {m: net.relu_count for m, net in nets.items()}
     for cell in spec.cells():  # every controller is built once, so a bad budget stops us here

@@ -54,6 +54,8 @@ class CollectConfig:
         default=0.15)
     num_objects: int = _help(
         "objects per episode in mpcnet/Sort-v0 (2 to 6); 0 keeps the env's default", default=0)
+    max_step: float = _help(
+        "Push envs: pusher step length in m (up to 0.1); 0 keeps the env's 0.03", default=0.0)
 
     def __post_init__(self) -> None:
         check_field_limits(self)
@@ -61,6 +63,12 @@ class CollectConfig:
         if self.num_objects and not 2 <= self.num_objects <= 6:
             raise ConfigError(f"num_objects: expected 0 (the env's default) or 2 to 6, got "
                               f"{self.num_objects}.")
+        if not 0.0 <= self.max_step <= 0.1:
+            raise ConfigError(f"max_step: expected 0 (the env's default) or a step length up "
+                              f"to 0.1 m, got {self.max_step}.")
+        if self.max_step and "Push" not in self.env_id:
+            raise ConfigError(f"max_step: only the Push envs have a step length, got "
+                              f"--max-step {self.max_step} for {self.env_id}.")
         if self.num_objects and self.env_id != "mpcnet/Sort-v0":
             raise ConfigError(f"num_objects: only mpcnet/Sort-v0 has a number of objects, got "
                               f"--num-objects {self.num_objects} for {self.env_id}.")

@@ -49,10 +49,12 @@ class ImproveConfig:
 
 
 def controller_transitions(env_id: str, net, config: ImproveConfig, planner: PlannerConfig,
-                           seeds: list[int], first_id: int, progress: bool = False):
+                           seeds: list[int], first_id: int, progress: bool = False,
+                           env_kwargs: dict | None = None):
     """Run the controller; returns ``(TransitionData, success_rate)``."""
-    ctrl = build_controller(env_id, net, config.controller, planner)
-    env = envs.make(env_id, max_episode_steps=config.steps)
+    env_kwargs = env_kwargs or {}
+    ctrl = build_controller(env_id, net, config.controller, planner, env_kwargs)
+    env = envs.make(env_id, max_episode_steps=config.steps, **env_kwargs)
     rows: dict[str, list] = {k: [] for k in ("states", "actions", "next", "ids", "contacts")}
     successes = 0
     try:
@@ -76,7 +78,7 @@ def controller_transitions(env_id: str, net, config: ImproveConfig, planner: Pla
     data = TransitionData(np.asarray(rows["states"], np.float64),
                           np.asarray(rows["actions"], np.float64),
                           np.asarray(rows["next"], np.float64), np.asarray(rows["ids"], np.int64),
-                          np.asarray(rows["contacts"], bool), env_id)
+                          np.asarray(rows["contacts"], bool), env_id, env_kwargs)
     return data, successes / len(seeds)
 
 
@@ -85,7 +87,7 @@ def concat(a: TransitionData, b: TransitionData) -> TransitionData:
                           np.concatenate([a.actions, b.actions]),
                           np.concatenate([a.next_states, b.next_states]),
                           np.concatenate([a.episode_ids, b.episode_ids]),
-                          np.concatenate([a.contacts, b.contacts]), a.env_id)
+                          np.concatenate([a.contacts, b.contacts]), a.env_id, a.env_kwargs)
 
 
 def round_seeds(seed: int, round_index: int, episodes: int) -> list[int]:
@@ -118,7 +120,7 @@ def run_round(r: int, dense, data: TransitionData, val: TransitionData, env_id: 
     first_id = int(data.episode_ids.max()) + 1
     new, success = controller_transitions(env_id, sparse.export(), config, planner,
                                           round_seeds(config.seed, r, config.episodes),
-                                          first_id, progress)
+                                          first_id, progress, data.env_kwargs)
     save_model(dense, directory / "dense")
     save_model(sparse, directory / "sparse")
     new.save(directory / "new_data")
