@@ -821,15 +821,18 @@ def run_report(args: argparse.Namespace) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> None:
-    """The main job: collect, train, sparsify, then MIP-MPC against MPPI in closed loop."""
+    """The main job: collect, train (pusher frame), sparsify, then MIP-MPC on the sparse
+    model against gradient descent, the best sampling-type planner measured on pushing
+    (BENCHMARKS.md, issue 14), on the dense and the sparse model, in closed loop."""
     root = args.out or Path("runs") / f"demo__{time.strftime('%Y%m%d-%H%M%S')}"
     root = create_run_dir(root, "demo", "demo", args.seed)
     print(f"[1/4] collecting {args.episodes} episodes of mpcnet/Push-v0")
     data_dir, cm = collect_to(CollectConfig(episodes=args.episodes, seed=args.seed),
                               root / "collect")
     print(f"      {cm['transitions']} transitions, contact fraction {cm['contact_fraction']:.2f}")
-    print(f"[2/4] training a 2x128 ReLU dynamics model for {args.epochs} epochs")
-    model_dir, tm = train_to(data_dir, TrainConfig(epochs=args.epochs, seed=args.seed),
+    print(f"[2/4] training a 2x128 ReLU dynamics model (pusher frame) for {args.epochs} epochs")
+    model_dir, tm = train_to(data_dir, TrainConfig(epochs=args.epochs, seed=args.seed,
+                                                   frame="pusher"),
                              root / "train")
     print("      " + _train_summary(tm))
     print(f"[3/4] sparsifying to {args.relus} ReLUs (and the magnitude-pruning baseline)")
@@ -838,9 +841,9 @@ def run_demo(args: argparse.Namespace) -> None:
                                    root / "sparsify")
     print("      " + _sparsify_summary(rows[0]))
     print(f"[4/4] closed loop, {args.compare_episodes} episodes: MIP-MPC on the sparse model, "
-          "MPPI on the dense and the sparse model, 200 ms per step")
+          "gradient descent on the dense and the sparse model, 200 ms per step")
     compare = argparse.Namespace(
-        env_id="mpcnet/Push-v0", models=[model_dir, sparse_dir], controllers="mip,mppi",
+        env_id="mpcnet/Push-v0", models=[model_dir, sparse_dir], controllers="mip,gd",
         episodes=args.compare_episodes, seed=args.seed, max_mip_relus=args.relus,
         render=False, horizon=6, budget_ms=200.0, steps=30, bounds="symbolic",
         out=root / "compare", overwrite=False, resume=False, threads=None)
