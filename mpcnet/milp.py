@@ -60,6 +60,9 @@ class _SwitchingRelu:
     d_col: int
     lower_row: int  # y - a - l d <= -l
     upper_row: int  # y - u d <= 0
+    in_cols: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # a = w . v + b
+    in_w: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    bias: float = 0.0
 
 
 @dataclass
@@ -174,9 +177,12 @@ class MpcEncoding:
                     a_step.append(out)
                 inputs = np.concatenate([z, *ys])
                 weights = np.concatenate([fnet.a[g], *fnet.b[g]], axis=1)
+                affine = []  # (input columns, weights, bias) of each neuron, for the cuts
                 for j in range(len(out)):
                     w = weights[j]
                     live = (inputs >= 0) & (w != 0.0)
+                    affine.append((inputs[live].astype(np.int64), w[live].copy(),
+                                   float(fnet.bias[g][j])))
                     cols, vals = [out[j], *inputs[live]], [1.0, *(-w[live])]
                     if last and fnet.residual:
                         cols, vals = cols + [x_cols[t][j]], vals + [-1.0]
@@ -196,7 +202,7 @@ class MpcEncoding:
                                               -lo[j])
                         upper_row = b.add_row([yc, d], [1.0, -hi[j]], -np.inf, 0.0)
                         switching.append(_SwitchingRelu(t, g, j, out[j], yc, d, lower_row,
-                                                        upper_row))
+                                                        upper_row, *affine[j]))
                         y[j] = yc
                 ys.append(y)
             a_cols.append(a_step)

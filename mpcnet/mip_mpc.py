@@ -31,9 +31,16 @@ class MipMpc:
     def __init__(self, net: ReluNet, cost: CostSpec, horizon: int, action_low, action_high,
                  state_low=None, state_high=None, x0_low=None, x0_high=None,
                  bounds: str = "symbolic", backend: str = "highs",
-                 pyomo_solver: str = "appsi_highs", tighten: bool = True) -> None:
+                 pyomo_solver: str = "appsi_highs", tighten: bool = True,
+                 cuts: str = "none") -> None:
         if backend not in BACKENDS:
             raise ConfigError(f"backend: expected one of {BACKENDS}, got {backend!r}.")
+        if cuts not in ("none", "root"):
+            raise ConfigError(f"cuts: expected 'none' or 'root', got {cuts!r}.")
+        if cuts == "root" and backend != "highs":
+            raise ConfigError("cuts: 'root' needs the highs backend (the root loop adds rows "
+                              "to the HiGHS model).")
+        self.cuts = cuts
         start = time.perf_counter()
         if bounds not in ("interval", "symbolic", "lp"):
             raise ConfigError(
@@ -106,6 +113,12 @@ class MipMpc:
 
             more, tighten_stats = lp_tighten(enc, self.lp_time_budget)
             changes += more
+        cuts = []
+        if self.cuts == "root":
+            from mpcnet.solvers.highs_backend import root_cuts
+
+            cuts, cut_stats = root_cuts(enc, time_budget=self.lp_time_budget)
+            tighten_stats = {**tighten_stats, **cut_stats}
         model = enc.model
         saved = None
         if fixed_actions is not None:
@@ -114,6 +127,8 @@ class MipMpc:
             model.col_lower[enc.u_cols] = fixed
             model.col_upper[enc.u_cols] = fixed
         self.backend.update(model, changes)
+        if cuts:
+            self.backend.add_rows(cuts)
         update_time = time.perf_counter() - start
         stats = {**enc.stats().to_dict(), **tighten_stats}
         start_vector = None if warm_start is None else enc.complete(warm_start)
@@ -127,14 +142,22 @@ class MipMpc:
                 over = max(raw.solve_time_s - options.time_limit, 0.0)
                 self.overrun_s = max(over, 0.7 * self.overrun_s)
         finally:
+            if cuts:  # built from this solve's bounds: not valid for the next x0
+                self.backend.drop_rows_after(model.num_rows)
             if saved is not None:
                 model.col_lower[enc.u_cols], model.col_upper[enc.u_cols] = saved
                 self.backend.update(model, [])
         actions = states = None
+        objective = raw.objective
         if raw.values is not None:
             actions, states = enc.extract(raw.values)
+            inside = np.clip(actions, enc.action_low, enc.action_high)
+            if (inside != actions).any():  # the solver's tolerance let it out by ~1e-7
+                actions = inside  # the plan returned is in the box; say what it costs
+                states = enc.net.rollout(enc.x0, actions)
+                objective = float(enc.cost.plan_cost(states, actions, enc.goal))
         return MpcSolution(status=raw.status, actions=actions, states=states,
-                           objective=raw.objective, dual_bound=raw.dual_bound, gap=raw.gap,
+                           objective=objective, dual_bound=raw.dual_bound, gap=raw.gap,
                            nodes=raw.nodes, binaries=stats["binaries"],
                            build_time_s=self.build_time_s, update_time_s=update_time,
                            solve_time_s=raw.solve_time_s,

@@ -27,10 +27,10 @@ def random_net(seed: int, n=3, m=2, hidden=(8, 6), identity_frac=0.3, residual=T
     return ReluNet(tuple(layers), n, m, residual)
 
 
-def _mpc(ref, backend="highs", bounds="symbolic"):
+def _mpc(ref, backend="highs", bounds="symbolic", cuts="none"):
     return MipMpc(ref.net, ref.cost, ref.horizon, ref.action_low, ref.action_high,
                   ref.state_low, ref.state_high, x0_low=ref.x0, x0_high=ref.x0,
-                  bounds=bounds, backend=backend)
+                  bounds=bounds, backend=backend, cuts=cuts)
 
 
 def _check_plan(ref, sol):
@@ -39,8 +39,8 @@ def _check_plan(ref, sol):
     sim = ref.net.rollout(ref.x0, sol.actions)
     assert ref.cost.plan_cost(sim, sol.actions, ref.goal) == pytest.approx(ref.optimum, rel=1e-6)
     np.testing.assert_allclose(sol.states, sim, atol=1e-5)
-    assert (sol.actions >= ref.action_low - 1e-7).all()
-    assert (sol.actions <= ref.action_high + 1e-7).all()
+    assert (sol.actions >= ref.action_low).all()  # exactly inside the box, projected
+    assert (sol.actions <= ref.action_high).all()
     if ref.state_low is not None:
         assert (sim >= ref.state_low - 1e-6).all() and (sim <= ref.state_high + 1e-6).all()
 
@@ -50,6 +50,21 @@ def _check_plan(ref, sol):
 def test_reference_problems_highs(name, bounds):
     ref = reference_mips.load(name)
     _check_plan(ref, _mpc(ref, bounds=bounds).solve(ref.x0, ref.goal, options=EXACT))
+
+
+@pytest.mark.parametrize("name", reference_mips.NAMES)
+@pytest.mark.parametrize("bounds", ["symbolic", "lp"])
+def test_reference_problems_with_root_cuts(name, bounds):
+    ref = reference_mips.load(name)
+    mpc = _mpc(ref, bounds=bounds, cuts="root")
+    sol = mpc.solve(ref.x0, ref.goal, options=EXACT)
+    _check_plan(ref, sol)
+    assert sol.stats["cut_rounds"] >= 1
+    before, after = sol.stats["root_bound_before"], sol.stats["root_bound_after"]
+    if before is not None:  # cuts only ever raise the relaxation's bound
+        assert after >= before - 1e-7 and after <= ref.optimum * (1 + 1e-6) + 1e-6
+    assert mpc.backend.highs.getNumRow() == mpc.encoding.model.num_rows  # cuts removed
+    _check_plan(ref, mpc.solve(ref.x0, ref.goal, options=EXACT))  # and again, fresh cuts
 
 
 @pytest.mark.parametrize("name", reference_mips.NAMES)
@@ -66,12 +81,15 @@ def test_pyomo_finds_highs():
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_fixed_actions_reproduce_the_forward_pass(seed):
+@pytest.mark.parametrize("cuts", ["none", "root"])
+def test_fixed_actions_reproduce_the_forward_pass(seed, cuts):
+    """With root cuts too: a cut that removed the network's own point for these actions would
+    make this solve infeasible or move its states."""
     net = random_net(seed, residual=seed % 2 == 0)
     cost = CostSpec(np.ones(3), np.full(2, 0.1))
     rng = np.random.default_rng(seed)
     x0, goal, actions = rng.normal(size=3), rng.normal(size=3), rng.uniform(-1, 1, (4, 2))
-    mpc = MipMpc(net, cost, 4, -np.ones(2), np.ones(2), x0_low=x0, x0_high=x0)
+    mpc = MipMpc(net, cost, 4, -np.ones(2), np.ones(2), x0_low=x0, x0_high=x0, cuts=cuts)
     sol = mpc.solve(x0, goal, fixed_actions=actions, options=EXACT)
     expected = net.rollout(x0, actions)
     np.testing.assert_allclose(sol.states, expected, atol=1e-6)

@@ -38,13 +38,14 @@ def start_states(env_id: str, starts: int, seed: int, env_kwargs: dict | None = 
 def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
               bounds: str = "lp", warm_start: bool = True, time_limit: float = 60.0,
               threads: int | None = None, progress: bool = False,
-              tighten_budget: float = float("inf"), env_kwargs: dict | None = None) -> dict:
+              tighten_budget: float = float("inf"), env_kwargs: dict | None = None,
+              cuts: str = "none") -> dict:
     """Solve the MPC problem from ``starts`` seeded start states; return the JSON record."""
     env = envs.make(env_id, **(env_kwargs or {})).unwrapped
     low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
     t0 = time.perf_counter()
     mpc = MipMpc(net, env.cost_spec, horizon, low, high, env.state_low, env.state_high,
-                 bounds=bounds)
+                 bounds=bounds, cuts=cuts)
     mpc.lp_time_budget = tighten_budget
     build_time = time.perf_counter() - t0
     rng = np.random.default_rng(seed)
@@ -64,7 +65,9 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
                "dual_bound": sol.dual_bound, "gap": sol.gap, "nodes": sol.nodes,
                "solve_time_s": sol.solve_time_s, "update_time_s": sol.update_time_s,
                "time_to_1pct_gap_s": sol.time_to_1pct_gap_s, "warm_start_cost": warm_cost,
-               "lps": sol.stats.get("lps", 0)}
+               "lps": sol.stats.get("lps", 0),
+               **{k: sol.stats.get(k) for k in ("cuts", "cut_rounds", "root_bound_before",
+                                                "root_bound_after", "cut_time_s")}}
         # JSON has no infinity: a missing bound or gap is null
         rows.append({k: None if isinstance(v, float) and not np.isfinite(v) else v
                      for k, v in row.items()})
@@ -77,7 +80,7 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
     solve_total = [r["solve_time_s"] + r["update_time_s"] for r in rows]
     return {
         "relus": net.relu_count, "horizon": horizon, "env_kwargs": env_kwargs or {},
-        "bounds": bounds,
+        "bounds": bounds, "cuts": cuts,
         "warm_start": warm_start, "time_limit_s": time_limit, "starts": starts, "seed": seed,
         "tighten_budget_s": None if np.isinf(tighten_budget) else tighten_budget,
         "build_time_s": build_time, "build_stats": mpc.build_stats,

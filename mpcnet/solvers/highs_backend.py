@@ -51,6 +51,18 @@ class HighsBackend:
         for row, col, value in coefficients:
             self.highs.changeCoeff(int(row), int(col), float(value))
 
+    def add_rows(self, rows: list) -> None:
+        """Append rows ``(columns, values, lower, upper)`` (cuts for one solve)."""
+        for cols, vals, lo, hi in rows:
+            self.highs.addRow(lo, hi, len(cols), np.asarray(cols, dtype=np.int32),
+                              np.asarray(vals, dtype=np.float64))
+
+    def drop_rows_after(self, num_rows: int) -> None:
+        """Delete every row past the first ``num_rows`` (the cuts of the last solve)."""
+        extra = self.highs.getNumRow() - num_rows
+        if extra > 0:
+            self.highs.deleteRows(extra, np.arange(num_rows, num_rows + extra, dtype=np.int32))
+
     def solve(self, options: SolveOptions, warm_start: np.ndarray | None = None) -> RawResult:
         h, hs = self.highs, self._hs
         h.setOptionValue("time_limit", float(options.time_limit or np.inf))
@@ -158,3 +170,66 @@ def lp_tighten(encoding, time_budget: float = np.inf) -> tuple[list, dict]:
         for row, c, val in coeffs:
             lp.changeCoeff(int(row), int(c), float(val))
     return changes, {"lps": solved, "tighten_time_s": time.perf_counter() - start}
+
+
+def root_cuts(encoding, rounds: int = 10, time_budget: float = np.inf,
+              min_gain: float = 1e-4) -> tuple[list, dict]:
+    """The root cut loop: solve the LP relaxation, add the most violated ideal-formulation cut
+    (:mod:`mpcnet.cuts`) of every switching ReLU, repeat while the bound moves.
+
+    Cuts use the current column bounds, so they are valid for this solve only (the caller
+    removes them afterwards).
+
+    Args:
+        encoding: An :class:`~mpcnet.milp.MpcEncoding` with its parameters set.
+        rounds: At most this many separation rounds.
+        time_budget: Stop after this many seconds.
+        min_gain: Stop when a round raises the LP bound by less than this share.
+
+    Returns:
+        ``(rows, stats)``: each row ``(columns, values, lower, upper)`` for the MIP, and the
+        root bound before and after, rounds and cuts for the benchmark.
+    """
+    import highspy
+
+    from mpcnet.cuts import separate
+
+    model = encoding.model
+    start = time.perf_counter()
+    lp = HighsBackend(model).highs
+    n = model.num_cols
+    lp.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
+    rows, bounds = [], []
+    for _ in range(rounds):
+        if time.perf_counter() - start > time_budget:
+            break
+        lp.run()
+        if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            break
+        bound = lp.getInfo().objective_function_value
+        if bounds and bound - bounds[-1] < min_gain * (1.0 + abs(bound)):
+            bounds.append(bound)
+            break
+        bounds.append(bound)
+        z = np.asarray(lp.getSolution().col_value)
+        new = []
+        for sw in encoding.switching:
+            if model.col_lower[sw.d_col] == model.col_upper[sw.d_col] or not len(sw.in_cols):
+                continue  # a fixed binary: the neuron is linear for this solve
+            cols = sw.in_cols
+            cut = separate(sw.in_w, sw.bias, model.col_lower[cols], model.col_upper[cols],
+                           z[cols], z[sw.y_col], z[sw.d_col])
+            if cut.violation > 1e-6 * (1.0 + abs(z[sw.y_col])):
+                keep = cut.coef_v != 0.0
+                new.append(([sw.y_col, sw.d_col, *cols[keep]],
+                            [1.0, -cut.coef_d, *(-cut.coef_v[keep])], -np.inf, cut.rhs))
+        if not new:
+            break
+        for cols, vals, lo, hi in new:
+            lp.addRow(lo, hi, len(cols), np.asarray(cols, dtype=np.int32),
+                      np.asarray(vals, dtype=np.float64))
+        rows += new
+    return rows, {"cut_rounds": len(bounds), "cuts": len(rows),
+                  "root_bound_before": bounds[0] if bounds else None,
+                  "root_bound_after": bounds[-1] if bounds else None,
+                  "cut_time_s": time.perf_counter() - start}
