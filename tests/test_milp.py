@@ -80,6 +80,15 @@ def test_pyomo_finds_highs():
     assert "appsi_highs" in available_solvers()
 
 
+def test_a_missing_optional_solver_names_how_to_install_it():
+    ref = reference_mips.load("tiny_relu_h2")
+    if "gurobi" in available_solvers():
+        pytest.skip("gurobi is installed here")
+    with pytest.raises(ConfigError, match="pip install gurobipy"):
+        MipMpc(ref.net, ref.cost, ref.horizon, ref.action_low, ref.action_high,
+               x0_low=ref.x0, x0_high=ref.x0, backend="pyomo", pyomo_solver="gurobi")
+
+
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("cuts", ["none", "root"])
 def test_fixed_actions_reproduce_the_forward_pass(seed, cuts):

@@ -40,6 +40,15 @@ def available_solvers() -> list[str]:
     return found
 
 
+_INSTALL = {  # how to get each optional solver Pyomo can drive
+    "gurobi": "pip install gurobipy (its pip licence is size-limited)",
+    "gurobi_direct": "pip install gurobipy (size-limited licence)",
+    "scip": "pip install pyscipopt, or a scip binary on PATH",
+    "cbc": "a cbc binary on PATH (e.g. apt install coinor-cbc)",
+    "highs": "pip install highspy",
+}
+
+
 class PyomoBackend:
     """Solve a :class:`MilpModel` through Pyomo with the named solver."""
 
@@ -49,9 +58,10 @@ class PyomoBackend:
         import pyomo.environ as pyo
 
         if not pyo.SolverFactory(solver).available(exception_flag=False):
+            how = _INSTALL.get(solver.removeprefix("appsi_"), "install it")
             raise ConfigError(
                 f"Pyomo solver {solver!r} is not available here; available: "
-                f"{', '.join(available_solvers()) or 'none'}. Install it or pick another."
+                f"{', '.join(available_solvers()) or 'none'}. To use it: {how}; or pick another."
             )
         self.solver_name, self.model = solver, model
 
