@@ -1,0 +1,292 @@
+"""The work behind the closed-loop commands: ``evaluate``, ``compare``, ``sweep`` and
+``improve``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from pathlib import Path
+
+import envs
+from mpcnet.artifacts import read_json, run_directory, write_json, write_text
+from mpcnet.data import TransitionData
+from mpcnet.errors import unknown_name
+from mpcnet.torch_models import load_model
+from training.config import SparsifyConfig
+from training.run_inputs import (
+    _control_env_kwargs,
+    _load_control_net,
+    _train_config_of,
+    check_known_env,
+    check_model_fits,
+)
+
+
+def _control_setup(args: argparse.Namespace, controllers: list[str]):
+    from controllers import CONTROLLER_NAMES
+    from mpcnet.errors import ConfigError
+    from training.cli import planner_config_from_args
+
+    if args.env_id not in envs.ENV_IDS:
+        raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
+    if not controllers or len(set(controllers)) < len(controllers):
+        raise ConfigError(f"--controllers: expected distinct names from "
+                          f"{', '.join(CONTROLLER_NAMES)}, comma-separated, got "
+                          f"{getattr(args, 'controllers', controllers)!r}.")
+    for name in controllers:
+        if name not in CONTROLLER_NAMES:
+            raise unknown_name("controller", name, CONTROLLER_NAMES)
+    if args.episodes < 1 or args.steps < 1:
+        raise ConfigError(f"--episodes and --steps: expected >= 1, got {args.episodes} and "
+                          f"{args.steps}.")
+    return planner_config_from_args(args)
+
+
+_NOT_RUN_SETTINGS = ("out", "overwrite", "resume", "threads", "verbose")
+
+
+def _run_settings(args: argparse.Namespace) -> dict:
+    """The settings of a control run as saved in ``config.json`` (JSON types)."""
+    import json
+
+    settings = {k: v for k, v in vars(args).items() if k not in _NOT_RUN_SETTINGS}
+    return json.loads(json.dumps(settings, default=str))
+
+
+@contextlib.contextmanager
+def _control_run(args: argparse.Namespace, stage: str):
+    """The run directory of ``evaluate``/``compare``: fresh, or with ``--resume`` the existing
+    one of an interrupted run with the same settings. ``meta.json`` says ``"complete": false``
+    until the body finishes."""
+    from mpcnet.artifacts import provenance
+    from mpcnet.errors import ArtifactError, ConfigError
+
+    settings = _run_settings(args)
+    if args.resume:
+        if args.out is None or args.overwrite:
+            raise ConfigError("--resume: expected --out DIR naming the interrupted run (and no "
+                              "--overwrite).")
+        if not (Path(args.out) / "config.json").is_file():
+            raise ArtifactError(f"--resume {args.out}: no config.json there, so it is not a run "
+                                "of evaluate or compare; check --out.")
+        saved = read_json(Path(args.out) / "config.json", what="run settings")
+        changed = sorted(k for k in settings.keys() | saved.keys()
+                         if settings.get(k) != saved.get(k))
+        if changed:
+            raise ArtifactError(f"--resume {args.out}: the run was started with other settings "
+                                f"({', '.join(changed)}); repeat its command with --resume.")
+        out = Path(args.out)
+        write_json(out / "meta.json", {**provenance(), "complete": False})
+        yield out
+    else:
+        with run_directory(args.out, args.env_id, stage, args.seed, args.overwrite) as out:
+            write_json(out / "config.json", settings)
+            write_json(out / "meta.json", {**provenance(), "complete": False})
+            yield out
+    write_json(out / "meta.json", {**provenance(), "complete": True})
+
+
+def run_evaluate(args: argparse.Namespace) -> None:
+    from controllers import MIP_CONTROLLERS
+    from training.evaluate import EpisodeStore, build_controller, evaluate
+
+    config = _control_setup(args, [args.controller])
+    env_kw = _control_env_kwargs(args, [args.model])
+    net = _load_control_net(args.model, args.env_id, env_kw)
+    kwargs = {"bounds": args.bounds} if args.controller in MIP_CONTROLLERS else {}
+    ctrl = build_controller(args.env_id, net, args.controller, config, env_kw, **kwargs)
+    with _control_run(args, f"evaluate-{args.controller}") as out:
+        results, summary, _ = evaluate(args.env_id, net, args.controller, args.episodes,
+                                       args.seed, config, args.steps, progress=True,
+                                       env_kwargs=env_kw, controller=ctrl,
+                                       store=EpisodeStore(out / "episodes"))
+        write_json(out / "metrics.json", {**summary, "relus": net.relu_count,
+                                          "episodes_detail": [r.to_dict() for r in results]})
+    print(f"{args.controller} on {args.model} ({net.relu_count} ReLUs): success rate "
+          f"{summary['success_rate']:.2f}, final cost {summary['final_cost_mean']:.3f} +- "
+          f"{summary['final_cost_std']:.3f}, median plan time "
+          f"{summary['plan_time_median_s']:.3f} s")
+    print(f"metrics -> {out / 'metrics.json'}")
+
+
+def _compare_pairs(args, names, nets, config, env_kw):
+    """``(model_dir, net, name, controller)`` of every pair to run, each controller built
+    (and its budget checked) before anything is written; and the pairs skipped, with why."""
+    from controllers import MIP_CONTROLLERS
+    from training.evaluate import build_controller
+
+    pairs, skipped = [], []
+    for model_dir, net in nets:
+        for name in names:
+            if name in MIP_CONTROLLERS and net.relu_count > args.max_mip_relus:
+                skipped.append(f"{name} on {model_dir} ({net.relu_count} ReLUs > "
+                               f"--max-mip-relus {args.max_mip_relus}: too many binaries to "
+                               "solve within the step budget)")
+                continue
+            kwargs = {"bounds": args.bounds} if name in MIP_CONTROLLERS else {}
+            ctrl = build_controller(args.env_id, net, name, config, env_kw, **kwargs)
+            pairs.append((model_dir, net, name, ctrl))
+    return pairs, skipped
+
+
+def intervals(results, seed: int) -> dict:
+    """95% intervals of a row: success (Wilson) and mean final cost (bootstrap)."""
+    from training.stats import bootstrap_interval, wilson_interval
+
+    successes = sum(r.success for r in results)
+    return {"success_ci95": list(wilson_interval(successes, len(results))),
+            "final_cost_ci95": list(bootstrap_interval([r.final_cost for r in results], seed))}
+
+
+def add_paired_with_best(rows: list[dict], runs: dict, seed: int) -> None:
+    """Give every row ``vs_best``: it minus the best row (highest success, then lowest mean
+    final cost) on the episode seeds both ran, final cost and success, with intervals."""
+    from training.stats import paired_difference
+
+    labels = [f"{r['controller']}/{Path(r['model']).name}" for r in rows]
+    best = min(range(len(rows)), key=lambda i: (-rows[i]["success_rate"],
+                                                rows[i]["final_cost_mean"]))
+    ref = {e.seed: e for e in runs[labels[best]]}
+    for row, label in zip(rows, labels, strict=True):
+        mine = {e.seed: e for e in runs[label]}
+        cost = paired_difference({s: e.final_cost for s, e in mine.items()},
+                                 {s: e.final_cost for s, e in ref.items()}, seed)
+        success = paired_difference({s: float(e.success) for s, e in mine.items()},
+                                    {s: float(e.success) for s, e in ref.items()}, seed)
+        row["vs_best"] = {"best": labels[best], "pairs": cost["pairs"],
+                          "final_cost_diff": cost["mean"],
+                          "final_cost_diff_ci95": [cost["low"], cost["high"]],
+                          "success_diff": success["mean"],
+                          "success_diff_ci95": [success["low"], success["high"]]}
+
+
+def run_compare(args: argparse.Namespace) -> None:
+    from training import compare_plots as plots
+    from training.evaluate import EpisodeStore, evaluate
+
+    names = [c.strip() for c in args.controllers.split(",") if c.strip()]
+    config = _control_setup(args, names)
+    env_kw = _control_env_kwargs(args, args.models)
+    nets = [(Path(d), _load_control_net(d, args.env_id, env_kw)) for d in args.models]
+    labels = [f"{name}__{Path(d).name}" for d in args.models for name in names]
+    if len(set(labels)) < len(labels):
+        from mpcnet.errors import ConfigError
+
+        raise ConfigError("--models: expected directories with distinct names (results are "
+                          "filed by directory name), got " + " ".join(map(str, args.models)))
+    pairs, skipped = _compare_pairs(args, names, nets, config, env_kw)
+    with _control_run(args, "compare") as out:
+        rows, runs = [], {}
+        for model_dir, net, name, ctrl in pairs:
+            results, summary, frames = evaluate(
+                args.env_id, net, name, args.episodes, args.seed, config, args.steps,
+                progress=True, render_episodes=1 if args.render else 0, env_kwargs=env_kw,
+                controller=ctrl, store=EpisodeStore(out / "episodes" / f"{name}__{model_dir.name}"))
+            label = f"{name}/{model_dir.name}"
+            runs[label] = results
+            row = {"model": str(model_dir), "relus": net.relu_count, "controller": name,
+                   **{k: summary[k] for k in ("episodes", "success_rate", "final_cost_mean",
+                                              "final_cost_std", "plan_time_median_s",
+                                              "plan_time_p95_s", "plan_time_max_s")},
+                   **intervals(results, args.seed), "statuses": summary["statuses"]}
+            rows.append(row)
+            add_paired_with_best(rows, runs, args.seed)
+            write_json(out / "results.json", rows)  # finished pairs stay readable
+            if frames:
+                plots.save_animation(frames[0], out / f"episode0__{name}__{model_dir.name}.gif")
+            print(f"  {label}: success {summary['success_rate']:.2f}, final cost "
+                  f"{summary['final_cost_mean']:.3f}")
+        table = plots.results_table(rows, skipped)
+        write_text(out / "results.md", table)
+        if runs:
+            plots.plot_final_costs(runs, out / "final_cost.png")
+            plots.plot_cost_over_time(runs, out / "cost_over_time.png")
+            plots.plot_trajectories(runs, out / "trajectories.png")
+    print(table, end="")
+    print(f"results -> {out} (results.md, results.json, final_cost.png, cost_over_time.png, "
+          "trajectories.png)")
+
+
+def sweep_to(spec, out: Path, workers: int | None = None, ray: str | None = None,
+             progress: bool = True) -> tuple[list[dict], list[dict]]:
+    """Run (or continue) a sweep and write ``results.json`` (one row per cell),
+    ``paired.json``, ``results.md`` and ``success_vs_budget.png`` into ``out``.
+
+    Args:
+        spec: A :class:`~training.sweep_spec.SweepSpec` or the path of its TOML file.
+
+    Returns:
+        ``(rows, paired)``.
+    """
+    from controllers import MIP_CONTROLLERS
+    from training import sweep_results
+    from training.compare_plots import plot_success_vs_budget
+    from training.evaluate import build_controller
+    from training.sweep import run_sweep
+    from training.sweep_spec import SweepSpec
+
+    spec = spec if isinstance(spec, SweepSpec) else SweepSpec.load(spec)
+    if spec.env not in envs.ENV_IDS:
+        raise unknown_name("environment id", spec.env, envs.ENV_IDS)
+    env_kw = _control_env_kwargs(argparse.Namespace(env_id=spec.env,
+                                                    num_objects=spec.num_objects), spec.models)
+    nets = {m: _load_control_net(Path(m), spec.env, env_kw) for m in spec.models}
+    skip, relus = set(), {m: net.relu_count for m, net in nets.items()}
+    for cell in spec.cells():  # every controller is built once, so a bad budget stops us here
+        if cell.controller in MIP_CONTROLLERS and relus[cell.model] > spec.max_mip_relus:
+            skip.add(cell.key)
+            continue
+        kwargs = {"bounds": spec.bounds} if cell.controller in MIP_CONTROLLERS else {}
+        build_controller(spec.env, nets[cell.model], cell.controller, spec.planner_config(cell),
+                         env_kw, **kwargs)
+    results = run_sweep(spec, out, nets, env_kw, workers, ray, progress, skip)
+    rows = sweep_results.cell_rows(spec, results, relus)
+    paired = sweep_results.paired_rows(spec, results)
+    write_json(Path(out) / "results.json", rows)
+    write_json(Path(out) / "paired.json", paired)
+    table = sweep_results.results_markdown(rows, paired)
+    if skip:
+        table += "\nSkipped (more ReLUs than max_mip_relus): " + ", ".join(sorted(skip)) + "\n"
+    write_text(Path(out) / "results.md", table)
+    plot_success_vs_budget(rows, Path(out) / "success_vs_budget.png")
+    return rows, paired
+
+
+def run_sweep(args: argparse.Namespace) -> None:
+    rows, _ = sweep_to(args.spec, args.out, args.workers, args.ray)
+    print((Path(args.out) / "results.md").read_text(), end="")
+    print(f"results -> {args.out} (results.md, results.json, paired.json, "
+          "success_vs_budget.png; episodes/ holds one file per finished episode)")
+
+
+def run_improve(args: argparse.Namespace) -> None:
+    from training.improve import ImproveConfig, check_resumable, improve, settings_of
+    from training.sparsify import check_budget
+    from training.train import check_trainable
+
+    model, data = load_model(args.model), TransitionData.load(args.data)
+    check_known_env(data.env_id, f"data {args.data}")
+    planner = _control_setup(argparse.Namespace(**{**vars(args), "env_id": data.env_id}),
+                             [args.controller])
+    config = ImproveConfig(args.controller, args.relus, args.rounds, args.episodes, args.steps,
+                           args.seed, args.train_epochs, args.relaxed_epochs,
+                           args.finetune_epochs)
+    check_model_fits(model, data, args.model, args.data)
+    check_budget(model, SparsifyConfig(relus=args.relus))
+    tcfg = _train_config_of(args.model)
+    check_trainable(data, tcfg)
+    settings = settings_of(config, planner, args.model, args.data)
+    if args.resume:
+        if args.out is None or args.overwrite:
+            from mpcnet.errors import ConfigError
+
+            raise ConfigError("--resume: expected --out DIR naming the interrupted run (and no "
+                              "--overwrite).")
+        check_resumable(args.out, settings)
+        rows = improve(args.model, args.data, config, planner, tcfg, Path(args.out), True)
+        out = Path(args.out)
+    else:
+        with run_directory(args.out, data.env_id, "improve", args.seed, args.overwrite) as out:
+            write_json(out / "config.json", settings)
+            rows = improve(args.model, args.data, config, planner, tcfg, out)
+    print(f"{len(rows)} rounds -> {out / 'metrics.json'} (models and data in round_*/)")

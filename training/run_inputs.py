@@ -1,0 +1,139 @@
+"""Checks and loaders shared by the commands: an env id that exists, a model that fits its
+data or env, the env settings of a control run, a model's training config."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+import envs
+from mpcnet.artifacts import read_json
+from mpcnet.data import TransitionData
+from mpcnet.errors import unknown_name
+from mpcnet.torch_models import load_model
+from training.config import CollectConfig, TrainConfig
+
+
+def check_known_env(env_id: str, what: str) -> None:
+    """Refuse data or a model whose env id is not registered with gymnasium (a typo in a
+    hand-made ``data.json``, or a task from a package that is not installed)."""
+    import gymnasium as gym
+
+    if env_id not in gym.registry:
+        raise unknown_name(f"environment id (named by {what})", env_id, envs.ENV_IDS)
+
+
+def check_model_fits(model, data: TransitionData, model_dir: Path, data_dir: Path) -> None:
+    """Refuse a model whose state and action sizes are not the data's."""
+    from mpcnet.errors import ShapeError
+
+    cfg = model.config()
+    if cfg["type"] == "ReluGNN":
+        n, m = data.state_dim, data.action_dim
+        if m != 4 or n < 6 or n % 2:
+            raise ShapeError(f"--model {model_dir} is a graph model (object-centric states, "
+                             f"push primitives of 4 numbers); --data {data_dir} has states of "
+                             f"{n} and actions of {m} ({data.env_id}).")
+        return
+    sizes = (cfg.get("state_dim"), cfg.get("action_dim"))
+    if sizes != (data.state_dim, data.action_dim):
+        raise ShapeError(f"--model {model_dir} predicts states of {sizes[0]} from actions of "
+                         f"{sizes[1]}; --data {data_dir} has states of {data.state_dim} and "
+                         f"actions of {data.action_dim} ({data.env_id}); use data of the "
+                         "model's env.")
+
+
+def _train_config_of(model_dir: Path, _depth: int = 0) -> TrainConfig:
+    """The training config of a model run, so sparsification holds out the same episodes.
+
+    A sparsified model's config.json is its sparsify config, whose ``model`` names the dense
+    run it came from: follow that link (a few levels, for sparse copies of sparse models).
+    """
+    path = Path(model_dir) / "config.json"
+    if not path.is_file():
+        return TrainConfig()
+    saved = read_json(path, what="training config")
+    parent = saved.get("model")
+    if "relus" in saved and parent not in ("mlp", "gnn"):
+        if not parent or _depth >= 8:
+            return TrainConfig()
+        return _train_config_of(Path(parent), _depth + 1)
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in saved.items() if k in names})
+
+
+def _load_net(model_dir: Path, num_objects: int | None = None):
+    """The exported network of a model directory; a graph model is instantiated for
+    ``num_objects`` objects (required for one)."""
+    from mpcnet.errors import ConfigError
+    from mpcnet.graphnet import GraphNet
+    from mpcnet.relunet import ReluNet
+
+    model = load_model(model_dir)  # a clear error for a directory that is not a model
+    if model.config()["type"] != "ReluGNN":
+        return ReluNet.load(Path(model_dir) / "relunet")
+    if not num_objects:
+        raise ConfigError(f"{model_dir} holds a graph model; it needs an object-centric env "
+                          "such as --env mpcnet/Sort-v0.")
+    return GraphNet.load(Path(model_dir) / "graphnet").instantiate(num_objects)
+
+
+def _env_kwargs(args: argparse.Namespace) -> dict:
+    """``envs.make`` keyword arguments from ``--num-objects`` (0: the env's default)."""
+    from training.collect import env_kwargs
+
+    return env_kwargs(CollectConfig(env_id=args.env_id,
+                                    num_objects=getattr(args, "num_objects", 0) or 0))
+
+
+def _control_env_kwargs(args: argparse.Namespace, model_dirs) -> dict:
+    """``envs.make`` keyword arguments of a control run: the ones the models' data was
+    collected with (``max_step``), then ``--num-objects``. Models that disagree are refused."""
+    from mpcnet.errors import ConfigError
+
+    recorded = []
+    for d in model_dirs:
+        path = Path(d) / "config.json"
+        saved = read_json(path, "model config").get("env_kwargs", {}) if path.is_file() else {}
+        recorded.append({k: v for k, v in saved.items() if k != "num_objects"})
+    if any(r != recorded[0] for r in recorded):
+        raise ConfigError(f"--models: their data came from differently made envs "
+                          f"({recorded}); compare models of the same env settings.")
+    return {**recorded[0], **_env_kwargs(args)}
+
+
+def _env_sizes(env_id: str, kwargs: dict) -> tuple[int | None, int, int]:
+    """``(objects, state size, action size)`` of an env (objects ``None`` for one object)."""
+    env = envs.make(env_id, **kwargs)
+    try:
+        return (getattr(env.unwrapped, "num_objects", None), env.observation_space.shape[0],
+                env.action_space.shape[0])
+    finally:
+        env.close()
+
+
+def _num_objects(env_id: str, kwargs: dict) -> int | None:
+    """Objects in the env's state (``None`` for a single-object env)."""
+    return _env_sizes(env_id, kwargs)[0]
+
+
+def _load_control_net(model_dir: Path, env_id: str, env_kw: dict):
+    """The network of ``model_dir`` for ``env_id``: refused if its sizes are not the env's;
+    a warning on stderr if it was trained on another env of the same sizes."""
+    import sys
+
+    from mpcnet.errors import ShapeError
+
+    objects, n, m = _env_sizes(env_id, env_kw)
+    net = _load_net(model_dir, objects)
+    if (net.state_dim, net.action_dim) != (n, m):
+        raise ShapeError(f"--model {model_dir} predicts states of {net.state_dim} from actions "
+                         f"of {net.action_dim}; {env_id} has states of {n} and actions of {m}; "
+                         "pass the --env the model was trained on.")
+    config = Path(model_dir) / "config.json"
+    trained_on = read_json(config, "model config").get("env_id") if config.is_file() else None
+    if trained_on and trained_on != env_id:
+        print(f"warning: {model_dir} was trained on {trained_on}, evaluated here on {env_id}",
+              file=sys.stderr)
+    return net
