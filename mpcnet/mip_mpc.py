@@ -22,7 +22,9 @@ class MipMpc:
         bounds: ``"interval"``, ``"symbolic"`` (default) or ``"lp"`` (symbolic, then LP-based
             tightening of every switching ReLU and state for each ``x0``, see
             :func:`~mpcnet.solvers.highs_backend.lp_tighten`).
-        backend: ``"highs"`` (direct, default) or ``"pyomo"``.
+        backend: ``"highs"`` (direct, default), ``"pyomo"`` or ``"scip"`` (PySCIPOpt).
+        cuts: ``"none"``, ``"root"`` (ideal ReLU cuts from a root loop, highs) or
+            ``"separator"`` (the same cuts at every node, scip).
         pyomo_solver: The Pyomo solver name for the Pyomo backend.
         tighten: Recompute bounds for each exact ``x0`` (fixes binaries of neurons that
             become stable, shrinks big-M constants).
@@ -35,11 +37,14 @@ class MipMpc:
                  cuts: str = "none") -> None:
         if backend not in BACKENDS:
             raise ConfigError(f"backend: expected one of {BACKENDS}, got {backend!r}.")
-        if cuts not in ("none", "root"):
-            raise ConfigError(f"cuts: expected 'none' or 'root', got {cuts!r}.")
+        if cuts not in ("none", "root", "separator"):
+            raise ConfigError(f"cuts: expected 'none', 'root' or 'separator', got {cuts!r}.")
         if cuts == "root" and backend != "highs":
             raise ConfigError("cuts: 'root' needs the highs backend (the root loop adds rows "
-                              "to the HiGHS model).")
+                              "to the HiGHS model); with scip use 'separator'.")
+        if cuts == "separator" and backend != "scip":
+            raise ConfigError("cuts: 'separator' needs the scip backend (a SCIP separator "
+                              "plugin); with highs use 'root'.")
         self.cuts = cuts
         start = time.perf_counter()
         if bounds not in ("interval", "symbolic", "lp"):
@@ -54,6 +59,11 @@ class MipMpc:
             from mpcnet.solvers.highs_backend import HighsBackend
 
             self.backend = HighsBackend(self.encoding.model)
+        elif backend == "scip":
+            from mpcnet.solvers.scip_backend import ScipBackend
+
+            self.backend = ScipBackend(self.encoding.model,
+                                       self.encoding if cuts == "separator" else None)
         else:
             from mpcnet.solvers.pyomo_backend import PyomoBackend
 

@@ -68,6 +68,39 @@ def test_reference_problems_with_root_cuts(name, bounds):
 
 
 @pytest.mark.parametrize("name", reference_mips.NAMES)
+@pytest.mark.parametrize("cuts", ["none", "separator"])
+def test_reference_problems_scip(name, cuts):
+    pytest.importorskip("pyscipopt")
+    ref = reference_mips.load(name)
+    _check_plan(ref, _mpc(ref, backend="scip", cuts=cuts).solve(ref.x0, ref.goal,
+                                                                 options=EXACT))
+
+
+def test_scip_needs_its_extra(monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_scip(name, *args, **kwargs):
+        if name == "pyscipopt":
+            raise ImportError("No module named 'pyscipopt'")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_scip)
+    ref = reference_mips.load("tiny_relu_h2")
+    with pytest.raises(ConfigError, match=r"pip install 'mpcnet\[scip\]'"):
+        _mpc(ref, backend="scip")
+
+
+def test_cut_settings_need_their_backend():
+    ref = reference_mips.load("tiny_relu_h2")
+    with pytest.raises(ConfigError, match="'separator' needs the scip backend"):
+        _mpc(ref, cuts="separator")
+    with pytest.raises(ConfigError, match="'root' needs the highs backend"):
+        _mpc(ref, backend="scip", cuts="root")
+
+
+@pytest.mark.parametrize("name", reference_mips.NAMES)
 def test_reference_problems_pyomo_agrees_with_highs(name):
     ref = reference_mips.load(name)
     pyomo = _mpc(ref, backend="pyomo").solve(ref.x0, ref.goal, options=EXACT)

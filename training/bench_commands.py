@@ -82,7 +82,8 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
     bounds = "lp" if args.bounds == "tight" else args.bounds
     record = bench_mip(net, args.env_id, args.horizon, args.starts, args.seed, bounds,
                        not args.no_warm_start, args.time_limit, args.highs_threads, progress=True,
-                       tighten_budget=args.tighten_budget, cuts=args.cuts, env_kwargs=env_kw)
+                       tighten_budget=args.tighten_budget, cuts=args.cuts,
+                       backend=args.backend, env_kwargs=env_kw)
     record.update({"model": str(args.model), "env_id": args.env_id,
                    "random_like": args.random_like})
     write_json(args.json, record)
@@ -115,7 +116,8 @@ def _run_bench_objects(args: argparse.Namespace) -> None:
         kwargs = _env_kwargs(argparse.Namespace(env_id=args.env_id, num_objects=n))
         rec = bench_mip(graph.instantiate(n), args.env_id, args.horizon, args.starts, args.seed,
                         bounds, not args.no_warm_start, args.time_limit, progress=True,
-                        tighten_budget=args.tighten_budget, cuts=args.cuts, env_kwargs=kwargs)
+                        tighten_budget=args.tighten_budget, cuts=args.cuts,
+                        backend=args.backend, env_kwargs=kwargs)
         rec["model"] = str(args.model)
         records.append(rec)
         write_json(args.json, records)  # finished rows stay readable if interrupted
@@ -250,7 +252,8 @@ def _run_bench_grid(args: argparse.Namespace) -> None:
         for h in horizons:
             rec = bench_mip(net, args.env_id, h, args.starts, args.seed, bounds,
                             not args.no_warm_start, args.time_limit, progress=True,
-                            tighten_budget=args.tighten_budget, cuts=args.cuts)
+                            tighten_budget=args.tighten_budget, cuts=args.cuts,
+                            backend=args.backend)
             rec["model"] = str(model_dir)
             records.append(rec)
             write_json(args.json, records)  # finished cells stay readable if interrupted

@@ -39,13 +39,13 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
               bounds: str = "lp", warm_start: bool = True, time_limit: float = 60.0,
               threads: int | None = None, progress: bool = False,
               tighten_budget: float = float("inf"), env_kwargs: dict | None = None,
-              cuts: str = "none") -> dict:
+              cuts: str = "none", backend: str = "highs") -> dict:
     """Solve the MPC problem from ``starts`` seeded start states; return the JSON record."""
     env = envs.make(env_id, **(env_kwargs or {})).unwrapped
     low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
     t0 = time.perf_counter()
     mpc = MipMpc(net, env.cost_spec, horizon, low, high, env.state_low, env.state_high,
-                 bounds=bounds, cuts=cuts)
+                 bounds=bounds, cuts=cuts, backend=backend)
     mpc.lp_time_budget = tighten_budget
     build_time = time.perf_counter() - t0
     rng = np.random.default_rng(seed)
@@ -80,7 +80,7 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
     solve_total = [r["solve_time_s"] + r["update_time_s"] for r in rows]
     return {
         "relus": net.relu_count, "horizon": horizon, "env_kwargs": env_kwargs or {},
-        "bounds": bounds, "cuts": cuts,
+        "bounds": bounds, "cuts": cuts, "backend": backend,
         "warm_start": warm_start, "time_limit_s": time_limit, "starts": starts, "seed": seed,
         "tighten_budget_s": None if np.isinf(tighten_budget) else tighten_budget,
         "build_time_s": build_time, "build_stats": mpc.build_stats,

@@ -157,9 +157,13 @@ def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
                              "actions)")
     parser.add_argument("--time-limit", type=SECONDS, default=60.0,
                         help="seconds per solve (default 60; at most 86,400)")
-    parser.add_argument("--cuts", default="none", choices=["none", "root"],
-                        help="ideal-formulation ReLU cuts: 'root' runs the root cut loop on "
-                             "the LP relaxation before branch and bound (default none)")
+    parser.add_argument("--backend", default="highs", choices=["highs", "scip", "pyomo"],
+                        help="MIP solver: highs (default), scip (pip install 'mpcnet[scip]') "
+                             "or pyomo (appsi_highs)")
+    parser.add_argument("--cuts", default="none", choices=["none", "root", "separator"],
+                        help="ideal-formulation ReLU cuts: 'root' (highs) runs a root cut loop "
+                             "on the LP relaxation, 'separator' (scip) separates them at every "
+                             "node (default none)")
     parser.add_argument("--tighten-budget", type=_float_in(0.0, float("inf")),
                         default=float("inf"), metavar="SEC",
                         help="cap on the LP bound tightening per start (default: none)")

@@ -3,6 +3,8 @@
 * :mod:`mpcnet.solvers.highs_backend`: the default; the matrix form straight to ``highspy``.
 * :mod:`mpcnet.solvers.pyomo_backend`: the same program as a Pyomo model, for any MIP solver
   Pyomo finds (HiGHS through ``appsi_highs``; Gurobi, SCIP, CBC where installed).
+* :mod:`mpcnet.solvers.scip_backend`: SCIP through PySCIPOpt (optional), with the ideal ReLU
+  cuts as a separator at every node.
 """
 
 from __future__ import annotations
@@ -47,4 +49,4 @@ class RawResult:
     warm_start_accepted: bool | None
 
 
-BACKENDS = ("highs", "pyomo")
+BACKENDS = ("highs", "pyomo", "scip")
