@@ -70,6 +70,11 @@ def _relu_separator(pyscipopt, encoding, variables):
     return ReluSeparator()
 
 
+def _gap(gap: float) -> float:
+    """SCIP's relative gap, with its "infinity" (1e20, e.g. at a zero dual bound) as inf."""
+    return float(gap) if gap < 1e19 else np.inf
+
+
 class ScipBackend:
     """Solve a :class:`MilpModel` with SCIP; ``encoding`` given, the ReLU separator runs."""
 
@@ -142,6 +147,6 @@ class ScipBackend:
         return RawResult(status=status, values=values,
                          objective=objective if objective is not None else np.inf,
                          dual_bound=float(scip.getDualbound()),
-                         gap=float(scip.getGap()) if has_solution else np.inf,
+                         gap=_gap(scip.getGap()) if has_solution else np.inf,
                          nodes=int(scip.getNNodes()), solve_time_s=elapsed,
                          time_to_1pct_gap_s=None, warm_start_accepted=accepted)
