@@ -11,19 +11,7 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import spaces
 
-from mpcnet.errors import ConfigError, ShapeError
-
-
-def _numbers(name: str, value, shape: tuple[int, ...], expected: str) -> np.ndarray:
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ShapeError(f"{name}: expected {expected}, got {value!r}.") from None
-    if array.shape != shape:
-        raise ShapeError(f"{name}: expected {expected} (shape {shape}), got shape {array.shape}.")
-    if not np.isfinite(array).all():
-        raise ConfigError(f"{name}: expected finite numbers, got {array.tolist()}.")
-    return array
+from mpcnet.errors import ConfigError, finite_array
 
 
 def checked_action(action, space: spaces.Box) -> np.ndarray:
@@ -33,7 +21,7 @@ def checked_action(action, space: spaces.Box) -> np.ndarray:
     action = np.asarray(action) if isinstance(action, list | tuple) else action
     if getattr(action, "shape", None) is not None and np.size(action) == space.shape[0]:
         action = np.reshape(action, space.shape)  # (1, m) and (m,) both accepted, as before
-    return _numbers("action", action, space.shape, expected)
+    return finite_array("action", action, space.shape, expected)
 
 
 def checked_options(options, allowed: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
@@ -48,6 +36,5 @@ def checked_options(options, allowed: dict[str, tuple[int, ...]]) -> dict[str, n
     if unknown:
         raise ConfigError(f"options: unknown keys {unknown}; expected keys from "
                           f"{sorted(allowed)}.")
-    return {key: _numbers(f"options[{key!r}]", value, allowed[key],
-                          f"{int(np.prod(allowed[key]))} numbers")
+    return {key: finite_array(f"options[{key!r}]", value, allowed[key])
             for key, value in options.items()}

@@ -94,31 +94,48 @@ def check_field_limits(config) -> None:
                                   f"a typo from exhausting memory or time), got {v:,}.")
 
 
-def finite_vector(name: str, value, size: int, broadcast: bool = False):
-    """``value`` as a float64 array of shape ``(size,)``, finite.
+def finite_array(name: str, value, shape: tuple[int, ...], what: str | None = None):
+    """``value`` as a float64 array of ``shape``, finite.
 
     Args:
-        broadcast: Also accept a scalar (or shape ``(1,)``), repeated ``size`` times (for
-            boxes such as ``action_low=-1``).
+        what: How the message names what was expected (default ``"N numbers"``).
 
     Raises:
-        ShapeError: not numbers, or of another size.
+        ShapeError: not numbers, or of another shape.
         ConfigError: a NaN or an infinity.
     """
     import numpy as np
 
+    what = what or f"{int(np.prod(shape))} numbers"
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ShapeError(f"{name}: expected {size} numbers, got {value!r}.") from None
-    if broadcast and array.size == 1:
-        array = np.full(size, float(array.reshape(())))
-    if array.shape != (size,):
-        raise ShapeError(f"{name}: expected {size} numbers (shape ({size},)), got shape "
+        raise ShapeError(f"{name}: expected {what}, got {value!r}.") from None
+    if array.shape != tuple(shape):
+        raise ShapeError(f"{name}: expected {what} (shape {tuple(shape)}), got shape "
                          f"{array.shape}.")
     if not np.isfinite(array).all():
         raise ConfigError(f"{name}: expected finite numbers, got {array.tolist()}.")
     return array
+
+
+def finite_vector(name: str, value, size: int, broadcast: bool = False):
+    """``value`` as a float64 array of shape ``(size,)``, finite (see :func:`finite_array`).
+
+    Args:
+        broadcast: Also accept a scalar (or shape ``(1,)``), repeated ``size`` times (for
+            boxes such as ``action_low=-1``).
+    """
+    import numpy as np
+
+    if broadcast:
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):  # finite_array names it
+            array = None
+        if array is not None and array.size == 1:
+            value = np.full(size, float(array.reshape(())))
+    return finite_array(name, value, (size,))
 
 
 def positive_int(name: str, value) -> int:

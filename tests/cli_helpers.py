@@ -12,3 +12,13 @@ def usage_error_line(argv: list[str], cwd) -> str:
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     return lines[0]
+
+
+def run_cli(argv: list[str]) -> int:
+    """``mpcnet argv`` in this process; the exit code, argparse's own errors included."""
+    from training.cli import main
+
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code

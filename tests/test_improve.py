@@ -4,14 +4,7 @@ import json
 
 import pytest
 
-from training.cli import main
-
-
-def _run(argv):
-    try:
-        return main(argv)
-    except SystemExit as exc:
-        return exc.code
+from tests.cli_helpers import run_cli as _run
 
 
 @pytest.fixture(scope="module")

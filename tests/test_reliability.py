@@ -10,16 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.cli import main
+from tests.cli_helpers import run_cli as _run
 
 SORT = "mpcnet/Sort-v0"
 
-
-def _run(argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as exc:  # argparse's own errors
-        return exc.code
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,7 @@ import base64
 import json
 import re
 
-from training.cli import main
-
-
-def _run(argv):
-    try:
-        return main(argv)
-    except SystemExit as exc:
-        return exc.code
+from tests.cli_helpers import run_cli as _run
 
 
 def test_report_from_small_runs_of_every_kind(tmp_path, capsys):

@@ -9,16 +9,9 @@ import numpy as np
 import pytest
 
 from mpcnet.errors import ConfigError, MpcnetError
-from training.cli import main
+from tests.cli_helpers import run_cli as _run
 from training.stats import bootstrap_interval, paired_difference, wilson_interval
 from training.sweep_spec import SweepSpec
-
-
-def _run(argv):
-    try:
-        return main(argv)
-    except SystemExit as exc:
-        return exc.code
 
 
 @pytest.fixture(scope="module")

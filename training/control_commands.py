@@ -131,28 +131,22 @@ def _compare_pairs(args, names, nets, config, env_kw):
 
 def intervals(results, seed: int) -> dict:
     """95% intervals of a row: success (Wilson) and mean final cost (bootstrap)."""
-    from training.stats import bootstrap_interval, wilson_interval
+    from training.stats import episode_intervals
 
-    successes = sum(r.success for r in results)
-    return {"success_ci95": list(wilson_interval(successes, len(results))),
-            "final_cost_ci95": list(bootstrap_interval([r.final_cost for r in results], seed))}
+    success, cost = episode_intervals(results, seed)
+    return {"success_ci95": list(success), "final_cost_ci95": list(cost)}
 
 
 def add_paired_with_best(rows: list[dict], runs: dict, seed: int) -> None:
     """Give every row ``vs_best``: it minus the best row (highest success, then lowest mean
     final cost) on the episode seeds both ran, final cost and success, with intervals."""
-    from training.stats import paired_difference
+    from training.stats import paired_episodes
 
     labels = [f"{r['controller']}/{Path(r['model']).name}" for r in rows]
     best = min(range(len(rows)), key=lambda i: (-rows[i]["success_rate"],
                                                 rows[i]["final_cost_mean"]))
-    ref = {e.seed: e for e in runs[labels[best]]}
     for row, label in zip(rows, labels, strict=True):
-        mine = {e.seed: e for e in runs[label]}
-        cost = paired_difference({s: e.final_cost for s, e in mine.items()},
-                                 {s: e.final_cost for s, e in ref.items()}, seed)
-        success = paired_difference({s: float(e.success) for s, e in mine.items()},
-                                    {s: float(e.success) for s, e in ref.items()}, seed)
+        cost, success = paired_episodes(runs[label], runs[labels[best]], seed)
         row["vs_best"] = {"best": labels[best], "pairs": cost["pairs"],
                           "final_cost_diff": cost["mean"],
                           "final_cost_diff_ci95": [cost["low"], cost["high"]],

@@ -146,16 +146,22 @@ class EpisodeStore:
         write_json(self._path(index), result.to_dict())
 
 
+def controller_for(env, net: ReluNet, controller_name: str, config: PlannerConfig,
+                   **controller_kwargs):
+    """A controller for ``env``'s cost, action box and state box."""
+    base = env.unwrapped
+    return make_controller(controller_name, net, base.cost_spec, base.action_space.low,
+                           base.action_space.high, config, base.state_low, base.state_high,
+                           **controller_kwargs)
+
+
 def build_controller(env_id: str, net: ReluNet, controller_name: str, config: PlannerConfig,
                      env_kwargs: dict | None = None, **controller_kwargs):
-    """The controller :func:`evaluate` would build, for the env's cost, action box and state
-    box (so a command can build it, and see it refuse a budget, before it writes anything)."""
+    """The controller :func:`evaluate` would build, from an env made only for it (so a command
+    can build it, and see it refuse a budget, before it writes anything)."""
     env = envs.make(env_id, **(env_kwargs or {}))
     try:
-        base = env.unwrapped
-        return make_controller(controller_name, net, base.cost_spec, base.action_space.low,
-                               base.action_space.high, config, base.state_low, base.state_high,
-                               **controller_kwargs)
+        return controller_for(env, net, controller_name, config, **controller_kwargs)
     finally:
         env.close()
 
@@ -176,12 +182,12 @@ def evaluate(env_id: str, net: ReluNet, controller_name: str, episodes: int, see
         ``i`` for the first ``render_episodes`` episodes. ``env_kwargs`` go to
         ``envs.make`` (e.g. ``num_objects`` for sorting).
     """
-    ctrl = controller or build_controller(env_id, net, controller_name, config, env_kwargs,
-                                          **controller_kwargs)
     env = envs.make(env_id, render_mode="rgb_array" if render_episodes else None,
                     max_episode_steps=max_steps, **(env_kwargs or {}))
     results, frames = [], []
     try:
+        ctrl = controller or controller_for(env, net, controller_name, config,
+                                            **controller_kwargs)
         bar = tqdm(episode_seeds(seed, episodes), desc=f"{controller_name}", unit="ep",
                    disable=not progress, leave=False)
         for i, ep_seed in enumerate(bar):

@@ -32,7 +32,7 @@ from mpcnet.data import TransitionData
 from mpcnet.errors import ArtifactError
 from mpcnet.torch_models import load_model, save_model
 from training.config import SparsifyConfig, TrainConfig
-from training.evaluate import build_controller
+from training.evaluate import controller_for
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,11 @@ def controller_transitions(env_id: str, net, config: ImproveConfig, planner: Pla
                            seeds: list[int], first_id: int, progress: bool = False,
                            env_kwargs: dict | None = None):
     """Run the controller; returns ``(TransitionData, success_rate)``."""
-    env_kwargs = env_kwargs or {}
-    ctrl = build_controller(env_id, net, config.controller, planner, env_kwargs)
-    env = envs.make(env_id, max_episode_steps=config.steps, **env_kwargs)
+    env = envs.make(env_id, max_episode_steps=config.steps, **(env_kwargs or {}))
     rows: dict[str, list] = {k: [] for k in ("states", "actions", "next", "ids", "contacts")}
     successes = 0
     try:
+        ctrl = controller_for(env, net, config.controller, planner)
         for i, seed in enumerate(tqdm(seeds, desc=config.controller, unit="ep", leave=False,
                                       disable=not progress)):
             obs, info = env.reset(seed=seed)
@@ -78,7 +77,7 @@ def controller_transitions(env_id: str, net, config: ImproveConfig, planner: Pla
     data = TransitionData(np.asarray(rows["states"], np.float64),
                           np.asarray(rows["actions"], np.float64),
                           np.asarray(rows["next"], np.float64), np.asarray(rows["ids"], np.int64),
-                          np.asarray(rows["contacts"], bool), env_id, env_kwargs)
+                          np.asarray(rows["contacts"], bool), env_id, env_kwargs or {})
     return data, successes / len(seeds)
 
 

@@ -83,7 +83,8 @@ def _episode_costs(run: Path, row: dict) -> list[float]:
     return [e["final_cost"] for e in _read_any_json(legacy)] if legacy.is_file() else []
 
 
-def _figure(name: str, draw) -> tuple[str, bytes]:
+def _render(draw) -> bytes:
+    """PNG bytes of the figure ``draw(plt)`` returns."""
     import io
 
     import matplotlib
@@ -95,7 +96,7 @@ def _figure(name: str, draw) -> tuple[str, bytes]:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)
-    return name, buffer.getvalue()
+    return buffer.getvalue()
 
 
 def _closed_loop_figure(rows: list[dict]):
@@ -171,7 +172,7 @@ def _sections(inputs: list[tuple[Path, str]], figures: Path) -> list[dict]:
         elif kind == "mip-grid":
             records = _read_any_json(path)
             name = f"mip_time_vs_relus_horizon_{i}.png"
-            _save(figures / name, _figure(name, _mip_grid_figure(records))[1])
+            _save(figures / name, _render(_mip_grid_figure(records)))
             sections.append({"title": f"MIP solve time against ReLUs x horizon ({path})",
                              "figure": name, "table": grid_table(records), "links": []})
     runs = [path for path, kind in inputs if kind == "closed-loop"]
@@ -180,8 +181,7 @@ def _sections(inputs: list[tuple[Path, str]], figures: Path) -> list[dict]:
         links = sorted(str(g) for run in runs for g in run.glob("*.gif"))
         table = "\n".join(f"Run {run}:\n\n" + results_markdown(
             [r for r in rows if r["run"] == str(run)], []) for run in runs)
-        _save(figures / "closed_loop_vs_relus.png",
-              _figure("closed_loop_vs_relus.png", _closed_loop_figure(rows))[1])
+        _save(figures / "closed_loop_vs_relus.png", _render(_closed_loop_figure(rows)))
         sections.append({"title": "Closed loop: success and final cost against ReLUs per "
                                   "planner", "figure": "closed_loop_vs_relus.png",
                          "table": table, "links": links})

@@ -57,3 +57,18 @@ def paired_difference(a: dict[int, float], b: dict[int, float], seed: int = 0) -
     mean = float(diffs.mean()) if len(diffs) else float("nan")
     low, high = bootstrap_interval(diffs, seed)
     return {"pairs": len(common), "mean": mean, "low": low, "high": high}
+
+
+def episode_intervals(episodes, seed: int = 0) -> tuple[tuple[float, float], tuple[float, float]]:
+    """95% intervals of closed-loop episodes: ``(success (Wilson), mean final cost
+    (bootstrap))``."""
+    success = wilson_interval(sum(e.success for e in episodes), len(episodes))
+    return success, bootstrap_interval([e.final_cost for e in episodes], seed)
+
+
+def paired_episodes(a, b, seed: int = 0) -> tuple[dict, dict]:
+    """Episodes ``a`` minus episodes ``b`` on the seeds both ran: ``(final cost, success)``,
+    each as :func:`paired_difference` returns it."""
+    by_seed = lambda episodes, field: {e.seed: float(getattr(e, field)) for e in episodes}  # noqa: E731
+    return (paired_difference(by_seed(a, "final_cost"), by_seed(b, "final_cost"), seed),
+            paired_difference(by_seed(a, "success"), by_seed(b, "success"), seed))

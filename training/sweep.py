@@ -41,16 +41,15 @@ def run_task(task: dict, nets: dict | None = None) -> dict:
     """Run one episode of one cell; returns the :class:`EpisodeResult` as a dict."""
     import envs
     from controllers import MIP_CONTROLLERS, PlannerConfig
-    from training.evaluate import build_controller, run_episode
+    from training.evaluate import controller_for, run_episode
 
     net = (nets or _NETS)[task["model"]]
     config = PlannerConfig(**task["config"])
     # the MIP controllers already run HiGHS on one thread
     kwargs = {"bounds": task["bounds"]} if task["controller"] in MIP_CONTROLLERS else {}
-    ctrl = build_controller(task["env"], net, task["controller"], config, task["env_kwargs"],
-                            **kwargs)
     env = envs.make(task["env"], max_episode_steps=task["steps"], **task["env_kwargs"])
     try:
+        ctrl = controller_for(env, net, task["controller"], config, **kwargs)
         result, _ = run_episode(env, ctrl, task["seed"], task["steps"], execute=config.execute)
     finally:
         env.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from training.evaluate import EpisodeResult, summarize
-from training.stats import bootstrap_interval, paired_difference, wilson_interval
+from training.stats import episode_intervals, paired_episodes
 from training.sweep_spec import SweepSpec
 
 ROW_FIELDS = ("episodes", "success_rate", "final_cost_mean", "final_cost_std",
@@ -23,9 +23,7 @@ def cell_rows(spec: SweepSpec, results: dict[str, list[EpisodeResult]],
         if not episodes:
             continue
         summary = summarize(episodes)
-        successes = sum(r.success for r in episodes)
-        s_low, s_high = wilson_interval(successes, len(episodes))
-        c_low, c_high = bootstrap_interval([r.final_cost for r in episodes], seed=spec.seed)
+        (s_low, s_high), (c_low, c_high) = episode_intervals(episodes, spec.seed)
         rows.append({"model": cell.model, "relus": relus[cell.model],
                      "controller": cell.controller, "budget_ms": cell.budget_ms,
                      "horizon": cell.horizon, "execute": cell.execute,
@@ -47,12 +45,8 @@ def paired_rows(spec: SweepSpec, results: dict[str, list[EpisodeResult]]) -> lis
                                                                  b.horizon, b.execute)
         if not same or a.controller == b.controller:
             continue
-        ra = {r.seed: r for r in results.get(a.key, [])}
-        rb = {r.seed: r for r in results.get(b.key, [])}
-        cost = paired_difference({s: r.final_cost for s, r in ra.items()},
-                                 {s: r.final_cost for s, r in rb.items()}, seed=spec.seed)
-        success = paired_difference({s: float(r.success) for s, r in ra.items()},
-                                    {s: float(r.success) for s, r in rb.items()}, seed=spec.seed)
+        cost, success = paired_episodes(results.get(a.key, []), results.get(b.key, []),
+                                        spec.seed)
         if cost["pairs"]:
             rows.append({"model": a.model, "budget_ms": a.budget_ms, "horizon": a.horizon,
                          "execute": a.execute, "a": a.controller, "b": b.controller,
