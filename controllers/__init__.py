@@ -22,26 +22,29 @@ def __getattr__(name: str):
 
 
 def _registry() -> dict:
+    from controllers.bab import BabController
     from controllers.mip import MipController, MipMppiController
     from controllers.sampling import CEM, MPPI, GradientDescent, RandomShooting
 
     return {c.name: c for c in (MipController, MipMppiController, MPPI, CEM, GradientDescent,
-                                RandomShooting)}
+                                RandomShooting, BabController)}
 
 
-CONTROLLER_NAMES = ("mip", "mip-mppi", "mppi", "cem", "gd", "random")
+CONTROLLER_NAMES = ("mip", "mip-mppi", "mppi", "cem", "gd", "random", "bab")
 MIP_CONTROLLERS = ("mip", "mip-mppi")  # the ones that build a MILP (state box, bounds, size)
+STATE_BOX_CONTROLLERS = (*MIP_CONTROLLERS, "bab")  # the ones that take the state box
 
 
 def make_controller(name: str, net, cost, action_low, action_high,
                     config: PlannerConfig | None = None, state_low=None, state_high=None,
                     **kwargs):
-    """Build a controller by name (``mip``, ``mip-mppi``, ``mppi``, ``cem``, ``gd``, ``random``)."""
+    """Build a controller by name (``mip``, ``mip-mppi``, ``mppi``, ``cem``, ``gd``, ``random``,
+    ``bab``)."""
     registry = _registry()
     if name not in registry:
         raise unknown_name("controller", name, registry)
     cls = registry[name]
-    if name in MIP_CONTROLLERS:
+    if name in STATE_BOX_CONTROLLERS:
         return cls(net, cost, action_low, action_high, config, state_low, state_high, **kwargs)
     return cls(net, cost, action_low, action_high, config, **kwargs)
 

@@ -85,6 +85,7 @@ class PlanningController:
     name = "base"
     defaults: dict = {}
     kernel_dtype: str | None = None  # None: the config's dtype (the MIP needs float64)
+    kernel_on_config_device = False  # with a kernel_dtype: CPU (the MIP) or the config's device
     warmed_up = False
 
     def __init__(self, net: ReluNet, cost: CostSpec, action_low, action_high,
@@ -100,7 +101,8 @@ class PlanningController:
         if not (self.low <= self.high).all():
             raise ConfigError(f"action box: expected finite low <= high, got {self.low} and "
                               f"{self.high}.")
-        device = "cpu" if self.kernel_dtype else self.config.device
+        device = ("cpu" if self.kernel_dtype and not self.kernel_on_config_device
+                  else self.config.device)
         self.kernel = PlanCost(net, cost, self.kernel_dtype or self.config.dtype, device)
         self.low_t, self.high_t = self.kernel.tensor(self.low), self.kernel.tensor(self.high)
         self.span_t = self.high_t - self.low_t

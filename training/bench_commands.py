@@ -31,6 +31,8 @@ def run_bench(args: argparse.Namespace) -> None:
         return _run_bench_planners(args)
     if args.bench == "mip-objects":
         return _run_bench_objects(args)
+    if args.bench == "bab":
+        return _run_bench_bab(args)
     import torch
 
     from mpcnet.artifacts import safe_name
@@ -94,6 +96,33 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
           f"{args.starts}, median time to 1% gap "
           f"{'not reached' if med is None else f'{med:.2f} s'}, worst solve "
           f"{record['worst_solve_time_s']:.2f} s")
+    print(f"results -> {args.json}")
+
+
+def _run_bench_bab(args: argparse.Namespace) -> None:
+    from mpcnet.rollout import resolve_device
+    from training.bench_bab import bench_bab
+
+    if args.env_id not in envs.ENV_IDS:
+        raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
+    resolve_device(args.device)  # a clear error before any work
+    env_kw = _env_kwargs(args)
+    net = _load_net(args.model, _num_objects(args.env_id, env_kw))
+    record = bench_bab(net, args.env_id, args.horizon, args.starts, args.seed,
+                       args.time_limit, args.device, env_kw, args.milp, args.batch,
+                       progress=True)
+    record["model"] = str(args.model)
+    write_json(args.json, record)
+
+    def pct(v):
+        return "none" if v is None else f"{100 * v:.1f}%"
+
+    line = (f"{record['relus']} ReLUs, H={args.horizon}, {record['device']}: bab after "
+            f"{args.time_limit:g} s: median gap {pct(record['median_gap'])}, proven "
+            f"{record['proven']}/{args.starts}")
+    if args.milp is not None:
+        line += f"; MILP after {args.milp:g} s: median gap {pct(record['milp_median_gap'])}"
+    print(line)
     print(f"results -> {args.json}")
 
 

@@ -172,7 +172,7 @@ def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_bench_parsers(sub) -> None:
-    """`mpcnet bench rollout | mip | planners | mip-grid`."""
+    """`mpcnet bench rollout | mip | planners | mip-objects | bab | mip-grid`."""
     p = sub.add_parser("bench", help="benchmarks (results go into BENCHMARKS.md)", parents=[])
     p.register("action", "parsers", _SubParsers)
     bench = p.add_subparsers(dest="bench", required=True, parser_class=_Parser)
@@ -246,6 +246,27 @@ def _add_bench_parsers(sub) -> None:
     b.add_argument("--json", type=Path, required=True, help="output JSON (all N)")
     b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
                    help="put the table into this file (e.g. BENCHMARKS.md)")
+
+    b = bench.add_parser("bab", help="action-space branch and bound: proven gap and plan cost "
+                         "from seeded start states (--milp: the MILP on the same problems)")
+    b.add_argument("--model", type=Path, required=True, help="model directory")
+    b.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
+    b.add_argument("--num-objects", type=_int_in(0, 6), default=0,
+                   help="objects in mpcnet/Sort-v0 (2 to 6; default: the env's 4)")
+    b.add_argument("--horizon", type=HORIZON, default=10,
+                   help="MPC horizon H (default 10; at most 1,000)")
+    b.add_argument("--starts", type=STARTS, default=10,
+                   help="seeded start states (default 10; at most 10,000)")
+    b.add_argument("--seed", type=SEED, default=0, help="seed of the start states (default 0)")
+    b.add_argument("--time-limit", type=SECONDS, default=1.0,
+                   help="seconds of search per start (default 1)")
+    b.add_argument("--batch", type=_int_in(1, 1_000_000), default=16,
+                   help="boxes split per iteration (default 16)")
+    b.add_argument("--device", default="cpu", help="'cpu' (default), 'cuda' or 'auto'")
+    b.add_argument("--milp", type=SECONDS, default=None, metavar="SEC",
+                   help="also solve each start with the MILP (HiGHS, LP-tightened bounds) for "
+                        "SEC seconds, from the same warm start")
+    b.add_argument("--json", type=Path, required=True, help="output JSON file")
 
     b = bench.add_parser("mip-grid", help="scalability grid: ReLU budgets x horizons")
     b.add_argument("--models", type=Path, nargs="+", required=True,
