@@ -4,38 +4,47 @@ The action-space branch and bound (``controllers/bab.py``) needs, for each of ma
 ``V = [lo, hi]`` of the flattened actions ``v = [u_0; ...; u_{H-1}]`` (``D = H m`` numbers), a
 number ``LB(V) <= min_{v in V} J(v)`` where ``J`` is the :class:`~mpcnet.costs.CostSpec` cost of
 the plan rolled out through the network from a fixed ``x_0``. This module computes it for a
-batch of boxes at once, on the CPU or a GPU, in float64.
+batch of boxes at once, on the CPU or a GPU, in float64 (a proof must not depend on float32
+rounding).
 
-**Linear bounds through the unrolled network.** As in :mod:`mpcnet.bounds` (forward symbolic
-propagation in the CROWN/DeepPoly family, on the folded network), every quantity ``q`` carries
-a lower and an upper linear function of the actions, ``A_lo v + c_lo <= q <= A_hi v + c_hi``
-for all ``v`` in the box. Affine maps, identity neurons, stable ReLUs and the residual are
-exact; an unstable ReLU with pre-activation bounds ``l < 0 < u`` uses the triangle upper bound
-``u (a - l) / (u - l)`` and the lower bound ``a`` or ``0``, whichever leaves the smaller area.
-Concrete bounds of each neuron are the tighter of the linear forms minimised over the box and
-plain interval arithmetic, widened by a relative ``1e-9`` against rounding. The state box, when
-given, is intersected with the state bounds (a box the model cannot keep inside it has no
-feasible plan: its bound is ``+inf``).
+**Linear bounds through the unrolled network (CROWN).** The network is used in its folded form
+(:mod:`mpcnet.folded`: ReLU groups with skip connections), unrolled over the horizon. Going
+forward step by step, every ReLU pre-activation and every state gets concrete bounds by
+*back-substitution* (Zhang et al. 2018, "CROWN"): start from the quantity as a linear function
+of the previous layer and replace each ReLU ``y = max(a, 0)`` with pre-activation bounds
+``l < 0 < u`` by a linear bound, the lower ``y >= alpha a`` (``alpha`` 1 or 0, whichever
+leaves the smaller area) where its coefficient is positive and the triangle's upper
+``y <= u (a - l) / (u - l)`` where negative; stable ReLUs, affine maps and the residual are
+exact. The result is linear in ``x_0`` (fixed) and the actions, and its minimum over the box is
+exact. Each bound is the tighter of that and interval arithmetic, widened by a relative
+``1e-9`` against rounding; states are intersected with the state box when one is given (a box
+whose states cannot stay in it has no feasible plan: its bound is ``+inf``).
 
 **The L1 cost.** A state term ``w max(|x - g| - tol, 0)`` is convex; for any ``s in [-1, 1]``
 
     max(|x - g| - tol, 0) >= s (x - g) - |s| tol,
 
-and with ``x`` between its linear bounds, ``s x >= s+ (A_lo v + c_lo) - s- (A_hi v + c_hi)``. The
-sum over steps and states is then one linear function ``c(s) . v + k(s)`` of the actions, plus
-the action cost ``sum_j w_j |v_j|``, which is separable: its minimum over the box is exact, one
-coordinate at a time (``c_j v_j + w_j |v_j|`` is convex: the minimum lies at ``lo_j``, ``hi_j`` or
-0). So ``LB(s)`` is the exact minimum of a valid under-estimator, for every ``s``, and it is a
-concave function of ``s`` (a minimum of functions linear in ``s``). ``s`` starts at the sign of
-each state's position relative to its goal box and is improved by a few steps of projected
-gradient ascent (the "alpha" idea of alpha-CROWN applied to the cost's slopes). The bound
-returned is the larger of that and the interval bound ``sum w max(0, l - g - tol, g - tol - u)``.
+so the state terms are bounded below by the linear function ``sum_t (w_t s_t) . x_t - ...``,
+which is back-substituted to the actions like any other. The action cost ``sum_j w_j |v_j|``
+is separable: its sum with the resulting linear function is minimised exactly, one coordinate
+at a time (the minimum of ``c_j v_j + w_j |v_j|`` lies at ``lo_j``, ``hi_j`` or 0).
+Back-substitution cannot see that the state box clipped a state's bounds (on the push model
+the later states' bounds reach the box), so the terms of ``x_{k+1}..x_H`` may instead be
+bounded from their concrete bounds; every split ``k = 0..H`` is one row of the same batched
+pass and the best is kept. ``s`` starts at each state's position relative to its goal box and
+``slope_steps`` steps of projected sign-gradient ascent improve ``s`` and the ``alpha`` of the
+unstable ReLUs (alpha-CROWN's idea) for the cost's own back-substitution; every iterate is a
+valid bound, the best is kept.
 
-**Where to split.** The bound is differentiable in the box's corners; a first-order estimate of
-how much halving dimension ``j`` raises the bound of each child is
-``-(dLB/dhi_j) w_j / 2`` and ``(dLB/dlo_j) w_j / 2``. :meth:`PlanBounds.bound` returns the
-product of the two (a product rule, as in SCIP's branching scores), so a split that helps both
-children is preferred.
+**Where to split** (:meth:`PlanBounds.bound`, ``split``):
+
+* ``"coef"``: the weight of each action in the final linear bound times its width, plus a
+  share by relative width so that every dimension is eventually split;
+* ``"gradient"``: the bound is differentiable in the box's corners; the first-order gains of
+  halving dimension ``j``, ``-(dLB/dhi_j) w_j / 2`` for the lower child and
+  ``(dLB/dlo_j) w_j / 2`` for the upper, multiplied (SCIP's product rule), so a split that helps
+  both children is preferred; costs a backward pass;
+* ``"widest"``: the widest dimension.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def plan_quality(net: ReluNet, env_id: str, controllers: list[str], starts: int,
             with torch.no_grad():
                 plan = kernel.tensor(step.plan)[None]
                 costs.append(float(kernel(kernel.tensor(x0), plan)[0]))
-            bounds.append(step.info.get("dual_bound"))
+            bounds.append(step.info.get("dual_bound", step.info.get("lower_bound")))
             times.append(step.plan_time_s)
         rows.append({"controller": name, "costs": costs, "mean_cost": float(np.mean(costs)),
                      "dual_bounds": bounds, "plan_time_max_s": float(np.max(times))})
