@@ -201,17 +201,24 @@ class ActionBranchAndBound:
         best = torch.minimum(torch.maximum(self.kernel.tensor(incumbent).reshape(-1),
                                            self.low), self.high)
         best_cost = float(self._costs(x, best[None])[0])
+        timed = deadline is not None and iterations is None
+        if timed and not self._fits(1, deadline):  # not even the root bound fits: no proof
+            best, best_cost = self._polish_until(x, best, best_cost, deadline, gen)
+            plan = best.reshape(self.h, self.m).detach().to("cpu", torch.float64).numpy()
+            return BabResult(plan, best_cost, -np.inf, np.inf, 0, 0, 1,
+                             time.perf_counter() - start)
         root_lo, root_hi = self.low[None].clone(), self.high[None].clone()
+        tic = time.perf_counter()
         root = self.bounds.bound(root_lo, root_hi, split=self.split)
+        self.timer.record(1, time.perf_counter() - tic)
         pool = _Pool(root_lo, root_hi, root.lower, root.split_score)
         pool.prune(best_cost)
         bounded, it = 1, 0
         while pool.size and relative_gap(best_cost, pool.lower(best_cost)) > self.gap:
             k = min(self.batch, pool.size)
-            if iterations is not None:
-                if it >= iterations:
-                    break
-            elif deadline is not None and it and not self._fits(2 * k, deadline):
+            if iterations is not None and it >= iterations:
+                break
+            if timed and not self._fits(2 * k, deadline):
                 k = self._largest_fitting(k, deadline)
                 if k == 0:
                     break
@@ -250,6 +257,7 @@ class ActionBranchAndBound:
         return time.perf_counter() + 1.2 * self.timer.estimate(size) <= deadline
 
     def _largest_fitting(self, k: int, deadline: float) -> int:
+        """The most boxes (at most ``k``) whose two children each can be bounded in time."""
         while k >= 1 and not self._fits(2 * k, deadline):
             k //= 2
         return k
@@ -297,7 +305,7 @@ class BabController(PlanningController):
         of boxes) are not paid inside the first step's budget."""
         x0 = np.zeros(self.net.state_dim)
         self.search.solve(x0, self.goal, np.zeros((self.horizon, self.net.action_dim)), None,
-                          self.gen, iterations=2)
+                          self.gen, iterations=1)
 
     def plan(self, x0, warm, deadline):
         now = time.perf_counter()
