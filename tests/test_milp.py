@@ -109,6 +109,19 @@ def test_reference_problems_pyomo_agrees_with_highs(name):
     assert pyomo.objective == pytest.approx(direct.objective, rel=1e-6)
 
 
+@pytest.mark.parametrize("name", reference_mips.NAMES)
+def test_reference_problems_gurobi_through_pyomo_where_installed(name):
+    if "gurobi_direct" not in available_solvers():
+        pytest.skip("gurobipy is not installed here")
+    ref = reference_mips.load(name)
+    mpc = MipMpc(ref.net, ref.cost, ref.horizon, ref.action_low, ref.action_high,
+                 ref.state_low, ref.state_high, x0_low=ref.x0, x0_high=ref.x0,
+                 backend="pyomo", pyomo_solver="gurobi_direct")
+    sol = mpc.solve(ref.x0, ref.goal, options=EXACT)
+    _check_plan(ref, sol)
+    assert sol.objective == pytest.approx(ref.optimum, rel=1e-6)
+
+
 def test_pyomo_finds_highs():
     assert "appsi_highs" in available_solvers()
 

@@ -13,6 +13,9 @@ from mpcnet.relunet import Layer, ReluNet
 from mpcnet.sampling import best_sampled_plan
 from mpcnet.solvers import SolveOptions
 
+# short names for --backend pyomo:NAME
+PYOMO_SOLVERS = {"gurobi": "gurobi_direct", "highs": "appsi_highs"}
+
 
 def shuffled_like(net: ReluNet, seed: int) -> ReluNet:
     """A random network of the same shape, kinds and weight scale (entries permuted)."""
@@ -44,8 +47,10 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
     env = envs.make(env_id, **(env_kwargs or {})).unwrapped
     low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
     t0 = time.perf_counter()
+    kind, _, solver = backend.partition(":")  # "pyomo:gurobi": Gurobi through Pyomo
     mpc = MipMpc(net, env.cost_spec, horizon, low, high, env.state_low, env.state_high,
-                 bounds=bounds, cuts=cuts, backend=backend)
+                 bounds=bounds, cuts=cuts, backend=kind,
+                 pyomo_solver=PYOMO_SOLVERS.get(solver, solver or "appsi_highs"))
     mpc.lp_time_budget = tighten_budget
     build_time = time.perf_counter() - t0
     rng = np.random.default_rng(seed)

@@ -143,6 +143,15 @@ def _add_control_args(parser: argparse.ArgumentParser) -> None:
                         help="objects in mpcnet/Sort-v0 (2 to 6; default: the env's 4)")
 
 
+def _backend_name(text: str) -> str:
+    """``highs``, ``scip``, ``pyomo`` or ``pyomo:NAME`` (a Pyomo solver name)."""
+    kind, colon, solver = text.partition(":")
+    if kind in ("highs", "scip") and not colon or kind == "pyomo" and (not colon or solver):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"expected highs, scip, pyomo or pyomo:NAME (e.g. pyomo:gurobi), got {text!r}")
+
+
 def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
     """Options shared by `bench mip` and `bench mip-grid`."""
     parser.add_argument("--env", dest="env_id", default="mpcnet/Push-v0",
@@ -157,9 +166,10 @@ def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
                              "actions)")
     parser.add_argument("--time-limit", type=SECONDS, default=60.0,
                         help="seconds per solve (default 60; at most 86,400)")
-    parser.add_argument("--backend", default="highs", choices=["highs", "scip", "pyomo"],
-                        help="MIP solver: highs (default), scip (pip install 'mpcnet[scip]') "
-                             "or pyomo (appsi_highs)")
+    parser.add_argument("--backend", default="highs", type=_backend_name,
+                        help="MIP solver: highs (default), scip (pip install 'mpcnet[scip]'), "
+                             "pyomo (appsi_highs) or pyomo:NAME for a Pyomo solver, e.g. "
+                             "pyomo:gurobi (pip install gurobipy; size-limited licence)")
     parser.add_argument("--cuts", default="none", choices=["none", "root", "separator"],
                         help="ideal-formulation ReLU cuts: 'root' (highs) runs a root cut loop "
                              "on the LP relaxation, 'separator' (scip) separates them at every "
