@@ -70,3 +70,25 @@ def test_plan_quality_rescores_every_controllers_plan_under_the_model(tmp_path, 
     assert all(b is None or b <= c + 1e-6 for b, c in zip(mip["dual_bounds"], mip["costs"],
                                                           strict=True))
     assert "| mip |" in capsys.readouterr().out
+
+
+def test_bench_mip_grid_marks_a_cell_the_solver_refuses_and_goes_on(tmp_path, monkeypatch):
+    from mpcnet.errors import ConfigError
+    from training import bench_mip
+
+    real = bench_mip.bench_mip
+
+    def refuse_long_horizons(net, env_id, horizon, *args, **kwargs):
+        if horizon > 1:
+            raise ConfigError("gurobi_direct: this program is too large for the licence")
+        return real(net, env_id, horizon, *args, **kwargs)
+
+    monkeypatch.setattr(bench_mip, "bench_mip", refuse_long_horizons)
+    model, out = _tiny_model(tmp_path), tmp_path / "g.json"
+    md = tmp_path / "B.md"
+    assert main(["bench", "mip-grid", "--models", str(model), "--horizons", "1,2",
+                 "--starts", "1", "--time-limit", "5", "--json", str(out),
+                 "--write", str(md)]) == 0
+    records = json.loads(out.read_text())
+    assert [("skipped" in r) for r in records] == [False, True]
+    assert "not run (too large)" in md.read_text()

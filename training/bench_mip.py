@@ -104,6 +104,8 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
 
 def grid_cell_text(record: dict) -> str:
     """``3/3 ✓ 1.2 s`` (all proven, median time) or ``1/3, gap 4.1%`` (worst gap)."""
+    if "skipped" in record:
+        return "not run (too large)" if "too large" in record["skipped"] else "not run"
     n, proven = record["starts"], record["proven_optimal"]
     if proven == n:
         return f"{proven}/{n} opt, {record['median_solve_time_s']:.1f} s"

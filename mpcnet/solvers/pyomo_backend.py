@@ -121,7 +121,16 @@ class PyomoBackend:
         kwargs = {"load_solutions": False}
         if warm_start is not None and self.solver_name != "appsi_highs":
             kwargs["warmstart"] = True
-        results = solver.solve(m, **kwargs)
+        try:
+            results = solver.solve(m, **kwargs)
+        except Exception as exc:  # e.g. gurobipy's size-limited licence
+            if "size-limited" in str(exc) or "too large" in str(exc):
+                raise ConfigError(
+                    f"{self.solver_name}: this program ({self.model.num_cols} variables, "
+                    f"{self.model.num_rows} constraints) is too large for the solver's "
+                    "licence (gurobipy's pip licence allows 2,000 of each); use a shorter "
+                    "horizon, fewer ReLUs or another backend.") from None
+            raise
         elapsed = time.perf_counter() - start
         tc = results.solver.termination_condition
         has_solution = len(results.solution) > 0 if hasattr(results, "solution") else False

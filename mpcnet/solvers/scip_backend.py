@@ -144,9 +144,12 @@ class ScipBackend:
             best = scip.getBestSol()
             values = np.array([scip.getSolVal(best, v) for v in variables])
             objective = float(scip.getSolObjVal(best))
+        gap = _gap(scip.getGap()) if has_solution else np.inf
         return RawResult(status=status, values=values,
                          objective=objective if objective is not None else np.inf,
-                         dual_bound=float(scip.getDualbound()),
-                         gap=_gap(scip.getGap()) if has_solution else np.inf,
+                         dual_bound=float(scip.getDualbound()), gap=gap,
                          nodes=int(scip.getNNodes()), solve_time_s=elapsed,
-                         time_to_1pct_gap_s=None, warm_start_accepted=accepted)
+                         # the end of the solve: an upper bound of the time to a 1% gap (no
+                         # callback here, unlike the HiGHS backend)
+                         time_to_1pct_gap_s=elapsed if gap <= 0.01 else None,
+                         warm_start_accepted=accepted)
