@@ -8,13 +8,15 @@ whatever the network's size.
   over each of a batch of sub-boxes (linear bounds through the unrolled network).
 * **Search**: best first, in batches. Each iteration takes the ``batch`` open boxes with the
   lowest bounds, samples plans inside them (the incumbent projected into the box, the box's
-  centre, Gaussian perturbations of the projected incumbent and uniform points), splits each
+  centre, Gaussian perturbations of the projected incumbent and uniform points) and around the
+  incumbent over the whole box (perturbations at four scales: a local search), splits each
   along the dimension with the best branching score (an estimate of how much the split raises
   both children's bounds), bounds the children in one batched call, and drops every box whose
   bound is not below the incumbent. A child's bound is at least its parent's.
 * **Anytime**: at the deadline (or a fixed number of iterations) it returns the best plan, its
   model cost, the global lower bound (the smallest bound of an open box) and the relative gap
-  ``(cost - bound) / |cost|``. An empty set of open boxes proves the plan optimal.
+  ``(cost - bound) / |cost|``. An empty set of open boxes proves the plan optimal. Time too
+  short for another batch of boxes goes to the local search.
 
 The controller (``bab``) spends the first ``mppi_fraction`` of each step's budget on MPPI from
 the shifted previous plan (the first incumbent), then branches and bounds until the deadline.
@@ -126,6 +128,8 @@ class ActionBranchAndBound:
                  samples_per_box: int = 16, gap: float = 1e-4, split: str = "coef") -> None:
         if split is None or split not in SPLIT_RULES:
             raise ConfigError(f"split: expected one of {SPLIT_RULES[1:]}, got {split!r}.")
+        if not gap >= 0:
+            raise ConfigError(f"bab: expected gap >= 0, got {gap!r}.")
         if batch < 1 or samples_per_box < 2:
             raise ConfigError(f"bab: expected batch >= 1 and samples_per_box >= 2, got "
                               f"{batch} and {samples_per_box}.")
