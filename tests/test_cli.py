@@ -54,6 +54,17 @@ def test_sparsify_sweep_through_the_cli(tmp_path, capsys):
     for k in (6, 3):
         metrics = json.loads((sweep / f"relus_{k}" / "metrics.json").read_text())
         assert metrics["relus_after"] <= k
+        assert metrics["magnitude_val_mse_rollout"] > 0
+        assert (sweep / f"relus_{k}" / "magnitude" / "model.json").is_file()
+    # --no-baseline: no magnitude model, its figures null, the table says so
+    lean = tmp_path / "lean"
+    assert main(["sparsify", "--model", str(model), "--data", str(data), "--relus", "6,3",
+                 "--relaxed-epochs", "2", "--finetune-epochs", "1", "--no-baseline",
+                 "--out", str(lean)]) == 0
+    lean_rows = json.loads((lean / "sweep.json").read_text())
+    assert all(r["magnitude_val_mse_rollout"] is None for r in lean_rows)
+    assert not any(lean.glob("relus_*/magnitude"))
+    assert "| - |" in (lean / "sweep.md").read_text()
     capsys.readouterr()
     # budget larger than the model, and a directory that holds no model
     assert main(["sparsify", "--model", str(model), "--data", str(data), "--relus", "17",

@@ -121,8 +121,8 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
     """Sparsify to each budget; write models, metrics and (for several budgets) a sweep.
 
     One budget writes the sparse model into ``out`` itself; several write ``out/relus_{K}/``
-    each and ``out/sweep.{md,json,png}``. The magnitude baseline goes to ``magnitude/`` beside
-    each sparse model.
+    each and ``out/sweep.{md,json,png}``. The magnitude baseline (unless
+    ``config.baseline`` is off) goes to ``magnitude/`` beside each sparse model.
     """
     from training.sparsify import check_budget, sparsify
     from training.train import check_trainable, split_episodes
@@ -144,7 +144,8 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
             sparse, magnitude, metrics, history = sparsify(base, train_data, val_data, c, tcfg,
                                                            progress=progress)
             save_model(sparse, run)
-            save_model(magnitude, run / "magnitude")
+            if magnitude is not None:
+                save_model(magnitude, run / "magnitude")
             write_stage(run, {**c.to_dict(), "model": str(model_dir), "data": str(data_dir),
                               "env_id": data.env_id, "env_kwargs": data.env_kwargs},
                         {**metrics, "history": history})
@@ -162,10 +163,11 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
 
 
 def _sparsify_summary(m: dict) -> str:
+    baseline = m["magnitude_val_mse_rollout"]
     return (f"{m['relus_after']} ReLUs, {m['identity_neurons']} identity, "
             f"{m['removed_neurons']} removed; rollout MSE {m['val_mse_rollout']:.3g} "
-            f"(dense {m['dense_val_mse_rollout']:.3g}, magnitude pruning "
-            f"{m['magnitude_val_mse_rollout']:.3g})")
+            f"(dense {m['dense_val_mse_rollout']:.3g}"
+            + ("" if baseline is None else f", magnitude pruning {baseline:.3g}") + ")")
 
 
 def run_sparsify(args: argparse.Namespace) -> None:

@@ -172,6 +172,9 @@ class SparsifyConfig:
     gate_lr: float = _help("learning rate of the choice logits", default=0.05)
     seed: int = _seed("random seed of batches and the baseline's fine-tuning")
     device: str = _help("'auto' (CUDA when present), 'cpu' or 'cuda'", default="auto")
+    baseline: bool = _help(
+        "also train and report the one-shot magnitude-pruning baseline (--no-baseline skips "
+        "it: it costs about as much as the method itself)", default=True)
 
     def __post_init__(self) -> None:
         check_field_limits(self)

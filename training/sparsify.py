@@ -133,19 +133,23 @@ def magnitude_prune(base: GatedReluModel, train: TransitionData, val: Transition
 
 def sparsify(base: GatedReluModel, train: TransitionData, val: TransitionData,
              config: SparsifyConfig, train_config: TrainConfig, progress: bool = False):
-    """Run the progressive method and the baseline at one budget and measure both.
+    """Run the progressive method and (``config.baseline``) the baseline at one budget and
+    measure both.
 
     Returns:
-        ``(sparse_model, magnitude_model, metrics, history)``.
+        ``(sparse_model, magnitude_model, metrics, history)``; without the baseline its model
+        is ``None`` and its metrics (``magnitude_*``) are ``None``.
     """
     device = resolve_device(config.device)
     horizon = train_config.rollout_horizon
     validation = ValidationSet(val, horizon, device)
     dense = validation.metrics(base.to(device))
     sparse, history = sparsify_progressive(base, train, val, config, train_config, progress)
-    magnitude = magnitude_prune(base, train, val, config, train_config, progress)
     ours = validation.metrics(sparse.to(device))
-    theirs = validation.metrics(magnitude.to(device))
+    magnitude, theirs = None, dict.fromkeys(ours)  # without the baseline its figures are None
+    if config.baseline:
+        magnitude = magnitude_prune(base, train, val, config, train_config, progress)
+        theirs = validation.metrics(magnitude.to(device))
     metrics = {
         "relus_before": base.relu_count, "relus_budget": config.relus,
         **_structure_metrics(sparse.cpu()),
@@ -163,4 +167,4 @@ def sparsify(base: GatedReluModel, train: TransitionData, val: TransitionData,
     if metrics["relus_after"] > config.relus:  # harden() guarantees this; never ship otherwise
         raise RuntimeError(f"sparsify produced {metrics['relus_after']} > {config.relus} ReLUs")
     base.cpu()
-    return sparse.cpu(), magnitude.cpu(), metrics, history
+    return sparse.cpu(), None if magnitude is None else magnitude.cpu(), metrics, history

@@ -7,6 +7,10 @@ from pathlib import Path
 from mpcnet.artifacts import atomic_write
 
 
+def _number(value) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
 def sweep_table(rows: list[dict]) -> str:
     """Markdown table, one row per budget."""
     lines = [
@@ -18,7 +22,7 @@ def sweep_table(rows: list[dict]) -> str:
         lines.append(
             f"| {r['relus_budget']} | {r['relus_after']} | {r['identity_neurons']} "
             f"| {r['removed_neurons']} | {r['val_mse_rollout']:.3g} "
-            f"| {r['magnitude_val_mse_rollout']:.3g} | {r['dense_val_mse_rollout']:.3g} "
+            f"| {_number(r['magnitude_val_mse_rollout'])} | {r['dense_val_mse_rollout']:.3g} "
             f"| {r['val_mse_rollout'] / r['dense_val_mse_rollout']:.2f} |"
         )
     return "\n".join(lines) + "\n"
@@ -35,7 +39,9 @@ def sweep_plot(rows: list[dict], path: Path) -> None:
     k = [r["relus_budget"] for r in rows]
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
     ax.plot(k, [r["val_mse_rollout"] for r in rows], "o-", label="progressive (ours)")
-    ax.plot(k, [r["magnitude_val_mse_rollout"] for r in rows], "s--", label="magnitude pruning")
+    if all(r["magnitude_val_mse_rollout"] is not None for r in rows):  # else --no-baseline
+        ax.plot(k, [r["magnitude_val_mse_rollout"] for r in rows], "s--",
+                label="magnitude pruning")
     ax.axhline(rows[0]["dense_val_mse_rollout"], color="k", lw=1,
                label=f"dense ({rows[0]['relus_before']} ReLUs)")
     ax.axhline(rows[0]["val_mse_rollout_zero"], color="grey", lw=1, ls=":", label="no change")
