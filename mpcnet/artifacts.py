@@ -86,8 +86,9 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     atomic_write(Path(path), lambda h: np.savez(h, **arrays), "wb")
 
 
-def read_npz(path: Path, keys: list[str], what: str = "file") -> dict[str, np.ndarray]:
-    """Read the named arrays from an ``.npz`` file.
+def read_npz(path: Path, keys: list[str], what: str = "file",
+             optional: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """Read the named arrays from an ``.npz`` file (and those of ``optional`` it holds).
 
     Raises:
         ArtifactError: if the file is missing, unreadable or lacks one of ``keys``.
@@ -103,7 +104,7 @@ def read_npz(path: Path, keys: list[str], what: str = "file") -> dict[str, np.nd
                     f"{what} {path} lacks arrays {missing} (has {sorted(npz.files)}); "
                     "it was not written by this version of mpcnet."
                 )
-            return {k: np.asarray(npz[k]) for k in keys}
+            return {k: np.asarray(npz[k]) for k in (*keys, *optional) if k in npz.files}
     except ArtifactError:
         raise
     except Exception as exc:  # zipfile/pickle/value errors all mean a corrupted file

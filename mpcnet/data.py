@@ -10,7 +10,8 @@ import numpy as np
 from mpcnet.artifacts import read_json, read_npz, write_json, write_npz
 from mpcnet.errors import ArtifactError, ConfigError, ShapeError, check_shape
 
-_KEYS = ["states", "actions", "next_states", "episode_ids", "contacts"]
+_KEYS = ["states", "actions", "next_states", "episode_ids"]
+_OPTIONAL = ("contacts",)
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,8 @@ class TransitionData:
         next_states: ``(N, n)`` successor states ``x_{t+1}``.
         episode_ids: ``(N,)`` integer episode index; rows of one episode are contiguous and
             consecutive in time.
-        contacts: ``(N,)`` bool, whether the pusher touched an object during the step.
+        contacts: ``(N,)`` bool, whether the pusher touched an object during the step, or
+            ``None`` for a task without a pusher (data from another source).
         env_id: The environment the data came from.
         env_kwargs: The keyword arguments it was made with (e.g. ``max_step``), so models
             trained on the data are evaluated in the same env.
@@ -33,7 +35,7 @@ class TransitionData:
     actions: np.ndarray
     next_states: np.ndarray
     episode_ids: np.ndarray
-    contacts: np.ndarray
+    contacts: np.ndarray | None
     env_id: str
     env_kwargs: dict = field(default_factory=dict)
 
@@ -43,7 +45,8 @@ class TransitionData:
         check_shape("actions", self.actions, (n, None))
         check_shape("next_states", self.next_states, self.states.shape)
         check_shape("episode_ids", self.episode_ids, (n,))
-        check_shape("contacts", self.contacts, (n,))
+        if self.contacts is not None:
+            check_shape("contacts", self.contacts, (n,))
         if n == 0:
             raise ShapeError("TransitionData: expected at least one transition, got 0.")
         for name in ("states", "actions", "next_states"):
@@ -76,7 +79,8 @@ class TransitionData:
         """The subset of transitions whose episode id is in ``ids``."""
         mask = np.isin(self.episode_ids, ids)
         return TransitionData(self.states[mask], self.actions[mask], self.next_states[mask],
-                              self.episode_ids[mask], self.contacts[mask], self.env_id,
+                              self.episode_ids[mask],
+                              None if self.contacts is None else self.contacts[mask], self.env_id,
                               dict(self.env_kwargs))
 
     def windows(self, horizon: int) -> np.ndarray:
@@ -96,7 +100,8 @@ class TransitionData:
 
     def save(self, directory: Path) -> None:
         """Write ``data.npz`` and the side-car ``data.json`` into ``directory``."""
-        write_npz(Path(directory) / "data.npz", {k: getattr(self, k) for k in _KEYS})
+        write_npz(Path(directory) / "data.npz", {k: getattr(self, k) for k in (*_KEYS, *_OPTIONAL)
+                                                 if getattr(self, k) is not None})
         write_json(Path(directory) / "data.json", {
             "env_id": self.env_id, "env_kwargs": self.env_kwargs, "transitions": len(self),
             "state_dim": self.state_dim, "action_dim": self.action_dim,
@@ -115,7 +120,8 @@ class TransitionData:
                 f"data directory {directory} does not exist; run `mpcnet collect` first "
                 "or check the --data path."
             )
-        arrays = read_npz(directory / "data.npz", _KEYS, what="data file")
+        arrays = read_npz(directory / "data.npz", _KEYS, what="data file", optional=_OPTIONAL)
+        arrays.setdefault("contacts", None)
         side = read_json(directory / "data.json", what="data side-car")
         try:
             data = cls(env_id=str(side["env_id"]), env_kwargs=dict(side.get("env_kwargs", {})),

@@ -64,3 +64,24 @@ def test_corrupted_data_is_refused(tmp_path):
 def test_bad_train_config_is_rejected(kwargs):
     with pytest.raises(ConfigError):
         TrainConfig(**kwargs)
+
+
+def test_data_without_contacts_round_trips_and_trains(tmp_path):
+    """Data from a task without a pusher has no contact flags (issue 17)."""
+    full, _ = collect(CollectConfig(episodes=8, steps=10, seed=2))
+    data = TransitionData(full.states, full.actions, full.next_states, full.episode_ids, None,
+                          full.env_id)
+    data.save(tmp_path / "d")
+    loaded = TransitionData.load(tmp_path / "d")
+    assert loaded.contacts is None
+    np.testing.assert_array_equal(loaded.states, data.states)
+    subset = loaded.select_episodes(loaded.episodes()[:3])
+    assert subset.contacts is None and len(subset) < len(loaded)
+    from training.train import train
+
+    _, m, _ = train(loaded, TrainConfig(hidden=(8, 8), epochs=1, rollout_horizon=3,
+                                        val_fraction=0.25))
+    assert np.isfinite(m["val_mse_rollout"])
+    with pytest.raises(Exception, match="contacts"):  # a wrong shape is still refused
+        TransitionData(full.states, full.actions, full.next_states, full.episode_ids,
+                       full.contacts[:-1], full.env_id)

@@ -86,7 +86,8 @@ def concat(a: TransitionData, b: TransitionData) -> TransitionData:
                           np.concatenate([a.actions, b.actions]),
                           np.concatenate([a.next_states, b.next_states]),
                           np.concatenate([a.episode_ids, b.episode_ids]),
-                          np.concatenate([a.contacts, b.contacts]), a.env_id, a.env_kwargs)
+                          (None if a.contacts is None or b.contacts is None
+                           else np.concatenate([a.contacts, b.contacts])), a.env_id, a.env_kwargs)
 
 
 def round_seeds(seed: int, round_index: int, episodes: int) -> list[int]:
