@@ -34,7 +34,7 @@ def relative_points_map(state_dim: int, action_dim: int, point_dim: int = 2) -> 
     if state_dim % point_dim or state_dim < 2 * point_dim:
         raise ConfigError(
             f"relative features: expected a state of >= 2 points of size {point_dim}, "
-            f"got state size {state_dim}; train without --relative."
+            f"got state size {state_dim}; train with relative=False (--no-relative)."
         )
     n_rel = state_dim - point_dim
     rows = np.zeros((n_rel + action_dim, state_dim + action_dim))

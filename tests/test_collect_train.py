@@ -85,3 +85,21 @@ def test_data_without_contacts_round_trips_and_trains(tmp_path):
     with pytest.raises(Exception, match="contacts"):  # a wrong shape is still refused
         TransitionData(full.states, full.actions, full.next_states, full.episode_ids,
                        full.contacts[:-1], full.env_id)
+
+
+def test_relative_features_only_where_the_task_has_a_pusher():
+    """TrainConfig()'s default works on a task without a pusher (issue 17, item 1)."""
+    from training.train import build_model, uses_relative
+
+    rng = np.random.default_rng(0)
+    states = rng.normal(size=(40, 3))
+    pendulum = TransitionData(states, rng.normal(size=(40, 1)), states + 0.01,
+                              np.repeat(np.arange(4), 10), None, "Pendulum-v1")
+    assert not uses_relative(pendulum, TrainConfig())
+    model = build_model(pendulum, TrainConfig(hidden=(8, 8)))
+    np.testing.assert_array_equal(model.input_map.cpu().numpy(), np.eye(4))
+    with pytest.raises(ConfigError, match=r"TrainConfig\(relative=False\)"):
+        uses_relative(pendulum, TrainConfig(relative=True))
+    push, _ = collect(CollectConfig(episodes=2, steps=5))
+    assert uses_relative(push, TrainConfig()) and not uses_relative(push, TrainConfig(
+        relative=False))

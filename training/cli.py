@@ -70,7 +70,7 @@ def _add_config_args(parser: argparse.ArgumentParser, cls, skip=()) -> None:
             continue
         flag = "--" + f.name.replace("_", "-")
         help_text = f"{f.metadata.get('help', '')} (default: {_fmt(f.default)}{_limit(f)})"
-        if f.type in ("bool", bool):
+        if f.type in ("bool", bool, "bool | None"):
             parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction,
                                 default=f.default, help=help_text)
         elif f.type in ("tuple[int, ...]",):

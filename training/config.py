@@ -110,9 +110,9 @@ class TrainConfig:
         "'world': the network predicts the whole state change; 'pusher': it sees the objects "
         "relative to the pusher and predicts their displacement, and the pusher moves by "
         "exactly its action (Push envs)", default="world")
-    relative: bool = _help(
-        "express object points relative to the pusher (translation-invariant, still linear)",
-        default=True)
+    relative: bool | None = _help(
+        "express object points relative to the pusher (translation-invariant, still linear); "
+        "default: where the task has a pusher (the mpcnet/ envs)", default=None)
     seed: int = _seed("random seed of initialisation, split and batches")
     device: str = _help("'auto' (CUDA when present), 'cpu' or 'cuda'", default="auto")
 

@@ -48,6 +48,22 @@ def window_tensors(data: TransitionData, horizon: int, device) -> dict[str, torc
             "targets": as_t(data.next_states[idx])}
 
 
+def uses_relative(data: TransitionData, config: TrainConfig) -> bool:
+    """Whether the model sees object points relative to the pusher: ``config.relative``, or
+    by default where the task has a pusher (the ``mpcnet/`` envs; not, e.g., Pendulum-v1)."""
+    if config.relative is not None:
+        if config.relative and not data.env_id.startswith("mpcnet/"):
+            try:
+                relative_points_map(data.state_dim, data.action_dim)
+            except ConfigError:
+                raise ConfigError(
+                    f"relative: {data.env_id} has no pusher to express points relative to; "
+                    "use TrainConfig(relative=False) or leave it None (--no-relative on the "
+                    "command line).") from None
+        return bool(config.relative)
+    return data.env_id.startswith("mpcnet/")
+
+
 def build_model(data: TransitionData, config: TrainConfig):
     """A fresh model (``config.model``) with normalisation statistics from ``data``."""
     if config.model == "gnn":
@@ -57,7 +73,7 @@ def build_model(data: TransitionData, config: TrainConfig):
     if config.frame == "pusher":  # objects relative to the pusher in, their motion out
         output_map, action_map = pusher_frame_maps(n, m)
         maps = {"output_map": output_map, "action_map": action_map}
-    relative = config.relative or config.frame == "pusher"
+    relative = uses_relative(data, config) or config.frame == "pusher"
     input_map = relative_points_map(n, m) if relative else np.eye(n + m)
     model = ReluMLP(n, m, list(config.hidden), input_map, **maps)
     feats = np.concatenate([data.states, data.actions], axis=1) @ input_map.T
@@ -86,7 +102,7 @@ def check_trainable(data: TransitionData, config: TrainConfig) -> None:
         _check_gnn_data(data)
     elif config.frame == "pusher":
         pusher_frame_maps(data.state_dim, data.action_dim)
-    elif config.relative:
+    elif uses_relative(data, config):
         relative_points_map(data.state_dim, data.action_dim)
     for part, name in ((train_data, "training"), (val_data, "validation")):
         if len(part.windows(config.rollout_horizon)) == 0:
