@@ -175,13 +175,20 @@ class ActionBranchAndBound:
         spent = 0.0
         while time.perf_counter() + 1.2 * spent <= deadline:
             tic = time.perf_counter()
-            plans = self._polish(best, gen)
-            costs = self._costs(x, plans)
-            i = int(torch.argmin(costs))
-            if float(costs[i]) < best_cost:
-                best, best_cost = plans[i].clone(), float(costs[i])
+            best, best_cost = self._improve(x, self._polish(best, gen), best, best_cost)
             spent = time.perf_counter() - tic
         return best, best_cost
+
+    def _improve(self, x, plans, best, best_cost):
+        """The incumbent after trying ``plans``: the cheapest of them if it beats ``best``."""
+        costs = self._costs(x, plans)
+        i = int(torch.argmin(costs))
+        if float(costs[i]) < best_cost:
+            return plans[i].clone(), float(costs[i])
+        return best, best_cost
+
+    def _plan(self, flat: torch.Tensor) -> np.ndarray:
+        return flat.reshape(self.h, self.m).detach().to("cpu", torch.float64).numpy()
 
     def _costs(self, x0, plans):
         """Model costs of flat plans; ``inf`` where a state leaves the bounds' state box."""
@@ -197,7 +204,8 @@ class ActionBranchAndBound:
     def solve(self, x0, goal, incumbent: np.ndarray, deadline: float | None,
               gen: torch.Generator, iterations: int | None = None) -> BabResult:
         """Search from ``x0`` towards ``goal`` until ``deadline`` (``time.perf_counter()``)
-        or for ``iterations`` iterations, starting from the plan ``incumbent`` ``(H, m)``."""
+        or, when given, for ``iterations`` iterations (the deadline is then ignored), starting
+        from the plan ``incumbent`` ``(H, m)``."""
         start = time.perf_counter()
         self.bounds.set_problem(x0, goal)
         self.kernel.set_goal(goal)
@@ -208,8 +216,7 @@ class ActionBranchAndBound:
         timed = deadline is not None and iterations is None
         if timed and not self._fits(1, deadline):  # not even the root bound fits: no proof
             best, best_cost = self._polish_until(x, best, best_cost, deadline, gen)
-            plan = best.reshape(self.h, self.m).detach().to("cpu", torch.float64).numpy()
-            return BabResult(plan, best_cost, -np.inf, np.inf, 0, 0, 1,
+            return BabResult(self._plan(best), best_cost, -np.inf, np.inf, 0, 0, 1,
                              time.perf_counter() - start)
         root_lo, root_hi = self.low[None].clone(), self.high[None].clone()
         tic = time.perf_counter()
@@ -227,11 +234,8 @@ class ActionBranchAndBound:
                 if k == 0:
                     break
             t_lo, t_hi, t_lb, t_score = pool.take_lowest(k)
-            plans = self._sample(t_lo, t_hi, best, gen)
-            costs = self._costs(x, plans)
-            i = int(torch.argmin(costs))
-            if float(costs[i]) < best_cost:
-                best, best_cost = plans[i].clone(), float(costs[i])
+            best, best_cost = self._improve(x, self._sample(t_lo, t_hi, best, gen), best,
+                                            best_cost)
             c_lo, c_hi, c_parent = self._split(t_lo, t_hi, t_lb, t_score)
             tic = time.perf_counter()
             child = self.bounds.bound(c_lo, c_hi, split=self.split)
@@ -240,12 +244,11 @@ class ActionBranchAndBound:
             pool.add(c_lo, c_hi, torch.maximum(child.lower, c_parent), child.split_score)
             pool.prune(best_cost)
             it += 1
-        if deadline is not None and iterations is None:  # time too short for another batch
+        if timed:  # time too short for another batch of boxes
             best, best_cost = self._polish_until(x, best, best_cost, deadline, gen)
         lower = pool.lower(best_cost)
-        plan = best.reshape(self.h, self.m).detach().to("cpu", torch.float64).numpy()
-        return BabResult(plan, best_cost, lower, relative_gap(best_cost, lower), it, bounded,
-                         pool.size, time.perf_counter() - start)
+        return BabResult(self._plan(best), best_cost, lower, relative_gap(best_cost, lower), it,
+                         bounded, pool.size, time.perf_counter() - start)
 
     def _split(self, lo, hi, lb, score):
         """Children of each box, halved along its best-scoring dimension."""
@@ -316,9 +319,7 @@ class BabController(PlanningController):
         if self.mppi_fraction > 0:
             warm, _, _, _ = self.sampler.plan(
                 x0, warm, now + self.mppi_fraction * max(deadline - now, 0.0))
-        iterations = self.config.iterations
         result = self.search.solve(x0, self.goal, np.clip(warm, self.low, self.high),
-                                   None if iterations is not None else deadline, self.gen,
-                                   iterations)
+                                   deadline, self.gen, self.config.iterations)
         status = "optimal" if result.gap <= self.search.gap else "time_limit"
         return result.plan, result.objective, status, result.to_dict()

@@ -17,11 +17,7 @@ from mpcnet.plan_cost import PlanCost
 from mpcnet.relunet import ReluNet
 from mpcnet.sampling import best_sampled_plan
 from mpcnet.solvers import SolveOptions
-from training.bench_mip import start_states
-
-
-def _finite(value):
-    return None if value is None or not np.isfinite(value) else float(value)
+from training.bench_mip import json_row, start_states
 
 
 def _median(values) -> float | None:
@@ -66,7 +62,7 @@ def bench_bab(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
             row.update({"milp_status": sol.status, "milp_objective": sol.objective,
                         "milp_dual_bound": sol.dual_bound, "milp_gap": sol.gap,
                         "milp_time_s": sol.solve_time_s + sol.update_time_s})
-        rows.append({k: _finite(v) if isinstance(v, float) else v for k, v in row.items()})
+        rows.append(json_row(row))
     env.close()
     record = {
         "relus": net.relu_count, "horizon": horizon, "starts": starts, "seed": seed,

@@ -17,6 +17,12 @@ from mpcnet.solvers import SolveOptions
 PYOMO_SOLVERS = {"gurobi": "gurobi_direct", "highs": "appsi_highs"}
 
 
+def json_row(row: dict) -> dict:
+    """``row`` with every infinite or NaN float as ``None`` (JSON has no infinity: a missing
+    bound or gap is null)."""
+    return {k: None if isinstance(v, float) and not np.isfinite(v) else v for k, v in row.items()}
+
+
 def shuffled_like(net: ReluNet, seed: int) -> ReluNet:
     """A random network of the same shape, kinds and weight scale (entries permuted)."""
     rng = np.random.default_rng(seed)
@@ -73,9 +79,7 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
                "lps": sol.stats.get("lps", 0),
                **{k: sol.stats.get(k) for k in ("cuts", "cut_rounds", "root_bound_before",
                                                 "root_bound_after", "cut_time_s")}}
-        # JSON has no infinity: a missing bound or gap is null
-        rows.append({k: None if isinstance(v, float) and not np.isfinite(v) else v
-                     for k, v in row.items()})
+        rows.append(json_row(row))
     env.close()
     t1 = [r["time_to_1pct_gap_s"] for r in rows]
     # bound tightening is part of the time a controller waits for, so it is added in
