@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
@@ -17,6 +18,8 @@ from mpcnet.solvers import SolveOptions
 # the per-step bound update may use at most this share of the budget; a budget it does not
 # leave enough of is refused up front, with the budget that would do
 UPDATE_SHARE = 0.6
+
+log = logging.getLogger(__name__)
 
 
 class MipController(PlanningController):
@@ -52,7 +55,9 @@ class MipController(PlanningController):
                           bounds=bounds)
         self.mpc.lp_time_budget = lp_fraction * self.budget_s
         self.warm_samples, self.mip_gap = warm_samples, mip_gap
+        self._warned_box = True  # no warning from the dry run of the budget check
         self.update_time_s = self._check_budget()
+        self._warned_box = False
 
     def _check_budget(self) -> float:
         """Seconds of one bound update; ConfigError if the budget cannot hold the shortest
@@ -117,8 +122,28 @@ class MipController(PlanningController):
                 "solve_time_s": sol.solve_time_s, "update_time_s": sol.update_time_s}
         # a rejected warm start can leave a worse incumbent: never return worse than the warm plan
         if not sol.feasible or sol.objective > warm_cost + 1e-6 * (1.0 + abs(warm_cost)):
-            return warm, warm_cost, "fallback", info
+            return warm, warm_cost, self._fallback_status(x0, warm), info
         return sol.actions, sol.objective, sol.status, info
+
+    def _fallback_status(self, x0, warm) -> str:
+        """``"fallback_warm_infeasible"`` when the warm plan's predicted states leave the
+        program's state box (the MILP cannot take it as an incumbent: pad the box), with a
+        warning the first time; ``"fallback"`` otherwise (no better plan in time)."""
+        enc = self.mpc.encoding
+        if enc.state_low is None:
+            return "fallback"
+        states = self.net.rollout(np.asarray(x0, np.float64), np.asarray(warm, np.float64))
+        outside = (states < enc.state_low - 1e-9) | (states > enc.state_high + 1e-9)
+        if not outside.any():
+            return "fallback"
+        if not self._warned_box:
+            self._warned_box = True
+            entries = sorted(set(np.nonzero(outside)[1].tolist()))
+            log.warning("%s: the warm start's predicted states leave the state box (entries "
+                        "%s), so the MILP cannot use it and falls back to it; pad the state box "
+                        "(a task file's [state_box] margin). Counted as status "
+                        "'fallback_warm_infeasible'.", self.name, entries)
+        return "fallback_warm_infeasible"
 
 
 class MipMppiController(MipController):

@@ -1,4 +1,5 @@
-"""PyBullet gymnasium environments of mpcnet, registered lazily by string id.
+"""PyBullet gymnasium environments of mpcnet, registered lazily by string id, and any other
+gymnasium env described by a task file (:mod:`envs.task`).
 
 ``import envs`` registers the ids; the PyBullet modules load only when an env is made.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 
-from mpcnet.errors import unknown_name
+from mpcnet.errors import ConfigError, unknown_name
 
 ENV_IDS = {
     "mpcnet/Push-v0": ("envs.push:PushEnv", {"shape": "box"}, 100),
@@ -20,8 +21,51 @@ for _env_id, (_entry, _kwargs, _steps) in ENV_IDS.items():
         gym.register(_env_id, entry_point=_entry, kwargs=_kwargs, max_episode_steps=_steps)
 
 
-def make(env_id: str, **kwargs) -> gym.Env:
-    """``gymnasium.make`` with a "did you mean" error for unknown mpcnet ids."""
-    if env_id not in ENV_IDS:
-        raise unknown_name("environment id", env_id, ENV_IDS)
-    return gym.make(env_id, **kwargs)
+def check_env_id(env_id: str, task: dict | None = None) -> None:
+    """Refuse an env id that is neither an mpcnet env nor a registered gymnasium env with a
+    task; the message says which one is missing."""
+    if task and task.get("env", env_id) != env_id:
+        raise ConfigError(f"the task (--task, or the model's) is written for {task['env']}, "
+                          f"got --env {env_id}; pass the env the task names.")
+    if env_id in ENV_IDS:
+        if task:
+            raise ConfigError(f"--task: {env_id} is an mpcnet env with its own cost and state "
+                              "box; task files are for other gymnasium envs.")
+        return
+    if env_id not in gym.registry:
+        from envs.task import shipped_task_envs
+
+        raise unknown_name("environment id", env_id, [*ENV_IDS, *shipped_task_envs()])
+    if not task:
+        from envs.task import shipped_tasks
+
+        raise ConfigError(f"{env_id} is a gymnasium env without an mpcnet task: pass --task "
+                          f"FILE with its cost, state box and success test (shipped: "
+                          f"{', '.join(shipped_tasks())}; see envs/task.py).")
+
+
+def make(env_id: str, task: dict | None = None, **kwargs) -> gym.Env:
+    """``gymnasium.make`` for an mpcnet env, or a gymnasium env wrapped in its task
+    (:class:`envs.task.TaskEnv`); a "did you mean" error for unknown ids."""
+    check_env_id(env_id, task)
+    if not task:
+        return gym.make(env_id, **kwargs)
+    from envs.task import TaskEnv
+
+    repeat = int(task.get("action_repeat", 1))
+    if kwargs.get("max_episode_steps"):  # control steps, each ``action_repeat`` env steps
+        kwargs["max_episode_steps"] = kwargs["max_episode_steps"] * max(repeat, 1)
+    return TaskEnv(gym.make(env_id, **{**task.get("env_kwargs", {}), **kwargs}), task)
+
+
+def task_of(env: gym.Env):
+    """What carries the task of a made env (``cost_spec``, ``state_low``, ...): its
+    :class:`~envs.task.TaskEnv` wrapper, else the mpcnet env itself."""
+    from envs.task import TaskEnv
+
+    layer = env
+    while isinstance(layer, gym.Wrapper):
+        if isinstance(layer, TaskEnv):
+            return layer
+        layer = layer.env
+    return env.unwrapped

@@ -7,7 +7,6 @@ import time
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 import envs
 from controllers.bab import ActionBranchAndBound
@@ -18,6 +17,7 @@ from mpcnet.relunet import ReluNet
 from mpcnet.sampling import best_sampled_plan
 from mpcnet.solvers import SolveOptions
 from training.bench_mip import json_row, start_states
+from training.progress import Progress
 
 
 def _median(values) -> float | None:
@@ -32,7 +32,7 @@ def bench_bab(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
     """Solve each start with ``bab`` for ``time_limit`` s (and the MILP for ``milp_time_limit``
     s when given); return the JSON record. Both start from the same warm start (the best of
     1024 sampled plans and zero actions) and impose the env's state box."""
-    env = envs.make(env_id, **(env_kwargs or {})).unwrapped
+    env = envs.task_of(envs.make(env_id, **(env_kwargs or {})))
     low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
     bounds = PlanBounds(net, env.cost_spec, horizon, env.state_low, env.state_high,
                         device=device)
@@ -49,7 +49,7 @@ def bench_bab(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
     problems = start_states(env_id, starts, seed, env_kwargs)
     # the first search pays one-off costs (allocations, kernels): run one short one first
     search.solve(*problems[0], np.zeros((horizon, len(low))), time.perf_counter() + 0.05, gen)
-    for x0, goal in tqdm(problems, desc=f"bench bab H={horizon}", disable=not progress,
+    for x0, goal in Progress(problems, desc=f"bench bab H={horizon}", disable=not progress,
                          leave=False):
         zero = np.zeros((1, horizon, len(low)))
         warm, warm_cost = best_sampled_plan(net, env.cost_spec, x0, goal, horizon, low, high,

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 
-import envs
 from mpcnet.artifacts import write_json
 from mpcnet.errors import unknown_name
 from mpcnet.torch_models import load_model
@@ -70,14 +69,12 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
     from training.bench_mip import bench_mip, shuffled_like
 
-    if args.env_id not in envs.ENV_IDS:
-        raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
     for name in ("horizon", "starts"):
         if getattr(args, name) < 1:
             raise ConfigError(f"--{name}: expected >= 1, got {getattr(args, name)}.")
     if not args.time_limit > 0:
         raise ConfigError(f"--time-limit: expected > 0 seconds, got {args.time_limit}.")
-    env_kw = _env_kwargs(args)
+    env_kw = _control_env_kwargs(args, [args.model])
     net = _load_net(args.model, _num_objects(args.env_id, env_kw))
     if args.random_like is not None:
         net = shuffled_like(net, args.random_like)
@@ -103,10 +100,8 @@ def _run_bench_bab(args: argparse.Namespace) -> None:
     from mpcnet.rollout import resolve_device
     from training.bench_bab import bench_bab
 
-    if args.env_id not in envs.ENV_IDS:
-        raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
     resolve_device(args.device)  # a clear error before any work
-    env_kw = _env_kwargs(args)
+    env_kw = _control_env_kwargs(args, [args.model])
     net = _load_net(args.model, _num_objects(args.env_id, env_kw))
     record = bench_bab(net, args.env_id, args.horizon, args.starts, args.seed,
                        args.time_limit, args.device, env_kw, args.milp, args.batch,
@@ -171,13 +166,12 @@ def _run_bench_planners(args: argparse.Namespace) -> None:
         return _run_bench_peer(args)
     if args.model is None:
         raise ConfigError("--model: expected a model directory (only --peer trains its own).")
-    if args.env_id not in envs.ENV_IDS:
-        raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
     if args.quality:
         return _run_plan_quality(args)
-    net = _load_net(args.model, _num_objects(args.env_id, {}))
+    env_kw = _control_env_kwargs(args, [args.model])
+    net = _load_net(args.model, _num_objects(args.env_id, env_kw))
     rows = bench_planners(net, args.env_id, args.starts, args.seed, args.horizon or 6,
-                          args.budget_ms)
+                          args.budget_ms, env_kw)
     write_json(args.json, rows)
     for r in rows:
         mark = "  (default)" if r["default"] else ""
@@ -194,8 +188,7 @@ def _run_plan_quality(args: argparse.Namespace) -> None:
     for name in names or [""]:
         if name not in CONTROLLER_NAMES:
             raise unknown_name("controller", name, CONTROLLER_NAMES)
-    env_kw = _control_env_kwargs(argparse.Namespace(env_id=args.env_id, num_objects=0),
-                                 [args.model])
+    env_kw = _control_env_kwargs(args, [args.model])
     net = _load_control_net(args.model, args.env_id, env_kw)
     rows = plan_quality(net, args.env_id, names, args.starts, args.seed, args.horizon or 6,
                         args.budget_ms, env_kw)
@@ -269,8 +262,6 @@ def _run_bench_grid(args: argparse.Namespace) -> None:
     from training import bench
     from training.bench_mip import bench_mip, grid_table
 
-    if args.env_id not in envs.ENV_IDS:
-        raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
     horizons = list(parse_int_list(args.horizons, "horizons"))
     nets = []
     for model_dir in args.models:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from tqdm import tqdm
 
 import envs
 from mpcnet.mip_mpc import MipMpc
 from mpcnet.relunet import Layer, ReluNet
 from mpcnet.sampling import best_sampled_plan
 from mpcnet.solvers import SolveOptions
+from training.progress import Progress
 
 # short names for --backend pyomo:NAME
 PYOMO_SOLVERS = {"gurobi": "gurobi_direct", "highs": "appsi_highs"}
@@ -50,7 +50,7 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
               tighten_budget: float = float("inf"), env_kwargs: dict | None = None,
               cuts: str = "none", backend: str = "highs") -> dict:
     """Solve the MPC problem from ``starts`` seeded start states; return the JSON record."""
-    env = envs.make(env_id, **(env_kwargs or {})).unwrapped
+    env = envs.task_of(envs.make(env_id, **(env_kwargs or {})))
     low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
     t0 = time.perf_counter()
     kind, _, solver = backend.partition(":")  # "pyomo:gurobi": Gurobi through Pyomo
@@ -62,7 +62,7 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
     rng = np.random.default_rng(seed)
     rows = []
     problems = start_states(env_id, starts, seed, env_kwargs)
-    for x0, goal in tqdm(problems, desc=f"bench mip H={horizon}", disable=not progress,
+    for x0, goal in Progress(problems, desc=f"bench mip H={horizon}", disable=not progress,
                          leave=False):
         warm, warm_cost = None, None
         if warm_start:

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from controllers import PlannerConfig, make_controller
 from mpcnet.costs import CostSpec
@@ -32,6 +31,7 @@ from mpcnet.errors import ConfigError
 from mpcnet.plan_cost import PlanCost
 from mpcnet.relunet import ReluNet
 from mpcnet.rollout import TorchReluNet
+from training.progress import Progress
 
 PENDULUM = "Pendulum-v1"
 GOAL = np.array([1.0, 0.0, 0.0])  # upright, at rest: (cos theta, sin theta, theta dot)
@@ -201,7 +201,7 @@ def run_pendulum_episodes(make, episodes: int, seed: int, steps: int = 200) -> d
     env = gym.make(PENDULUM, max_episode_steps=steps)
     ctrl, rewards, times = make(), [], []
     seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(episodes)]
-    for ep_seed in tqdm(seeds, desc=getattr(ctrl, "label", ctrl.name), unit="ep", leave=False):
+    for ep_seed in Progress(seeds, desc=getattr(ctrl, "label", ctrl.name), unit="ep", leave=False):
         obs, _ = env.reset(seed=ep_seed)
         ctrl.reset(ep_seed, GOAL)
         total = 0.0

@@ -26,9 +26,9 @@ GRID = {
 
 
 def bench_planners(net: ReluNet, env_id: str, starts: int, seed: int, horizon: int,
-                   budget_ms: float) -> list[dict]:
-    env = envs.make(env_id).unwrapped
-    problems = start_states(env_id, starts, seed)
+                   budget_ms: float, env_kwargs: dict | None = None) -> list[dict]:
+    env = envs.task_of(envs.make(env_id, **(env_kwargs or {})))
+    problems = start_states(env_id, starts, seed, env_kwargs)
     rows, base = [], PlannerConfig(horizon=horizon, budget_ms=budget_ms)
     for cls, grid in GRID.items():
         names = list(grid)
@@ -59,7 +59,7 @@ def plan_quality(net: ReluNet, env_id: str, controllers: list[str], starts: int,
     from mpcnet.plan_cost import PlanCost
     from training.evaluate import build_controller
 
-    env = envs.make(env_id, **(env_kwargs or {})).unwrapped
+    env = envs.task_of(envs.make(env_id, **(env_kwargs or {})))
     problems = start_states(env_id, starts, seed)
     kernel = PlanCost(net, env.cost_spec, "float64")
     config = PlannerConfig(horizon=horizon, budget_ms=budget_ms)

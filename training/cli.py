@@ -152,10 +152,20 @@ def _backend_name(text: str) -> str:
         f"expected highs, scip, pyomo or pyomo:NAME (e.g. pyomo:gurobi), got {text!r}")
 
 
+def _add_env_args(parser: argparse.ArgumentParser) -> None:
+    """``--env`` and ``--task`` (the task file of a gymnasium env; default: the one the
+    model's data was collected with)."""
+    parser.add_argument("--env", dest="env_id", default="mpcnet/Push-v0",
+                        help="environment id: an mpcnet env, or a gymnasium env with a task "
+                             "file (default mpcnet/Push-v0)")
+    parser.add_argument("--task", default="",
+                        help="task file or shipped task name for a gymnasium env (default: the "
+                             "task the model's data was collected with)")
+
+
 def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
     """Options shared by `bench mip` and `bench mip-grid`."""
-    parser.add_argument("--env", dest="env_id", default="mpcnet/Push-v0",
-                        help="environment id")
+    _add_env_args(parser)
     parser.add_argument("--seed", type=SEED, default=0,
                         help="seed of the start states (default 0)")
     parser.add_argument("--bounds", default="tight",
@@ -216,7 +226,7 @@ def _add_bench_parsers(sub) -> None:
     b.add_argument("--model", type=Path, default=None,
                    help="model directory (required without --peer; with --peer, default: train "
                         "a 2x64 Pendulum model into JSON_STEM_model/)")
-    b.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
+    _add_env_args(b)
     b.add_argument("--starts", type=STARTS, default=8,
                    help="seeded start states (default 8; at most 10,000)")
     b.add_argument("--seed", type=SEED, default=1, help="seed of the start states (default 1)")
@@ -260,7 +270,7 @@ def _add_bench_parsers(sub) -> None:
     b = bench.add_parser("bab", help="action-space branch and bound: proven gap and plan cost "
                          "from seeded start states (--milp: the MILP on the same problems)")
     b.add_argument("--model", type=Path, required=True, help="model directory")
-    b.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
+    _add_env_args(b)
     b.add_argument("--num-objects", type=_int_in(0, 6), default=0,
                    help="objects in mpcnet/Sort-v0 (2 to 6; default: the env's 4)")
     b.add_argument("--horizon", type=HORIZON, default=10,
@@ -342,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, default=None, help="also write the metrics as JSON")
 
     p = sub.add_parser("evaluate", help="closed-loop episodes with one controller")
-    p.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
+    _add_env_args(p)
     p.add_argument("--model", type=Path, required=True, help="model directory")
     p.add_argument("--controller", default="mip",
                    help="mip, mip-mppi (MPPI for 40%% of the budget, then the MIP from its "
@@ -354,7 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_args(p, resumable=True)
 
     p = sub.add_parser("compare", help="every (model, controller) pair on the same episodes")
-    p.add_argument("--env", dest="env_id", default="mpcnet/Push-v0", help="environment id")
+    _add_env_args(p)
     p.add_argument("--models", type=Path, nargs="+", required=True,
                    help="model directories, e.g. DENSE_DIR SPARSE_DIR")
     p.add_argument("--controllers", default="mip,mppi,cem,gd,random",

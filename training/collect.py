@@ -6,11 +6,11 @@ import logging
 import math
 
 import numpy as np
-from tqdm import tqdm
 
 import envs
 from mpcnet.data import TransitionData
 from training.config import CollectConfig
+from training.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +111,32 @@ class PushPrimitiveExplorer:
         return np.clip(np.r_[start, push], self.low, self.high)
 
 
+class HeldRandomExplorer:
+    """Exploration of a task-file env: uniformly random actions, each held for a random
+    number of steps in the task's ``[explore] hold`` range (held actions build up momentum,
+    which single random steps average away)."""
+
+    def __init__(self, rng: np.random.Generator, low, high, hold: tuple[int, int]) -> None:
+        self.rng, self.low, self.high, self.hold = rng, low, high, hold
+        self.action, self.steps_left = None, 0
+
+    def reset(self) -> None:
+        self.steps_left = 0
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        if self.steps_left <= 0:
+            self.action = self.rng.uniform(self.low, self.high)
+            self.steps_left = int(self.rng.integers(self.hold[0], self.hold[1] + 1))
+        self.steps_left -= 1
+        return self.action
+
+
 def make_explorer(env, config: CollectConfig, rng: np.random.Generator):
-    """The exploration policy that suits the env's action: displacement or push primitive."""
+    """The exploration policy that suits the env's action: displacement or push primitive,
+    or held random actions for a task-file env."""
+    task = getattr(envs.task_of(env), "task", None)
+    if task is not None:
+        return HeldRandomExplorer(rng, env.action_space.low, env.action_space.high, task.hold)
     if env.action_space.shape == (4,):
         return PushPrimitiveExplorer(rng, env.action_space.low, env.action_space.high,
                                      config.random_action_prob)
@@ -120,9 +144,13 @@ def make_explorer(env, config: CollectConfig, rng: np.random.Generator):
 
 
 def env_kwargs(config: CollectConfig) -> dict:
-    """Keyword arguments of ``envs.make`` from the config (``num_objects`` for sorting; the
-    config has checked it)."""
+    """Keyword arguments of ``envs.make`` from the config (``num_objects`` for sorting, the
+    parsed task file for a gymnasium env; the config has checked them)."""
+    from envs.task import read_task_file
+
     kwargs = {"num_objects": config.num_objects} if config.num_objects else {}
+    if config.task:
+        kwargs["task"] = read_task_file(config.task)
     if config.max_step:
         kwargs["max_step"] = config.max_step
     return kwargs
@@ -136,19 +164,20 @@ def collect(config: CollectConfig, progress: bool = False) -> tuple[TransitionDa
     """
     env = envs.make(config.env_id, max_episode_steps=config.steps, **env_kwargs(config))
     seeds = np.random.SeedSequence(config.seed).generate_state(config.episodes)
-    policy = make_explorer(env.unwrapped, config, np.random.default_rng(config.seed))
+    policy = make_explorer(env, config, np.random.default_rng(config.seed))
+    options = {"explore": True} if config.task else None
     rows: dict[str, list] = {k: [] for k in ("states", "actions", "next_states", "ids", "contacts")}
     ended_early = 0
     try:
-        bar = tqdm(range(config.episodes), desc="collect", unit="ep", disable=not progress)
+        bar = Progress(range(config.episodes), desc="collect", unit="ep", disable=not progress)
         for episode in bar:
-            obs, _ = env.reset(seed=int(seeds[episode]))
+            obs, _ = env.reset(seed=int(seeds[episode]), options=options)
             policy.reset()
             for _ in range(config.steps):
                 action = policy.act(obs).astype(np.float32)
                 next_obs, _, terminated, truncated, info = env.step(action)
                 for key, value in (("states", obs), ("actions", action), ("next_states", next_obs),
-                                   ("ids", episode), ("contacts", info["contact"])):
+                                   ("ids", episode), ("contacts", info.get("contact"))):
                     rows[key].append(value)
                 obs = next_obs
                 if terminated or truncated:
@@ -156,15 +185,15 @@ def collect(config: CollectConfig, progress: bool = False) -> tuple[TransitionDa
                     break
     finally:
         env.close()
+    contacts = None if config.task else np.asarray(rows["contacts"], bool)
     data = TransitionData(np.asarray(rows["states"], np.float64),
                           np.asarray(rows["actions"], np.float64),
                           np.asarray(rows["next_states"], np.float64),
-                          np.asarray(rows["ids"], np.int64),
-                          np.asarray(rows["contacts"], bool), config.env_id,
+                          np.asarray(rows["ids"], np.int64), contacts, config.env_id,
                           env_kwargs(config))
     metrics = {"transitions": len(data), "episodes": config.episodes,
-               "contact_fraction": float(data.contacts.mean()),
+               "contact_fraction": None if contacts is None else float(contacts.mean()),
                "episodes_terminated_early": ended_early}
-    log.info("collected %d transitions, contact fraction %.2f", len(data),
+    log.info("collected %d transitions (contact fraction %s)", len(data),
              metrics["contact_fraction"])
     return data, metrics

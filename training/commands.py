@@ -16,7 +16,6 @@ from mpcnet.artifacts import (
     write_text,
 )
 from mpcnet.data import TransitionData
-from mpcnet.errors import unknown_name
 from mpcnet.torch_models import load_model, save_model
 from training.bench_commands import run_bench  # noqa: F401 - dispatched by name (cli.main)
 from training.cli import _config_from_args
@@ -31,13 +30,15 @@ from training.control_commands import (  # noqa: F401 - dispatched by name (cli.
 )
 from training.run_inputs import _train_config_of, check_known_env, check_model_fits
 from training.sparsify_tables import sweep_plot, sweep_table
+from training.train import error_units
 
 
 def collect_to(config: CollectConfig, out: Path | None, overwrite: bool = False,
                progress: bool = True) -> tuple[Path, dict]:
     """Collect data and write ``data.npz``, ``config.json``, ``meta.json``, ``metrics.json``."""
-    if config.env_id not in envs.ENV_IDS:
-        raise unknown_name("environment id", config.env_id, envs.ENV_IDS)
+    from training.collect import env_kwargs
+
+    envs.check_env_id(config.env_id, env_kwargs(config).get("task"))
     with run_directory(out, config.env_id, "collect", config.seed, overwrite) as out:
         data, metrics = collect(config, progress=progress)
         data.save(out)
@@ -55,6 +56,7 @@ def train_to(data_dir: Path, config: TrainConfig, out: Path | None, overwrite: b
     check_trainable(data, config)
     with run_directory(out, data.env_id, "train", config.seed, overwrite) as out:
         model, metrics, history = train(data, config, progress=progress)
+        metrics = {**metrics, "error_units": error_units(data)}
         save_model(model, out)
         write_stage(out, {**config.to_dict(), "data": str(data_dir), "env_id": data.env_id,
                           "env_kwargs": data.env_kwargs},
@@ -84,11 +86,11 @@ def run_validate(args: argparse.Namespace) -> None:
     if args.json:
         write_json(args.json, metrics)
     m = metrics
+    units = error_units(data)
     print(f"{m['episodes']} episodes of {data.env_id} (state size {data.state_dim}): 1-step MSE "
           f"{m['val_mse_1step']:.3g} (no change {m['val_mse_1step_zero']:.3g}), {horizon}-step "
-          f"rollout MSE {m['val_mse_rollout']:.3g} (no change {m['val_mse_rollout_zero']:.3g}; "
-          f"objects alone {m['val_mse_rollout_objects']:.3g}, no change "
-          f"{m['val_mse_rollout_objects_zero']:.3g}) m^2")
+          f"rollout MSE {m['val_mse_rollout']:.3g} (no change {m['val_mse_rollout_zero']:.3g}"
+          f"{group_errors(m)}) {units}".rstrip())
     if args.json:
         print(f"metrics -> {args.json}")
 
@@ -96,8 +98,9 @@ def run_validate(args: argparse.Namespace) -> None:
 def run_collect(args: argparse.Namespace) -> None:
     config = _config_from_args(CollectConfig, args)
     out, metrics = collect_to(config, args.out, args.overwrite)
-    print(f"collected {metrics['transitions']} transitions "
-          f"(contact fraction {metrics['contact_fraction']:.2f}) -> {out}")
+    contact = metrics["contact_fraction"]
+    print(f"collected {metrics['transitions']} transitions"
+          + ("" if contact is None else f" (contact fraction {contact:.2f})") + f" -> {out}")
 
 
 def run_train(args: argparse.Namespace) -> None:
@@ -107,13 +110,21 @@ def run_train(args: argparse.Namespace) -> None:
     print(f"model -> {out}")
 
 
+def group_errors(m: dict, prefix: str = "val_mse_rollout_") -> str:
+    """``"; objects alone 1e-4, no change 3e-4"`` for every state group in the metrics."""
+    names = [k[len(prefix):] for k in m if k.startswith(prefix) and not k.endswith("_zero")
+             and m.get(k) is not None and m.get(f"{k}_zero") is not None]
+    return "".join(f"; {g} alone {m[prefix + g]:.3g}, no change {m[prefix + g + '_zero']:.3g}"
+                   for g in names)
+
+
 def _train_summary(m: dict) -> str:
+    units = f" {m['error_units']}" if m.get("error_units", "m^2") else ""
     return (f"validation ({m['val_episodes']} held-out episodes): "
-            f"1-step MSE {m['val_mse_1step']:.3g} m^2 (no change {m['val_mse_1step_zero']:.3g}), "
-            f"{m['rollout_horizon']}-step rollout MSE {m['val_mse_rollout']:.3g} m^2 "
-            f"(no change {m['val_mse_rollout_zero']:.3g}; objects alone "
-            f"{m['val_mse_rollout_objects']:.3g}, no change "
-            f"{m['val_mse_rollout_objects_zero']:.3g}), {m['relus']} ReLUs")
+            f"1-step MSE {m['val_mse_1step']:.3g}{units} (no change "
+            f"{m['val_mse_1step_zero']:.3g}), {m['rollout_horizon']}-step rollout MSE "
+            f"{m['val_mse_rollout']:.3g}{units} (no change {m['val_mse_rollout_zero']:.3g}"
+            f"{group_errors(m)}), {m['relus']} ReLUs")
 
 
 def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: SparsifyConfig,
@@ -134,7 +145,7 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
     data = TransitionData.load(data_dir)
     check_known_env(data.env_id, f"data {data_dir}")
     check_model_fits(base, data, model_dir, data_dir)
-    tcfg = _train_config_of(model_dir)
+    tcfg = _train_config_of(model_dir, required=True)
     train_data, val_data = split_episodes(data, tcfg.val_fraction, tcfg.seed)
     check_trainable(data, dataclasses.replace(tcfg, device=config.device))
     with run_directory(out, data.env_id, "sparsify", config.seed, overwrite) as out:
@@ -143,6 +154,7 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
             run = out if len(configs) == 1 else out / f"relus_{c.relus}"
             sparse, magnitude, metrics, history = sparsify(base, train_data, val_data, c, tcfg,
                                                            progress=progress)
+            metrics["error_units"] = error_units(data)
             save_model(sparse, run)
             if magnitude is not None:
                 save_model(magnitude, run / "magnitude")

@@ -24,18 +24,23 @@ def _save(fig, path: Path) -> None:
 
 def results_table(rows: list[dict], skipped: list[str]) -> str:
     """One row per (model, controller): success and mean final cost with 95% intervals, the
-    paired difference to the best row on the same seeds, plan times."""
+    paired difference to the best row on the same seeds, the env's own return (task-file
+    envs), plan times."""
+    reward = any(r.get("reward_mean") is not None for r in rows)
     lines = ["| model | ReLUs | controller | episodes | success [95% CI] | final cost mean "
-             "[95% CI] | final cost std | vs best: success, final cost [95% CI] | plan time "
-             "median (s) | plan time p95 (s) | plan time max (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "[95% CI] | final cost std | vs best: success, final cost [95% CI] | "
+             + ("env return mean +- std | " if reward else "")
+             + "plan time median (s) | plan time p95 (s) | plan time max (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if reward else "")]
     for r in rows:
         s_low, s_high = r.get("success_ci95", (float("nan"),) * 2)
         c_low, c_high = r.get("final_cost_ci95", (float("nan"),) * 2)
+        ret = (f"{r['reward_mean']:.1f} +- {r['reward_std']:.1f} | "
+               if r.get("reward_mean") is not None else "- | ") if reward else ""
         lines.append(f"| {r['model']} | {r['relus']} | {r['controller']} | {r['episodes']} | "
                      f"{r['success_rate']:.2f} [{s_low:.2f}, {s_high:.2f}] | "
                      f"{r['final_cost_mean']:.3f} [{c_low:.3f}, {c_high:.3f}] | "
-                     f"{r['final_cost_std']:.3f} | {_vs_best(r)} | "
+                     f"{r['final_cost_std']:.3f} | {_vs_best(r)} | {ret}"
                      f"{r['plan_time_median_s']:.3f} | "
                      f"{r.get('plan_time_p95_s', float('nan')):.3f} | "
                      f"{r['plan_time_max_s']:.3f} |")

@@ -56,6 +56,9 @@ class CollectConfig:
         "objects per episode in mpcnet/Sort-v0 (2 to 6); 0 keeps the env's default", default=0)
     max_step: float = _help(
         "Push envs: pusher step length in m (up to 0.1); 0 keeps the env's 0.03", default=0.0)
+    task: str = _help("task file (TOML) or shipped task name (pendulum, mountain_car) for a "
+                      "gymnasium env that is not an mpcnet env: cost, state box, success test, "
+                      "exploration (see envs/task.py)", default="")
 
     def __post_init__(self) -> None:
         check_field_limits(self)

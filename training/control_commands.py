@@ -7,7 +7,6 @@ import argparse
 import contextlib
 from pathlib import Path
 
-import envs
 from mpcnet.artifacts import read_json, run_directory, write_json, write_text
 from mpcnet.data import TransitionData
 from mpcnet.errors import unknown_name
@@ -27,8 +26,6 @@ def _control_setup(args: argparse.Namespace, controllers: list[str]):
     from mpcnet.errors import ConfigError
     from training.cli import planner_config_from_args
 
-    if args.env_id not in envs.ENV_IDS:
-        raise unknown_name("environment id", args.env_id, envs.ENV_IDS)
     if not controllers or len(set(controllers)) < len(controllers):
         raise ConfigError(f"--controllers: expected distinct names from "
                           f"{', '.join(CONTROLLER_NAMES)}, comma-separated, got "
@@ -180,8 +177,9 @@ def run_compare(args: argparse.Namespace) -> None:
             runs[label] = results
             row = {"model": str(model_dir), "relus": net.relu_count, "controller": name,
                    **{k: summary[k] for k in ("episodes", "success_rate", "final_cost_mean",
-                                              "final_cost_std", "plan_time_median_s",
-                                              "plan_time_p95_s", "plan_time_max_s")},
+                                              "final_cost_std", "reward_mean", "reward_std",
+                                              "plan_time_median_s", "plan_time_p95_s",
+                                              "plan_time_max_s")},
                    **intervals(results, args.seed), "statuses": summary["statuses"]}
             rows.append(row)
             add_paired_with_best(rows, runs, args.seed)
@@ -220,8 +218,6 @@ def sweep_to(spec, out: Path, workers: int | None = None, ray: str | None = None
     from training.sweep_spec import SweepSpec
 
     spec = spec if isinstance(spec, SweepSpec) else SweepSpec.load(spec)
-    if spec.env not in envs.ENV_IDS:
-        raise unknown_name("environment id", spec.env, envs.ENV_IDS)
     env_kw = _control_env_kwargs(argparse.Namespace(env_id=spec.env,
                                                     num_objects=spec.num_objects), spec.models)
     nets = {m: _load_control_net(Path(m), spec.env, env_kw) for m in spec.models}
@@ -267,7 +263,7 @@ def run_improve(args: argparse.Namespace) -> None:
                            args.finetune_epochs)
     check_model_fits(model, data, args.model, args.data)
     check_budget(model, SparsifyConfig(relus=args.relus))
-    tcfg = _train_config_of(args.model)
+    tcfg = _train_config_of(args.model, required=True)
     check_trainable(data, tcfg)
     settings = settings_of(config, planner, args.model, args.data)
     if args.resume:

@@ -7,13 +7,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 import envs
 from controllers import PlannerConfig, make_controller
 from mpcnet.artifacts import read_json, write_json
 from mpcnet.errors import ArtifactError
 from mpcnet.relunet import ReluNet
+from training.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,9 @@ class EpisodeResult:
             of the object keypoints, M = 1; sort: every object).
         goal_centres: ``(M, 2)`` centre of each object's goal region.
         goal_half_sizes: ``(M, 2)`` half-size of each goal region (zero for a goal point).
-        statuses: How often each controller status occurred (MIP: optimal, time_limit, ...).
+        statuses: How often each controller status occurred (MIP: optimal, time_limit, ...,
+            ``fallback_warm_infeasible`` when the state box refused the warm start).
+        reward: The env's own return (sum of its rewards), beside the task cost.
     """
 
     seed: int
@@ -46,6 +48,7 @@ class EpisodeResult:
     goal_centres: list
     goal_half_sizes: list
     statuses: dict
+    reward: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -70,22 +73,22 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
     """
     obs, info = env.reset(seed=seed)
     goal = np.asarray(info["goal"], dtype=np.float64)
-    spec = env.unwrapped.cost_spec
+    task = envs.task_of(env)
+    spec = task.cost_spec
     controller.reset(seed, goal)
-    task = env.unwrapped
     object_centres = getattr(task, "object_centres", _mean_of_positions)
     centres = lambda o: object_centres(o).tolist()  # noqa: E731
     costs, path, times, statuses = [float(spec.state_cost(obs, goal))], [centres(obs)], [], {}
     frames = [env.render()] if render else []
-    steps, success, done = 0, bool(info["is_success"]), False
+    steps, success, done, reward = 0, bool(info["is_success"]), False, 0.0
     while steps < max_steps and not done:
         step = controller.act(obs)
         times.append(step.plan_time_s)
         statuses[step.status] = statuses.get(step.status, 0) + 1
         applied = 0
         for action in np.asarray(step.plan)[:execute]:
-            obs, _, terminated, truncated, info = env.step(action.astype(np.float32))
-            steps, applied = steps + 1, applied + 1
+            obs, r, terminated, truncated, info = env.step(action.astype(np.float32))
+            steps, applied, reward = steps + 1, applied + 1, reward + float(r)
             costs.append(float(spec.state_cost(obs, goal)))
             path.append(centres(obs))
             if render:
@@ -100,7 +103,8 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
                                                              np.zeros((1, 2))))
     goal_centres, goal_half_sizes = goal_regions(goal)
     return EpisodeResult(seed, success, costs[-1], steps, times, costs, path,
-                         goal_centres.tolist(), goal_half_sizes.tolist(), statuses), frames
+                         goal_centres.tolist(), goal_half_sizes.tolist(), statuses,
+                         reward), frames
 
 
 def summarize(results: list[EpisodeResult]) -> dict:
@@ -110,7 +114,11 @@ def summarize(results: list[EpisodeResult]) -> dict:
     for r in results:
         for k, v in r.statuses.items():
             statuses[k] = statuses.get(k, 0) + v
+    rewards = [r.reward for r in results]
+    known = bool(results) and None not in rewards
     return {"episodes": len(results), "success_rate": float(np.mean([r.success for r in results])),
+            "reward_mean": float(np.mean(rewards)) if known else None,
+            "reward_std": float(np.std(rewards)) if known else None,
             "final_cost_mean": float(final.mean()), "final_cost_std": float(final.std()),
             "plan_time_median_s": float(np.median(times)),
             "plan_time_p95_s": float(np.percentile(times, 95)),
@@ -149,7 +157,7 @@ class EpisodeStore:
 def controller_for(env, net: ReluNet, controller_name: str, config: PlannerConfig,
                    **controller_kwargs):
     """A controller for ``env``'s cost, action box and state box."""
-    base = env.unwrapped
+    base = envs.task_of(env)
     return make_controller(controller_name, net, base.cost_spec, base.action_space.low,
                            base.action_space.high, config, base.state_low, base.state_high,
                            **controller_kwargs)
@@ -188,7 +196,7 @@ def evaluate(env_id: str, net: ReluNet, controller_name: str, episodes: int, see
     try:
         ctrl = controller or controller_for(env, net, controller_name, config,
                                             **controller_kwargs)
-        bar = tqdm(episode_seeds(seed, episodes), desc=f"{controller_name}", unit="ep",
+        bar = Progress(episode_seeds(seed, episodes), desc=f"{controller_name}", unit="ep",
                    disable=not progress, leave=False)
         for i, ep_seed in enumerate(bar):
             result = store.load(i, ep_seed) if store is not None else None

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 import envs
 from controllers import PlannerConfig
@@ -33,6 +32,7 @@ from mpcnet.errors import ArtifactError
 from mpcnet.torch_models import load_model, save_model
 from training.config import SparsifyConfig, TrainConfig
 from training.evaluate import controller_for
+from training.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def controller_transitions(env_id: str, net, config: ImproveConfig, planner: Pla
     successes = 0
     try:
         ctrl = controller_for(env, net, config.controller, planner)
-        for i, seed in enumerate(tqdm(seeds, desc=config.controller, unit="ep", leave=False,
+        for i, seed in enumerate(Progress(seeds, desc=config.controller, unit="ep", leave=False,
                                       disable=not progress)):
             obs, info = env.reset(seed=seed)
             ctrl.reset(seed, np.asarray(info["goal"], dtype=np.float64))
@@ -66,7 +66,7 @@ def controller_transitions(env_id: str, net, config: ImproveConfig, planner: Pla
                 action = ctrl.act(obs).action.astype(np.float32)
                 nxt, _, terminated, truncated, info = env.step(action)
                 for key, value in (("states", obs), ("actions", action), ("next", nxt),
-                                   ("ids", first_id + i), ("contacts", info["contact"])):
+                                   ("ids", first_id + i), ("contacts", info.get("contact"))):
                     rows[key].append(value)
                 obs, success = nxt, bool(info["is_success"])
                 if terminated or truncated:
@@ -77,7 +77,8 @@ def controller_transitions(env_id: str, net, config: ImproveConfig, planner: Pla
     data = TransitionData(np.asarray(rows["states"], np.float64),
                           np.asarray(rows["actions"], np.float64),
                           np.asarray(rows["next"], np.float64), np.asarray(rows["ids"], np.int64),
-                          np.asarray(rows["contacts"], bool), env_id, env_kwargs or {})
+                          (None if None in rows["contacts"]  # a task env reports no contact
+                           else np.asarray(rows["contacts"], bool)), env_id, env_kwargs or {})
     return data, successes / len(seeds)
 
 
@@ -127,7 +128,7 @@ def run_round(r: int, dense, data: TransitionData, val: TransitionData, env_id: 
     grown = concat(data, new)
     grown.save(directory / "data")
     row = {"round": r, "transitions": len(data), "val_mse_rollout": metrics["val_mse_rollout"],
-           "val_mse_rollout_objects": metrics["val_mse_rollout_objects"],
+           "val_mse_rollout_objects": metrics.get("val_mse_rollout_objects"),
            "relus": sparse.relu_count, "success_rate": success,
            "new_transitions": len(new), "new_episode_ids": [first_id, int(new.episode_ids.max())]}
     write_json(directory / "round.json", row)  # written last: the round is finished

@@ -44,21 +44,32 @@ def check_model_fits(model, data: TransitionData, model_dir: Path, data_dir: Pat
                          "model's env.")
 
 
-def _train_config_of(model_dir: Path, _depth: int = 0) -> TrainConfig:
+def _train_config_of(model_dir: Path, required: bool = False, _depth: int = 0) -> TrainConfig:
     """The training config of a model run, so sparsification holds out the same episodes.
 
     A sparsified model's config.json is its sparsify config, whose ``model`` names the dense
     run it came from: follow that link (a few levels, for sparse copies of sparse models).
+    Where no training config is found, ``required`` raises an error that says what to do
+    (sparsify and improve would otherwise validate on other episodes with other settings);
+    else the defaults are returned (validate only needs a rollout horizon).
     """
+    from mpcnet.errors import ArtifactError
+
     path = Path(model_dir) / "config.json"
-    if not path.is_file():
+    saved = read_json(path, what="training config") if path.is_file() else None
+    parent = (saved or {}).get("model")
+    if saved is not None and "relus" in saved and parent not in ("mlp", "gnn"):
+        if parent and _depth < 8:
+            return _train_config_of(Path(parent), required, _depth + 1)
+        saved = None
+    if saved is None:
+        if required:
+            raise ArtifactError(
+                f"{model_dir}: no training config.json (nor a link to the dense run it came "
+                "from), so its held-out episodes and training settings are unknown; train it "
+                "with `mpcnet train`, or write config.json with the TrainConfig fields it was "
+                "trained with (at least seed and val_fraction).")
         return TrainConfig()
-    saved = read_json(path, what="training config")
-    parent = saved.get("model")
-    if "relus" in saved and parent not in ("mlp", "gnn"):
-        if not parent or _depth >= 8:
-            return TrainConfig()
-        return _train_config_of(Path(parent), _depth + 1)
     names = {f.name for f in dataclasses.fields(TrainConfig)}
     return TrainConfig(**{k: v for k, v in saved.items() if k in names})
 
@@ -79,17 +90,24 @@ def _load_net(model_dir: Path, num_objects: int | None = None):
     return GraphNet.load(Path(model_dir) / "graphnet").instantiate(num_objects)
 
 
-def _env_kwargs(args: argparse.Namespace) -> dict:
-    """``envs.make`` keyword arguments from ``--num-objects`` (0: the env's default)."""
+def _env_kwargs(args: argparse.Namespace, recorded: dict | None = None) -> dict:
+    """``envs.make`` keyword arguments: the ``recorded`` ones (the models' data was collected
+    with), then ``--num-objects`` (0: the env's default) and ``--task``; checked against
+    ``--env``."""
     from training.collect import env_kwargs
 
-    return env_kwargs(CollectConfig(env_id=args.env_id,
-                                    num_objects=getattr(args, "num_objects", 0) or 0))
+    kwargs = dict(recorded or {})
+    kwargs.update(env_kwargs(CollectConfig(env_id=args.env_id,
+                                           task=getattr(args, "task", "") or "",
+                                           num_objects=getattr(args, "num_objects", 0) or 0)))
+    envs.check_env_id(args.env_id, kwargs.get("task"))
+    return kwargs
 
 
 def _control_env_kwargs(args: argparse.Namespace, model_dirs) -> dict:
     """``envs.make`` keyword arguments of a control run: the ones the models' data was
-    collected with (``max_step``), then ``--num-objects``. Models that disagree are refused."""
+    collected with (``max_step``, ``task``), then ``--num-objects`` and ``--task``. Models
+    that disagree are refused."""
     from mpcnet.errors import ConfigError
 
     recorded = []
@@ -100,7 +118,7 @@ def _control_env_kwargs(args: argparse.Namespace, model_dirs) -> dict:
     if any(r != recorded[0] for r in recorded):
         raise ConfigError(f"--models: their data came from differently made envs "
                           f"({recorded}); compare models of the same env settings.")
-    return {**recorded[0], **_env_kwargs(args)}
+    return _env_kwargs(args, recorded[0])
 
 
 def _env_sizes(env_id: str, kwargs: dict) -> tuple[int | None, int, int]:

@@ -16,13 +16,13 @@ import dataclasses
 import logging
 
 import torch
-from tqdm import tqdm
 
 from mpcnet.data import TransitionData
 from mpcnet.errors import ConfigError
 from mpcnet.sparsity import RELU, REMOVED, Sparsifiable, neuron_magnitudes
 from mpcnet.torch_models import GatedReluModel
 from training.config import SparsifyConfig, TrainConfig
+from training.progress import Progress
 from training.train import ValidationSet, fit, resolve_device, train_epoch, window_tensors
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def sparsify_progressive(base: GatedReluModel, train: TransitionData, val: Trans
     history = {"relu_budget": [], "expected_relus": [], "val_mse_rollout": []}
     ramp = max(1.0, config.schedule_fraction * config.relaxed_epochs)
     epochs = config.relaxed_epochs
-    bar = tqdm(range(epochs), desc=f"sparsify K={config.relus}", unit="epoch",
+    bar = Progress(range(epochs), desc=f"sparsify K={config.relus}", unit="epoch",
                disable=not progress, leave=False)
     for epoch in bar:
         gates.relu_budget = budget_schedule(dense_relus, config.relus, (epoch + 1) / ramp)
@@ -159,11 +159,11 @@ def sparsify(base: GatedReluModel, train: TransitionData, val: TransitionData,
         "magnitude_val_mse_1step": theirs["val_mse_1step"],
         "magnitude_val_mse_rollout": theirs["val_mse_rollout"],
         "val_mse_rollout_zero": ours["val_mse_rollout_zero"], "rollout_horizon": horizon,
-        "val_mse_rollout_objects": ours["val_mse_rollout_objects"],
-        "dense_val_mse_rollout_objects": dense["val_mse_rollout_objects"],
-        "magnitude_val_mse_rollout_objects": theirs["val_mse_rollout_objects"],
-        "val_mse_rollout_objects_zero": ours["val_mse_rollout_objects_zero"],
     }
+    for name in validation.groups:  # the state groups of the task, each on its own
+        key = f"val_mse_rollout_{name}"
+        metrics.update({key: ours[key], f"dense_{key}": dense[key],
+                        f"magnitude_{key}": theirs.get(key), f"{key}_zero": ours[f"{key}_zero"]})
     if metrics["relus_after"] > config.relus:  # harden() guarantees this; never ship otherwise
         raise RuntimeError(f"sparsify produced {metrics['relus_after']} > {config.relus} ReLUs")
     base.cpu()

@@ -49,7 +49,9 @@ def sweep_plot(rows: list[dict], path: Path) -> None:
     ax.set_yscale("log")
     ax.set_xticks(k, [str(v) for v in k])
     ax.set_xlabel("ReLU neurons per step")
-    ax.set_ylabel(f"{rows[0]['rollout_horizon']}-step rollout MSE (m²)")
+    units = rows[0].get("error_units", "m^2").replace("^2", "²")
+    ax.set_ylabel(f"{rows[0]['rollout_horizon']}-step rollout MSE" + (f" ({units})" if units
+                                                                       else ""))
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()

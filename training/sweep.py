@@ -18,11 +18,10 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from pathlib import Path
 
-from tqdm import tqdm
-
 from mpcnet.artifacts import provenance, read_json, run_directory, write_json
 from mpcnet.errors import ArtifactError, ConfigError
 from training.evaluate import EpisodeResult, EpisodeStore
+from training.progress import Progress
 from training.sweep_spec import SweepSpec
 
 _NETS: dict = {}  # model path -> network, in each worker process
@@ -144,7 +143,7 @@ def run_sweep(spec: SweepSpec, out: Path, nets: dict, env_kwargs: dict | None = 
     with _sweep_directory(spec, out) as out:
         tasks, total = _tasks(spec, out, env_kwargs, skip)
         runner = _ray(tasks, nets, ray) if ray else _local(tasks, nets, workers)
-        bar = tqdm(total=total, initial=total - len(tasks), desc="sweep", unit="ep",
+        bar = Progress(total=total, initial=total - len(tasks), desc="sweep", unit="ep",
                    disable=not progress)
         with bar:
             for task, result in runner:

@@ -7,7 +7,6 @@ import logging
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from mpcnet.data import TransitionData
 from mpcnet.errors import ConfigError
@@ -16,6 +15,7 @@ from mpcnet.rollout import resolve_device, rollout
 from mpcnet.torch_gnn import ReluGNN
 from mpcnet.torch_models import ReluMLP, pusher_frame_maps, relative_points_map
 from training.config import TrainConfig
+from training.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -124,17 +124,36 @@ def build_gnn(data: TransitionData, config: TrainConfig) -> ReluGNN:
     return model
 
 
+def state_groups(data: TransitionData) -> dict[str, list[int]]:
+    """State entries reported apart in the metrics, by name: ``objects`` (every entry but
+    the pusher's, the last two) on the mpcnet envs, the task file's ``[groups]`` on others."""
+    if data.env_id.startswith("mpcnet/"):
+        return {"objects": list(range(data.state_dim - 2))}
+    return {str(k): list(v) for k, v in data.env_kwargs.get("task", {}).get("groups", {}).items()}
+
+
+def error_units(data_or_env_id) -> str:
+    """The unit of a squared state error in summaries: m^2 on the mpcnet envs, the task
+    file's ``units`` (none by default) elsewhere."""
+    if isinstance(data_or_env_id, TransitionData):
+        if data_or_env_id.env_id.startswith("mpcnet/"):
+            return "m^2"
+        return str(data_or_env_id.env_kwargs.get("task", {}).get("units", ""))
+    return "m^2" if str(data_or_env_id).startswith("mpcnet/") else ""
+
+
 class ValidationSet:
     """Held-out tensors, built once and reused every epoch.
 
     ``rollout_mse`` is what training watches each epoch; ``metrics`` adds the 1-step error
-    and the "no change" baselines (m^2, averaged over state dimensions).
+    and the "no change" baselines (squared state units, averaged over state dimensions).
     """
 
     def __init__(self, data: TransitionData, horizon: int, device) -> None:
         as_t = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device)  # noqa: E731
         self.x, self.u, self.y = as_t(data.states), as_t(data.actions), as_t(data.next_states)
         self.windows = window_tensors(data, horizon, device)
+        self.groups = state_groups(data)
 
     @torch.no_grad()
     def rollout_mse(self, model) -> float:
@@ -145,24 +164,26 @@ class ValidationSet:
 
     @torch.no_grad()
     def metrics(self, model) -> dict[str, float]:
-        """Errors over the whole state, and over the objects alone (``*_objects``: every
-        state entry but the pusher's, the last two), each with its "no change" baseline."""
+        """Errors over the whole state, and over each state group ``g`` alone
+        (``val_mse_*_{g}``, see :func:`state_groups`), each with its "no change" baseline."""
         model.eval()
         w = self.windows
         pred = rollout(model, w["x0"], w["actions"])
         zero = w["x0"][:, None, :].expand_as(w["targets"])
         mse = lambda a, b: ((a - b) ** 2).mean().item()  # noqa: E731
-        obj = lambda a: a[..., :-2]  # noqa: E731
         one_step = model(self.x, self.u)
-        return {"val_mse_1step": mse(one_step, self.y),
-                "val_mse_1step_objects": mse(obj(one_step), obj(self.y)),
-                "val_mse_1step_objects_zero": mse(obj(self.x), obj(self.y)),
-                "val_mse_rollout": mse(pred, w["targets"]),
-                "val_mse_1step_zero": mse(self.x, self.y),
-                "val_mse_rollout_zero": mse(zero, w["targets"]),
-                "val_mse_rollout_objects": mse(obj(pred), obj(w["targets"])),
-                "val_mse_rollout_objects_zero": mse(obj(zero), obj(w["targets"])),
-                "val_windows": int(w["x0"].shape[0])}
+        out = {"val_mse_1step": mse(one_step, self.y),
+               "val_mse_rollout": mse(pred, w["targets"]),
+               "val_mse_1step_zero": mse(self.x, self.y),
+               "val_mse_rollout_zero": mse(zero, w["targets"]),
+               "val_windows": int(w["x0"].shape[0])}
+        for name, idx in self.groups.items():
+            g = lambda a, idx=idx: a[..., idx]  # noqa: E731
+            out.update({f"val_mse_1step_{name}": mse(g(one_step), g(self.y)),
+                        f"val_mse_1step_{name}_zero": mse(g(self.x), g(self.y)),
+                        f"val_mse_rollout_{name}": mse(g(pred), g(w["targets"])),
+                        f"val_mse_rollout_{name}_zero": mse(g(zero), g(w["targets"]))})
+        return out
 
 
 def evaluate(model, data: TransitionData, horizon: int, device) -> dict[str, float]:
@@ -215,7 +236,7 @@ def fit(model: ReluMLP, train: TransitionData, val: TransitionData, config: Trai
     gen = torch.Generator(device="cpu").manual_seed(config.seed)
     validation = ValidationSet(val, config.rollout_horizon, device)
     best, best_state, history = float("inf"), None, {"loss": [], "val_mse_rollout": []}
-    bar = tqdm(range(epochs), desc=desc, unit="epoch", disable=not progress, leave=False)
+    bar = Progress(range(epochs), desc=desc, unit="epoch", disable=not progress, leave=False)
     for _ in bar:
         loss = train_epoch(model, windows, opt, config, gen)
         sched.step()
