@@ -90,10 +90,6 @@ def read_task_file(name_or_path: str | Path) -> dict:
         raw = tomllib.loads(path.read_text())
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"--task {path}: not a readable TOML file ({exc}).") from None
-    unknown = sorted(set(raw) - _SECTIONS)
-    if unknown:
-        raise ConfigError(f"--task {path}: unknown entries {unknown}; expected some of "
-                          f"{sorted(_SECTIONS)}.")
     return raw
 
 
@@ -135,6 +131,10 @@ class Task:
                 observation_space.shape) != 1 or not isinstance(action_space, gym.spaces.Box):
             raise ConfigError("task: mpcnet plans over flat Box observations and Box actions; "
                               f"this env has {observation_space} and {action_space}.")
+        unknown = sorted(set(raw) - _SECTIONS)
+        if unknown:
+            raise ConfigError(f"task: unknown entries {unknown}; expected some of "
+                              f"{sorted(_SECTIONS)}.")
         n, m = observation_space.shape[0], action_space.shape[0]
         cost_raw = dict(raw.get("cost", {}))
         weights = _vector(cost_raw, "state_weight", n, "cost")
