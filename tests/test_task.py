@@ -40,7 +40,7 @@ def test_action_repeat_applies_the_action_that_often_and_sums_the_reward():
     np.testing.assert_array_equal(obs, raw_obs)
     action = np.array([0.7], np.float32)
     obs, reward, *_ = env.step(action)
-    (o1, r1, *_), (o2, r2, *_) = raw.step(action), raw.step(action)
+    (_, r1, *_), (o2, r2, *_) = raw.step(action), raw.step(action)
     np.testing.assert_array_equal(obs, o2)  # two env steps, not one
     assert reward == pytest.approx(r1 + r2)
 
