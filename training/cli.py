@@ -343,6 +343,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_args(p, SparsifyConfig, skip=("relus",))
     _add_output_args(p)
 
+    p = sub.add_parser("export", help="write a model's network as ONNX ([state; action] rows "
+                       "to the next state, residual included)")
+    p.add_argument("--model", type=Path, required=True, help="model directory")
+    p.add_argument("--onnx", type=Path, required=True, help="ONNX file to write")
+    p.add_argument("--num-objects", type=_int_in(2, 6), default=None,
+                   help="graph models: the number of objects to instantiate it for")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                   help="float32 (default, what runtimes expect) or float64 (exact weights)")
+    p.add_argument("--overwrite", action="store_true", help="replace --onnx if it exists")
+
+    p = sub.add_parser("import", help="a ReLU MLP trained elsewhere (ONNX: Gemm/MatMul, Add, "
+                       "Relu) as a model directory for evaluate, compare and bench")
+    p.add_argument("--onnx", type=Path, required=True, help="ONNX file: one input [state; "
+                   "action] of shape (batch, n + m), one output: the next state (batch, n)")
+    p.add_argument("--residual", action="store_true",
+                   help="the network predicts the state change (x' = x + net); default: as "
+                        "the graph says")
+    _add_env_args(p)
+    _add_output_args(p)
+
     p = sub.add_parser("validate", help="prediction error of a model on a dataset "
                        "(e.g. held-out episodes, or more objects than in training)")
     p.add_argument("--model", type=Path, required=True, help="model directory")
@@ -443,7 +463,7 @@ def check_outputs(args: argparse.Namespace) -> None:
     and ``--json``/``--write`` (a directory, or unwritable)."""
     from mpcnet.artifacts import check_out_dir, check_out_file
 
-    if hasattr(args, "overwrite") and not getattr(args, "resume", False):
+    if hasattr(args, "overwrite") and hasattr(args, "out") and not getattr(args, "resume", False):
         check_out_dir(args.out, args.overwrite)
     elif args.command == "demo" or (args.command == "sweep"
                                     and not (args.out / "spec.json").is_file()):

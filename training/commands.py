@@ -28,6 +28,7 @@ from training.control_commands import (  # noqa: F401 - dispatched by name (cli.
     run_sweep,
     sweep_to,
 )
+from training.onnx_commands import run_export, run_import  # noqa: F401 - dispatched by name
 from training.run_inputs import _train_config_of, check_known_env, check_model_fits
 from training.sparsify_tables import sweep_plot, sweep_table
 from training.train import error_units

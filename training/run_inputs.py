@@ -74,6 +74,12 @@ def _train_config_of(model_dir: Path, required: bool = False, _depth: int = 0) -
     return TrainConfig(**{k: v for k, v in saved.items() if k in names})
 
 
+def is_imported(model_dir: Path) -> bool:
+    """Whether ``model_dir`` holds a network imported by ``mpcnet import`` (no torch model)."""
+    config = Path(model_dir) / "config.json"
+    return config.is_file() and "imported_from" in read_json(config, "model config")
+
+
 def _load_net(model_dir: Path, num_objects: int | None = None):
     """The exported network of a model directory; a graph model is instantiated for
     ``num_objects`` objects (required for one)."""
@@ -81,6 +87,8 @@ def _load_net(model_dir: Path, num_objects: int | None = None):
     from mpcnet.graphnet import GraphNet
     from mpcnet.relunet import ReluNet
 
+    if is_imported(model_dir):
+        return ReluNet.load(Path(model_dir) / "relunet")
     model = load_model(model_dir)  # a clear error for a directory that is not a model
     if model.config()["type"] != "ReluGNN":
         return ReluNet.load(Path(model_dir) / "relunet")
