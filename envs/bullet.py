@@ -11,6 +11,8 @@ import os
 import sys
 from collections.abc import Iterator
 
+from mpcnet.errors import ConfigError
+
 
 @contextlib.contextmanager
 def _quiet_stdout() -> Iterator[None]:
@@ -35,9 +37,14 @@ def _quiet_stdout() -> Iterator[None]:
             os.close(copy)
 
 
-with _quiet_stdout():
-    import pybullet
-    from pybullet_utils.bullet_client import BulletClient
+try:
+    with _quiet_stdout():
+        import pybullet
+        from pybullet_utils.bullet_client import BulletClient
+except ImportError:  # only the PyBullet tasks need it; task-file envs run without
+    raise ConfigError("the PyBullet tasks (mpcnet/Push-v0, mpcnet/PushT-v0, mpcnet/Sort-v0) "
+                      "need pybullet: pip install 'mpcnet[bullet]' (make demo installs it)."
+                      ) from None
 
 
 class Simulation:

@@ -478,7 +478,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
+        from mpcnet.packages import check_own_packages
         from mpcnet.threads import configure_threads, pin_heap_thresholds
+
+        check_own_packages()  # a folder named envs/ here would otherwise be imported as ours
 
         configure_threads(getattr(args, "threads", None))
         pin_heap_thresholds()
