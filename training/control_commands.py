@@ -101,8 +101,10 @@ def run_evaluate(args: argparse.Namespace) -> None:
                                           "episodes_detail": [r.to_dict() for r in results]})
     print(f"{args.controller} on {args.model} ({net.relu_count} ReLUs): success rate "
           f"{summary['success_rate']:.2f}, final cost {summary['final_cost_mean']:.3f} +- "
-          f"{summary['final_cost_std']:.3f}, median plan time "
-          f"{summary['plan_time_median_s']:.3f} s")
+          f"{summary['final_cost_std']:.3f}, "
+          + ("" if summary["reward_mean"] is None else
+             f"env return {summary['reward_mean']:.1f} +- {summary['reward_std']:.1f}, ")
+          + f"median plan time {summary['plan_time_median_s']:.3f} s")
     print(f"metrics -> {out / 'metrics.json'}")
 
 

@@ -8,8 +8,8 @@ from training.evaluate import EpisodeResult, summarize
 from training.stats import episode_intervals, paired_episodes
 from training.sweep_spec import SweepSpec
 
-ROW_FIELDS = ("episodes", "success_rate", "final_cost_mean", "final_cost_std",
-              "plan_time_median_s", "plan_time_p95_s", "plan_time_max_s")
+ROW_FIELDS = ("episodes", "success_rate", "final_cost_mean", "final_cost_std", "reward_mean",
+              "reward_std", "plan_time_median_s", "plan_time_p95_s", "plan_time_max_s")
 
 
 def cell_rows(spec: SweepSpec, results: dict[str, list[EpisodeResult]],
