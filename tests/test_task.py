@@ -114,6 +114,12 @@ def test_task_file_pipeline_through_the_cli(tmp_path, capsys):
     assert run_cli(["compare", "--env", "Pendulum-v1", "--models", str(dense), str(sparse),
                     "--controllers", "mip,mppi", "--episodes", "2", "--steps", "4",
                     "--horizon", "3", "--budget-ms", "150", "--out", str(cmp)]) == 0
+    assert run_cli(["bench", "mip", "--env", "Pendulum-v1", "--model", str(sparse), "--horizon",
+                    "2", "--starts", "1", "--time-limit", "1", "--json",
+                    str(tmp_path / "mip.json")]) == 0
+    assert run_cli(["bench", "planners", "--quality", "--env", "Pendulum-v1", "--model",
+                    str(sparse), "--planners", "mip,mppi", "--starts", "2", "--horizon", "3",
+                    "--budget-ms", "150", "--json", str(tmp_path / "quality.json")]) == 0
     rows = json.loads((cmp / "results.json").read_text())
     assert {(r["controller"], r["relus"]) for r in rows} == {("mip", 32), ("mppi", 32),
                                                              ("mip", 4), ("mppi", 4)}

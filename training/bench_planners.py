@@ -60,7 +60,7 @@ def plan_quality(net: ReluNet, env_id: str, controllers: list[str], starts: int,
     from training.evaluate import build_controller
 
     env = envs.task_of(envs.make(env_id, **(env_kwargs or {})))
-    problems = start_states(env_id, starts, seed)
+    problems = start_states(env_id, starts, seed, env_kwargs)
     kernel = PlanCost(net, env.cost_spec, "float64")
     config = PlannerConfig(horizon=horizon, budget_ms=budget_ms)
     rows = []

@@ -113,7 +113,10 @@ def plot_trajectories(runs: dict, path: Path, episodes: int = 3) -> None:
         start = np.asarray(first.object_path[0])
         ax.plot(start[:, 0], start[:, 1], "ko", ms=5, label="start")
         _draw_goals(ax, np.asarray(first.goal_centres), np.asarray(first.goal_half_sizes))
-        ax.set_aspect("equal")
+        # positions in metres share one scale; a task's (position, velocity) phase plot not
+        low, high = ax.dataLim.min, ax.dataLim.max
+        span = np.maximum(high - low, 1e-12)
+        ax.set_aspect("equal" if max(span) / min(span) < 5 else "auto")
         ax.set_title(f"episode seed {first.seed}", fontsize=8)
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=6)
