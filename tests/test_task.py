@@ -164,3 +164,47 @@ def test_progress_off_a_terminal_writes_a_few_lines():
     lines = out.getvalue().splitlines()
     assert 1 <= len(lines) <= 3 and "\r" not in out.getvalue()
     assert "2000/2000" in lines[-1]
+
+
+class _GoalInInfo(gym.Env):
+    """A 2-D point that moves by its action; the goal comes in ``info["target"]`` and the
+    episode ends when the point is within 0.1 of it."""
+
+    observation_space = gym.spaces.Box(-1.0, 1.0, (2,), np.float64)
+    action_space = gym.spaces.Box(-0.2, 0.2, (2,), np.float64)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.x = np.zeros(2)
+        self.target = self.np_random.uniform(-0.5, 0.5, 2)
+        return self.x.copy(), {"target": self.target.copy()}
+
+    def step(self, action):
+        self.x = np.clip(self.x + action, -1, 1)
+        done = bool(np.abs(self.x - self.target).max() < 0.1)
+        return self.x.copy(), 0.0, done, False, {"target": self.target.copy()}
+
+
+def test_goal_from_info_and_the_other_success_tests():
+    if "mpcnet-test/GoalInInfo-v0" not in gym.registry:
+        gym.register("mpcnet-test/GoalInInfo-v0", entry_point=_GoalInInfo)
+    task = {"cost": {"state_weight": [1.0, 1.0], "goal_from_info": "target"},
+            "success": {"on_terminated": True, "cost_below": 1e-9}}
+    env = envs.make("mpcnet-test/GoalInInfo-v0", task=task)
+    _, info = env.reset(seed=4)
+    target = info["target"]
+    np.testing.assert_array_equal(info["goal"], target)  # read from info, not the task file
+    assert not info["is_success"]
+    *_, terminated, _, info = env.step(np.zeros(2))
+    assert not terminated and not info["is_success"]
+    x = np.zeros(2)
+    for _ in range(10):  # walk to the target; the env ends the episode there
+        step = np.clip(target - x, -0.2, 0.2)
+        x, _, terminated, _, info = env.step(step)
+        if terminated:
+            break
+    assert np.abs(x - target).sum() > 1e-9  # not by cost_below: by on_terminated
+    assert terminated and info["is_success"]
+    bad = {**task, "cost": {"state_weight": [1.0, 1.0], "goal_from_info": "nowhere"}}
+    with pytest.raises(ConfigError, match="has no 'nowhere'"):
+        envs.make("mpcnet-test/GoalInInfo-v0", task=bad).reset(seed=0)
