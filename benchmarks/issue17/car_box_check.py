@@ -1,11 +1,12 @@
 """Do the planners' first plans on the 16-ReLU MountainCar model leave the task's state box?"""
 import numpy as np
+
 import envs
-from envs.task import read_task_file
 from controllers import PlannerConfig
-from training.evaluate import build_controller
-from training.bench_mip import start_states
+from envs.task import read_task_file
 from mpcnet.relunet import ReluNet
+from training.bench_mip import start_states
+from training.evaluate import build_controller
 
 kw = {"task": read_task_file("mountain_car")}
 env = envs.task_of(envs.make("MountainCarContinuous-v0", **kw))
