@@ -12,7 +12,8 @@ from mpcnet.relunet import ReluNet
 
 nets = {"pendulum 16 ReLUs": ReluNet.load(Path(sys.argv[1]) / "relunet"),
         "mountain car 16 ReLUs": ReluNet.load(Path(sys.argv[2]) / "relunet"),
-        "sort GNN 32 ReLUs, 4 objects": GraphNet.load(Path(sys.argv[3]) / "graphnet").instantiate(4)}
+        "sort GNN 32 ReLUs, 4 objects":
+            GraphNet.load(Path(sys.argv[3]) / "graphnet").instantiate(4)}
 rng = np.random.default_rng(0)
 print("| network | dtype | max abs(onnxruntime - ReluNet) | max abs(imported - ReluNet) |")
 print("|---|---|---|---|")
