@@ -90,12 +90,6 @@ def _fmt(value) -> str:
     return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
-def _config_from_args(cls, args: argparse.Namespace, **overrides):
-    values = {f.name: getattr(args, f.name) for f in config_fields(cls) if hasattr(args, f.name)}
-    values.update(overrides)
-    return cls(**values)
-
-
 def _add_output_args(parser: argparse.ArgumentParser, resumable: bool = False) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="run directory (default: runs/{env}__{stage}__s{seed}__{time})")
@@ -123,14 +117,6 @@ def _add_planner_args(parser: argparse.ArgumentParser) -> None:
         else:
             parser.add_argument(flag, dest=f.name, type=kinds[str(f.type)], default=f.default,
                                 help=help_text)
-
-
-def planner_config_from_args(args: argparse.Namespace, **overrides):
-    """The :class:`PlannerConfig` of the parsed planner options."""
-    from controllers.config import PLANNER_FIELDS, PlannerConfig
-
-    values = {name: getattr(args, name) for name in PLANNER_FIELDS if hasattr(args, name)}
-    return PlannerConfig(**{**values, **overrides})
 
 
 def _add_control_args(parser: argparse.ArgumentParser) -> None:

@@ -18,9 +18,14 @@ from mpcnet.artifacts import (
 from mpcnet.data import TransitionData
 from mpcnet.torch_models import load_model, save_model
 from training.bench_commands import run_bench  # noqa: F401 - dispatched by name (cli.main)
-from training.cli import _config_from_args
 from training.collect import collect
-from training.config import CollectConfig, SparsifyConfig, TrainConfig, parse_int_list
+from training.config import (
+    CollectConfig,
+    SparsifyConfig,
+    TrainConfig,
+    config_from_args,
+    parse_int_list,
+)
 from training.control_commands import (  # noqa: F401 - dispatched by name (cli.main)
     run_compare,
     run_evaluate,
@@ -97,7 +102,7 @@ def run_validate(args: argparse.Namespace) -> None:
 
 
 def run_collect(args: argparse.Namespace) -> None:
-    config = _config_from_args(CollectConfig, args)
+    config = config_from_args(CollectConfig, args)
     out, metrics = collect_to(config, args.out, args.overwrite)
     contact = metrics["contact_fraction"]
     print(f"collected {metrics['transitions']} transitions"
@@ -105,7 +110,7 @@ def run_collect(args: argparse.Namespace) -> None:
 
 
 def run_train(args: argparse.Namespace) -> None:
-    config = _config_from_args(TrainConfig, args)
+    config = config_from_args(TrainConfig, args)
     out, m = train_to(args.data, config, args.out, args.overwrite)
     print(_train_summary(m))
     print(f"model -> {out}")
@@ -185,7 +190,7 @@ def _sparsify_summary(m: dict) -> str:
 
 def run_sparsify(args: argparse.Namespace) -> None:
     budgets = sorted(set(parse_int_list(args.relus, "relus", allow_zero=True)), reverse=True)
-    config = _config_from_args(SparsifyConfig, args, relus=budgets[0])
+    config = config_from_args(SparsifyConfig, args, relus=budgets[0])
     out, rows = sparsify_to(args.model, args.data, budgets, config, args.out, args.overwrite)
     if len(rows) > 1:
         print(sweep_table(rows), end="")

@@ -24,7 +24,7 @@ from training.run_inputs import (
 def _control_setup(args: argparse.Namespace, controllers: list[str]):
     from controllers import CONTROLLER_NAMES
     from mpcnet.errors import ConfigError
-    from training.cli import planner_config_from_args
+    from training.config import planner_config_from_args
 
     if not controllers or len(set(controllers)) < len(controllers):
         raise ConfigError(f"--controllers: expected distinct names from "
