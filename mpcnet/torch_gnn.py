@@ -17,8 +17,8 @@ from torch import nn
 
 from mpcnet.artifacts import FORMAT_VERSION
 from mpcnet.errors import ConfigError
+from mpcnet.gated import GatedReluModel, export_chain, hard_gates
 from mpcnet.graphnet import EDGE_FEATURES, GEOMETRIC, PUSH_ACTION_DIM, GraphNet, graph_step
-from mpcnet.torch_models import GatedReluModel, export_chain, hard_gates
 
 
 def _chain(sizes: list[int]) -> nn.ModuleList:
@@ -92,6 +92,11 @@ class ReluGNN(GatedReluModel):
         rel = [*self.rel_layers, self.rel_out]
         obj = [*self.obj_layers, self.obj_out]
         return [*zip(rel[:-1], rel[1:], strict=True), *zip(obj[:-1], obj[1:], strict=True)]
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> ReluGNN:
+        return cls(list(cfg["relation_hidden"]), list(cfg["object_hidden"]),
+                   int(cfg["effect_dim"]))
 
     def config(self) -> dict:
         return {"type": "ReluGNN", "format_version": FORMAT_VERSION,

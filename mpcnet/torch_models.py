@@ -10,14 +10,13 @@ normalisation and the output scaling into the first and last layers and drops re
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import torch
 from torch import nn
 
-from mpcnet.artifacts import FORMAT_VERSION, read_json, write_json
-from mpcnet.errors import ArtifactError, ConfigError
+from mpcnet.artifacts import FORMAT_VERSION
+from mpcnet.errors import ConfigError
+from mpcnet.gated import GatedReluModel, export_chain, hard_gates
 from mpcnet.relunet import Layer, ReluNet
 
 
@@ -43,97 +42,6 @@ def relative_points_map(state_dim: int, action_dim: int, point_dim: int = 2) -> 
         rows[i, n_rel + i % point_dim] = -1.0
     rows[n_rel:, state_dim:] = np.eye(action_dim)
     return rows
-
-
-class GatedReluModel(nn.Module):
-    """Base of the trainable dynamics models: hidden layers whose neurons are gated.
-
-    Subclasses create their ``nn.Linear`` layers, call :meth:`_register_gates` with the hidden
-    sizes (all chains concatenated) and implement ``hidden_linears``, ``config`` and
-    ``export``. While a sparsifier relaxes the choice it sets ``gate_source`` (a function of
-    the layer index), which then supplies the gates instead of the stored 0/1 buffers.
-    """
-
-    hidden_sizes: list[int]
-
-    def _register_gates(self, sizes: list[int]) -> None:
-        self.hidden_sizes = list(sizes)
-        self.gate_source = None
-        for k, h in enumerate(sizes):
-            self.register_buffer(f"relu_gate{k}", torch.ones(h))
-            self.register_buffer(f"id_gate{k}", torch.zeros(h))
-
-    def gates(self, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(relu_weight, identity_weight)`` of hidden layer ``k``."""
-        if self.gate_source is not None:
-            return self.gate_source(k)
-        return getattr(self, f"relu_gate{k}"), getattr(self, f"id_gate{k}")
-
-    def gated(self, k: int, a: torch.Tensor) -> torch.Tensor:
-        relu_w, id_w = self.gates(k)
-        return relu_w * torch.relu(a) + id_w * a
-
-    @property
-    def relu_count(self) -> int:
-        """ReLU neurons of the (shared) networks, counted once however often they are used."""
-        return int(sum((self.gates(k)[0] > 0.5).sum() for k in range(len(self.hidden_sizes))))
-
-    def hidden_linears(self) -> list[tuple[nn.Linear, nn.Linear]]:
-        """``(into, out_of)`` linear layers of every hidden layer, in gate order."""
-        raise NotImplementedError
-
-    def clone(self) -> GatedReluModel:
-        """A copy with the same weights and gates, without any relaxation attached."""
-        copy = model_from_config(self.config())
-        state = {k: v for k, v in self.state_dict().items() if not k.startswith("relaxed.")}
-        copy.load_state_dict(state)
-        return copy.to(self.out_std.device)
-
-
-def hard_gates(model: GatedReluModel, k: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """The 0/1 gates of hidden layer ``k`` in float64, or ConfigError if they are soft."""
-    relu_w, id_w = (g.detach().to(torch.float64).cpu() for g in model.gates(k))
-    hard = lambda g: bool(((g == 0) | (g == 1)).all())  # noqa: E731
-    if not (hard(relu_w) and hard(id_w)) or bool((relu_w * id_w).any()):
-        raise ConfigError(
-            f"export: hidden layer {k} has soft or conflicting gates; make the "
-            "sparsity choice hard before exporting."
-        )
-    return relu_w, id_w
-
-
-@torch.no_grad()
-def export_chain(hidden: list[nn.Linear], out: nn.Linear,
-                 gates: list[tuple[torch.Tensor, torch.Tensor]], in_weight: torch.Tensor,
-                 in_bias: torch.Tensor, out_scale: torch.Tensor, out_shift: torch.Tensor
-                 ) -> list[Layer]:
-    """Compact numpy layers of one gated chain ``out(g_L(...g_1(hidden_1(W_in z + b_in))))``.
-
-    The input affine map is folded into the first layer and ``out_scale * out + out_shift``
-    into the last; removed neurons are dropped, identity neurons kept as ``"identity"``.
-    """
-    dtype = torch.float64
-    layers: list[Layer] = []
-    keep_prev = None
-    for k, lin in enumerate(hidden):
-        w, b = lin.weight.detach().cpu().to(dtype), lin.bias.detach().cpu().to(dtype)
-        if k == 0:
-            w, b = w @ in_weight, w @ in_bias + b
-        else:
-            w = w[:, keep_prev]
-        relu_w, id_w = gates[k]
-        keep = (relu_w + id_w) > 0
-        kinds = tuple("relu" if r > 0 else "identity" for r in relu_w[keep])
-        layers.append(Layer(w[keep].numpy(), b[keep].numpy(), kinds))
-        keep_prev = keep
-    w_out = out.weight.detach().cpu().to(dtype)
-    w_out = w_out @ in_weight if keep_prev is None else w_out[:, keep_prev]
-    b_out = out.bias.detach().cpu().to(dtype)
-    s = out_scale.detach().cpu().to(dtype)
-    layers.append(Layer((s[:, None] * w_out).numpy(),
-                        (s * b_out + out_shift.detach().cpu().to(dtype)).numpy(),
-                        ("linear",) * w_out.shape[0]))
-    return layers
 
 
 def pusher_frame_maps(state_dim: int, action_dim: int) -> tuple[np.ndarray, np.ndarray]:
@@ -252,6 +160,13 @@ class ReluMLP(GatedReluModel):
         layers = [*self.hidden, self.out]
         return list(zip(layers[:-1], layers[1:], strict=True))
 
+    @classmethod
+    def from_config(cls, cfg: dict) -> ReluMLP:
+        maps = {k: np.asarray(cfg[k], dtype=np.float64) for k in ("output_map", "action_map")
+                if k in cfg}
+        return cls(int(cfg["state_dim"]), int(cfg["action_dim"]), list(cfg["hidden"]),
+                   np.asarray(cfg["input_map"], dtype=np.float64), **maps)
+
     def config(self) -> dict:
         cfg = {"type": "ReluMLP", "format_version": FORMAT_VERSION,
                "state_dim": self.state_dim, "action_dim": self.action_dim,
@@ -283,84 +198,3 @@ class ReluMLP(GatedReluModel):
         if np.abs(action_map).sum() > 0:
             layers = with_action_passthrough(layers, self.state_dim, action_map)
         return ReluNet(tuple(layers), self.state_dim, self.action_dim, residual=True)
-
-
-MODEL_TYPES = ("ReluMLP", "ReluGNN")
-
-
-def export_stem(model_or_config) -> str:
-    """File stem of a model's exported network: ``relunet`` (MLP) or ``graphnet`` (GNN)."""
-    cfg = model_or_config if isinstance(model_or_config, dict) else model_or_config.config()
-    return "graphnet" if cfg.get("type") == "ReluGNN" else "relunet"
-
-
-def model_from_config(cfg: dict) -> GatedReluModel:
-    """A fresh model of the structure ``cfg`` describes (``model.json``).
-
-    Raises:
-        KeyError, TypeError, ValueError, ConfigError: for an invalid description.
-    """
-    if cfg.get("type") == "ReluGNN":
-        from mpcnet.torch_gnn import ReluGNN
-
-        return ReluGNN(list(cfg["relation_hidden"]), list(cfg["object_hidden"]),
-                       int(cfg["effect_dim"]))
-    maps = {k: np.asarray(cfg[k], dtype=np.float64) for k in ("output_map", "action_map")
-            if k in cfg}
-    return ReluMLP(int(cfg["state_dim"]), int(cfg["action_dim"]), list(cfg["hidden"]),
-                   np.asarray(cfg["input_map"], dtype=np.float64), **maps)
-
-
-def save_model(model: GatedReluModel, directory: Path) -> None:
-    """Write ``model.pt`` (torch state), ``model.json`` (structure) and the exported network
-    (``relunet.{npz,json}`` for an MLP, ``graphnet.{npz,json}`` for a GNN)."""
-    directory = Path(directory)
-    write_json(directory / "model.json", model.config())
-    tmp = directory / ".model.pt.tmp"
-    torch.save(model.state_dict(), tmp)
-    tmp.replace(directory / "model.pt")
-    model.export().save(directory / export_stem(model))
-
-
-def load_model(directory: Path) -> GatedReluModel:
-    """Load a model written by :func:`save_model` (by ``mpcnet train`` or ``sparsify``).
-
-    Raises:
-        ArtifactError: naming the file, if it is missing, corrupted or does not match.
-    """
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise ArtifactError(f"model directory {directory} does not exist; check --model.")
-    if not (directory / "model.json").is_file():
-        raise ArtifactError(
-            f"{directory} holds no model.json; expected a model directory written by "
-            "`mpcnet train` or `mpcnet sparsify`."
-        )
-    cfg = read_json(directory / "model.json", what="model description")
-    if cfg.get("type") not in MODEL_TYPES or cfg.get("format_version") != FORMAT_VERSION:
-        raise ArtifactError(
-            f"model description {directory / 'model.json'}: expected a ReluMLP or ReluGNN of "
-            f"format {FORMAT_VERSION}, got {cfg.get('type')!r} format "
-            f"{cfg.get('format_version')!r}."
-        )
-    try:
-        model = model_from_config(cfg)
-    except (KeyError, TypeError, ValueError, ConfigError) as exc:
-        raise ArtifactError(
-            f"model description {directory / 'model.json'} is invalid: {exc}"
-        ) from exc
-    path = directory / "model.pt"
-    if not path.is_file():
-        raise ArtifactError(f"model weights {path} do not exist; re-run `mpcnet train`.")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        for name, default in model.state_dict().items():  # maps added after a model was saved
-            if name in ("output_map", "action_map"):
-                state.setdefault(name, default)
-        model.load_state_dict(state)
-    except Exception as exc:  # unpickling and size mismatches both mean a bad file
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ArtifactError(
-            f"model weights {path} are corrupted or do not match model.json ({first})."
-        ) from exc
-    return model.eval()

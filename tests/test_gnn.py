@@ -5,10 +5,10 @@ import torch
 from mpcnet.costs import CostSpec
 from mpcnet.graphnet import GraphNet, TorchGraphNet
 from mpcnet.mip_mpc import MipMpc
+from mpcnet.model_io import load_model, save_model
 from mpcnet.solvers import SolveOptions
 from mpcnet.sparsity import IDENTITY, RELU, REMOVED, Sparsifiable
 from mpcnet.torch_gnn import ReluGNN
-from mpcnet.torch_models import load_model, save_model
 
 
 def random_gnn(seed=0, relation=(10, 8), objects=(9,), effect=6) -> ReluGNN:

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from mpcnet.errors import ArtifactError, ConfigError, ShapeError
+from mpcnet.model_io import load_model, save_model
 from mpcnet.relunet import Layer, ReluNet
-from mpcnet.torch_models import load_model, save_model
 from tests.conftest import random_mlp
 
 

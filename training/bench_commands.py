@@ -10,7 +10,7 @@ import numpy as np
 
 from mpcnet.artifacts import write_json
 from mpcnet.errors import unknown_name
-from mpcnet.torch_models import load_model
+from mpcnet.model_io import load_model
 from training.config import parse_int_list
 from training.run_inputs import (
     _control_env_kwargs,

@@ -11,7 +11,7 @@ import envs
 from mpcnet.artifacts import read_json
 from mpcnet.data import TransitionData
 from mpcnet.errors import unknown_name
-from mpcnet.torch_models import load_model
+from mpcnet.model_io import load_model
 from training.config import CollectConfig, TrainConfig
 
 

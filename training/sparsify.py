@@ -19,8 +19,8 @@ import torch
 
 from mpcnet.data import TransitionData
 from mpcnet.errors import ConfigError
+from mpcnet.gated import GatedReluModel
 from mpcnet.sparsity import RELU, REMOVED, Sparsifiable, neuron_magnitudes
-from mpcnet.torch_models import GatedReluModel
 from training.config import SparsifyConfig, TrainConfig
 from training.progress import Progress
 from training.train import ValidationSet, fit, resolve_device, train_epoch, window_tensors
