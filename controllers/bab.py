@@ -4,7 +4,7 @@ The MILP branches on neurons, so its size grows with ReLUs x horizon. This plann
 the actions instead: the search space is the box of action sequences, ``D = H m`` numbers,
 whatever the network's size.
 
-* **Bound**: :class:`~mpcnet.plan_bounds.PlanBounds` gives a sound lower bound of the plan cost
+* **Bound**: :class:`~mpcnet.bab.plan_bounds.PlanBounds` gives a sound lower bound of the plan cost
   over each of a batch of sub-boxes (linear bounds through the unrolled network).
 * **Search**: best first, in batches. Each iteration takes the ``batch`` open boxes with the
   lowest bounds, samples plans inside them (the incumbent projected into the box, the box's
@@ -31,11 +31,11 @@ import numpy as np
 import torch
 
 from controllers.base import PlannerConfig, PlanningController, _CallTimer
+from mpcnet.bab.plan_bounds import SPLIT_RULES, PlanBounds
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError
-from mpcnet.plan_bounds import SPLIT_RULES, PlanBounds
+from mpcnet.nn.relunet import ReluNet
 from mpcnet.plan_cost import PlanCost
-from mpcnet.relunet import ReluNet
 
 _PRUNE_TOL = 1e-9  # relative: bounds are widened by as much against rounding
 
@@ -278,7 +278,7 @@ class BabController(PlanningController):
             sampling planners do not impose one either).
         mppi_fraction: Share of the budget for the MPPI incumbent.
         batch, samples_per_box, gap, split: As in :class:`ActionBranchAndBound`.
-        slope_steps: As in :class:`~mpcnet.plan_bounds.PlanBounds`.
+        slope_steps: As in :class:`~mpcnet.bab.plan_bounds.PlanBounds`.
     """
 
     name = "bab"

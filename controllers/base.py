@@ -13,8 +13,8 @@ import torch
 from controllers.config import PlannerConfig
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, ShapeError, finite_vector
+from mpcnet.nn.relunet import ReluNet
 from mpcnet.plan_cost import PlanCost
-from mpcnet.relunet import ReluNet
 
 
 @dataclass(frozen=True)

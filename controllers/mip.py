@@ -11,9 +11,9 @@ import torch
 from controllers.base import PlannerConfig, PlanningController
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, MpcnetError
-from mpcnet.mip_mpc import MipMpc
-from mpcnet.relunet import ReluNet
-from mpcnet.solvers import SolveOptions
+from mpcnet.milp.mip_mpc import MipMpc
+from mpcnet.milp.solvers import SolveOptions
+from mpcnet.nn.relunet import ReluNet
 
 # the per-step bound update may use at most this share of the budget; a budget it does not
 # leave enough of is refused up front, with the budget that would do

@@ -8,8 +8,8 @@ import argparse
 import numpy as np
 
 from mpcnet import CostSpec, Layer, ReluNet
-from mpcnet.mip_mpc import MipMpc
-from mpcnet.solvers import SolveOptions
+from mpcnet.milp.mip_mpc import MipMpc
+from mpcnet.milp.solvers import SolveOptions
 
 
 def main(samples: int) -> None:

@@ -15,7 +15,7 @@ from mpcnet.errors import (  # noqa: E402
     ShapeError,
     UnknownNameError,
 )
-from mpcnet.relunet import Layer, ReluNet  # noqa: E402
+from mpcnet.nn.relunet import Layer, ReluNet  # noqa: E402
 from mpcnet.threads import configure_threads, pin_heap_thresholds  # noqa: E402
 
 __all__ = [

@@ -26,7 +26,7 @@ import torch
 
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, ShapeError
-from mpcnet.relunet import ReluNet
+from mpcnet.nn.relunet import ReluNet
 from mpcnet.rollout import resolve_device
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -115,7 +115,7 @@ class PlanCost:
         self.state_dim, self.action_dim = net.state_dim, net.action_dim
         graph = getattr(net, "graph", None)
         if graph is not None:
-            from mpcnet.graphnet import TorchGraphNet
+            from mpcnet.nn.graphnet import TorchGraphNet
 
             self._graph = TorchGraphNet(graph, dtype=self.dtype, device=self.device)
             self._mlp = None

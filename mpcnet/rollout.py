@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from mpcnet.errors import ConfigError, ShapeError
-from mpcnet.relunet import ReluNet
+from mpcnet.nn.relunet import ReluNet
 
 StepFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -101,7 +101,7 @@ def torch_dynamics(net: ReluNet, dtype: torch.dtype = torch.float32,
     by :meth:`GraphNet.instantiate`, :class:`TorchReluNet` otherwise (same function)."""
     graph = getattr(net, "graph", None)
     if graph is not None:
-        from mpcnet.graphnet import TorchGraphNet
+        from mpcnet.nn.graphnet import TorchGraphNet
 
         return TorchGraphNet(graph, dtype=dtype, device=device)
     return TorchReluNet(net, dtype=dtype, device=device)

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from mpcnet.costs import CostSpec
-from mpcnet.relunet import ReluNet
+from mpcnet.nn.relunet import ReluNet
 from mpcnet.rollout import rollout, torch_dynamics
 
 

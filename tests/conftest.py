@@ -8,7 +8,7 @@ import torch
 os.environ.setdefault("MPCNET_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from mpcnet.torch_models import ReluMLP, relative_points_map
+from mpcnet.nn.torch_models import ReluMLP, relative_points_map
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from mpcnet.costs import CostSpec
-from mpcnet.relunet import Layer, ReluNet
+from mpcnet.nn.relunet import Layer, ReluNet
 
 DIR = Path(__file__).parent / "data" / "reference_mips"
 NAMES = sorted(p.stem for p in DIR.glob("*.json"))

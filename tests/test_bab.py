@@ -8,12 +8,12 @@ import torch
 
 from controllers import PlannerConfig, make_controller
 from controllers.bab import ActionBranchAndBound, relative_gap
+from mpcnet.bab.plan_bounds import PlanBounds
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError
-from mpcnet.mip_mpc import MipMpc
-from mpcnet.plan_bounds import PlanBounds
+from mpcnet.milp.mip_mpc import MipMpc
+from mpcnet.milp.solvers import SolveOptions
 from mpcnet.plan_cost import PlanCost
-from mpcnet.solvers import SolveOptions
 from tests import reference_mips
 from tests.test_bench import _tiny_model
 from tests.test_milp import random_net

@@ -1,6 +1,6 @@
 import json
 
-from mpcnet.model_io import save_model
+from mpcnet.nn.model_io import save_model
 from tests.conftest import random_mlp
 from training.cli import main
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from mpcnet.errors import ConfigError
-from mpcnet.relunet import Layer, ReluNet
+from mpcnet.nn.relunet import Layer, ReluNet
 from training import bench_peer
 
 

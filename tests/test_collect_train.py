@@ -3,8 +3,8 @@ import pytest
 
 from mpcnet.data import TransitionData
 from mpcnet.errors import ArtifactError, ConfigError
-from mpcnet.model_io import load_model
-from mpcnet.relunet import ReluNet
+from mpcnet.nn.model_io import load_model
+from mpcnet.nn.relunet import ReluNet
 from training.collect import collect
 from training.commands import collect_to, train_to
 from training.config import CollectConfig, TrainConfig

@@ -6,7 +6,7 @@ import pytest
 from controllers import CONTROLLER_NAMES, PlannerConfig, make_controller
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, UnknownNameError
-from mpcnet.relunet import Layer, ReluNet
+from mpcnet.nn.relunet import Layer, ReluNet
 
 LOW, HIGH = -np.full(2, 0.1), np.full(2, 0.1)
 

@@ -5,7 +5,7 @@ import itertools
 
 import numpy as np
 
-from mpcnet.cuts import cut_for_subset, separate
+from mpcnet.milp.cuts import cut_for_subset, separate
 
 
 def _neuron(rng, n):

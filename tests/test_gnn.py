@@ -3,12 +3,12 @@ import pytest
 import torch
 
 from mpcnet.costs import CostSpec
-from mpcnet.graphnet import GraphNet, TorchGraphNet
-from mpcnet.mip_mpc import MipMpc
-from mpcnet.model_io import load_model, save_model
-from mpcnet.solvers import SolveOptions
-from mpcnet.sparsity import IDENTITY, RELU, REMOVED, Sparsifiable
-from mpcnet.torch_gnn import ReluGNN
+from mpcnet.milp.mip_mpc import MipMpc
+from mpcnet.milp.solvers import SolveOptions
+from mpcnet.nn.graphnet import GraphNet, TorchGraphNet
+from mpcnet.nn.model_io import load_model, save_model
+from mpcnet.nn.sparsity import IDENTITY, RELU, REMOVED, Sparsifiable
+from mpcnet.nn.torch_gnn import ReluGNN
 
 
 def random_gnn(seed=0, relation=(10, 8), objects=(9,), effect=6) -> ReluGNN:

@@ -1,15 +1,15 @@
 import numpy as np
 import pytest
 
-from mpcnet.bounds import compute_bounds
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, InfeasibleError, ShapeError
-from mpcnet.folded import FoldedNet
-from mpcnet.milp import MpcEncoding
-from mpcnet.mip_mpc import MipMpc
-from mpcnet.relunet import Layer, ReluNet
-from mpcnet.solvers import SolveOptions
-from mpcnet.solvers.pyomo_backend import available_solvers
+from mpcnet.milp.bounds import compute_bounds
+from mpcnet.milp.encoding import MpcEncoding
+from mpcnet.milp.mip_mpc import MipMpc
+from mpcnet.milp.solvers import SolveOptions
+from mpcnet.milp.solvers.pyomo_backend import available_solvers
+from mpcnet.nn.folded import FoldedNet
+from mpcnet.nn.relunet import Layer, ReluNet
 from tests import reference_mips
 
 EXACT = SolveOptions(mip_gap=1e-9)

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from mpcnet.errors import ConfigError
-from mpcnet.mip_mpc import MipMpc
-from mpcnet.solvers import SolveOptions
+from mpcnet.milp.mip_mpc import MipMpc
+from mpcnet.milp.solvers import SolveOptions
 from tests import reference_mips
 from tests.cli_helpers import run_cli
 from tests.test_gnn import scene, sparse_gnn
@@ -16,7 +16,7 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from mpcnet.onnx_io import from_onnx, to_onnx  # noqa: E402
+from mpcnet.nn.onnx_io import from_onnx, to_onnx  # noqa: E402
 
 
 def run_onnx(path, z: np.ndarray) -> np.ndarray:

@@ -10,8 +10,8 @@ from controllers import PlannerConfig, make_controller
 from controllers.sampling import MPPI
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError
+from mpcnet.nn.relunet import Layer, ReluNet
 from mpcnet.plan_cost import PlanCost
-from mpcnet.relunet import Layer, ReluNet
 from mpcnet.rollout import rollout, torch_dynamics
 from tests.conftest import random_mlp
 from tests.test_controllers import HIGH, LOW, easy_net

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from mpcnet.errors import ArtifactError, ConfigError, ShapeError
-from mpcnet.model_io import load_model, save_model
-from mpcnet.relunet import Layer, ReluNet
+from mpcnet.nn.model_io import load_model, save_model
+from mpcnet.nn.relunet import Layer, ReluNet
 from tests.conftest import random_mlp
 
 
@@ -92,7 +92,7 @@ def test_relunet_validates_structure():
 
 
 def _pusher_frame_mlp(seed: int):
-    from mpcnet.torch_models import ReluMLP, pusher_frame_maps, relative_points_map
+    from mpcnet.nn.torch_models import ReluMLP, pusher_frame_maps, relative_points_map
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -126,7 +126,7 @@ def test_pusher_frame_export_equals_the_torch_model_and_moves_the_pusher_by_u(tm
 
 
 def test_pusher_frame_needs_a_pusher(tmp_path):
-    from mpcnet.torch_models import pusher_frame_maps
+    from mpcnet.nn.torch_models import pusher_frame_maps
 
     with pytest.raises(ConfigError, match="use --frame world"):
         pusher_frame_maps(10, 4)

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from mpcnet.graphnet import GraphNet
+from mpcnet.nn.graphnet import GraphNet
 from tests.cli_helpers import usage_error_line
 from training.cli import main
 from training.collect import collect

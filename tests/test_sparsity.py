@@ -3,8 +3,8 @@ import pytest
 import torch
 
 from mpcnet.errors import ConfigError
-from mpcnet.model_io import load_model, save_model
-from mpcnet.sparsity import IDENTITY, RELU, REMOVED, RelaxedGates, Sparsifiable
+from mpcnet.nn.model_io import load_model, save_model
+from mpcnet.nn.sparsity import IDENTITY, RELU, REMOVED, RelaxedGates, Sparsifiable
 from tests.conftest import random_mlp
 from training.collect import collect
 from training.config import CollectConfig, SparsifyConfig, TrainConfig

@@ -159,7 +159,7 @@ def test_bootstrap_and_paired_intervals():
 def test_execute_applies_k_actions_per_plan(models):
     import envs
     from controllers import PlannerConfig, make_controller
-    from mpcnet.relunet import ReluNet
+    from mpcnet.nn.relunet import ReluNet
     from training.evaluate import run_episode
 
     net = ReluNet.load(models / "small" / "relunet")

@@ -139,7 +139,7 @@ def test_task_file_cli_errors(tmp_path):
 def test_mip_counts_and_warns_when_the_state_box_refuses_its_warm_start(caplog):
     from controllers import PlannerConfig, make_controller
     from mpcnet.costs import CostSpec
-    from mpcnet.relunet import Layer, ReluNet
+    from mpcnet.nn.relunet import Layer, ReluNet
 
     # x' = x + 0.5 + relu(u) - relu(-u) ... every plan leaves the box [-1, 1] from x0 = 0.8
     net = ReluNet((Layer(np.array([[0.0, 1.0], [0.0, -1.0]]), np.zeros(2), ("relu", "relu")),

@@ -12,9 +12,9 @@ import torch
 
 from mpcnet.artifacts import write_text
 from mpcnet.errors import ConfigError
-from mpcnet.relunet import ReluNet
+from mpcnet.nn.relunet import ReluNet
+from mpcnet.nn.torch_models import ReluMLP, relative_points_map
 from mpcnet.rollout import TorchReluNet, rollout
-from mpcnet.torch_models import ReluMLP, relative_points_map
 
 
 def random_push_net(hidden=(128, 128), seed: int = 0) -> ReluNet:

@@ -10,12 +10,12 @@ import torch
 
 import envs
 from controllers.bab import ActionBranchAndBound
-from mpcnet.mip_mpc import MipMpc
-from mpcnet.plan_bounds import PlanBounds
+from mpcnet.bab.plan_bounds import PlanBounds
+from mpcnet.milp.mip_mpc import MipMpc
+from mpcnet.milp.solvers import SolveOptions
+from mpcnet.nn.relunet import ReluNet
 from mpcnet.plan_cost import PlanCost
-from mpcnet.relunet import ReluNet
 from mpcnet.sampling import best_sampled_plan
-from mpcnet.solvers import SolveOptions
 from training.bench_mip import json_row, start_states
 from training.progress import Progress
 

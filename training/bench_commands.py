@@ -10,7 +10,7 @@ import numpy as np
 
 from mpcnet.artifacts import write_json
 from mpcnet.errors import unknown_name
-from mpcnet.model_io import load_model
+from mpcnet.nn.model_io import load_model
 from training.config import parse_int_list
 from training.run_inputs import (
     _control_env_kwargs,
@@ -35,7 +35,7 @@ def run_bench(args: argparse.Namespace) -> None:
     import torch
 
     from mpcnet.artifacts import safe_name
-    from mpcnet.relunet import ReluNet
+    from mpcnet.nn.relunet import ReluNet
     from training import bench
     from training.train import resolve_device
 
@@ -123,7 +123,7 @@ def _run_bench_bab(args: argparse.Namespace) -> None:
 
 def _run_bench_objects(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
-    from mpcnet.graphnet import GraphNet
+    from mpcnet.nn.graphnet import GraphNet
     from training import bench
     from training.bench_mip import bench_mip, objects_table
 
@@ -211,7 +211,7 @@ def _parse_sizes(text: str) -> list[tuple[int, int]]:
 
 def _run_bench_peer(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
-    from mpcnet.relunet import ReluNet
+    from mpcnet.nn.relunet import ReluNet
     from training import bench_peer
 
     bench_peer.load_peer()  # a clear message before any work when it is not installed
@@ -258,7 +258,7 @@ def _run_bench_peer(args: argparse.Namespace) -> None:
 
 def _run_bench_grid(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
-    from mpcnet.relunet import ReluNet
+    from mpcnet.nn.relunet import ReluNet
     from training import bench
     from training.bench_mip import bench_mip, grid_table
 

@@ -7,10 +7,10 @@ import time
 import numpy as np
 
 import envs
-from mpcnet.mip_mpc import MipMpc
-from mpcnet.relunet import Layer, ReluNet
+from mpcnet.milp.mip_mpc import MipMpc
+from mpcnet.milp.solvers import SolveOptions
+from mpcnet.nn.relunet import Layer, ReluNet
 from mpcnet.sampling import best_sampled_plan
-from mpcnet.solvers import SolveOptions
 from training.progress import Progress
 
 # short names for --backend pyomo:NAME

@@ -28,8 +28,8 @@ from controllers import PlannerConfig, make_controller
 from mpcnet.costs import CostSpec
 from mpcnet.data import TransitionData
 from mpcnet.errors import ConfigError
+from mpcnet.nn.relunet import ReluNet
 from mpcnet.plan_cost import PlanCost
-from mpcnet.relunet import ReluNet
 from mpcnet.rollout import TorchReluNet
 from training.progress import Progress
 
@@ -76,7 +76,7 @@ def pendulum_data(episodes: int, steps: int, seed: int) -> TransitionData:
 def train_pendulum_model(out: Path, seed: int, epochs: int = 60) -> Path:
     """Collect Pendulum data and train the 2 x 64 model into ``out``; returns ``out``."""
     from mpcnet.artifacts import create_run_dir, write_stage
-    from mpcnet.model_io import save_model
+    from mpcnet.nn.model_io import save_model
     from training.config import TrainConfig
     from training.train import train
 

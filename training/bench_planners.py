@@ -14,7 +14,7 @@ import numpy as np
 import envs
 from controllers import PlannerConfig
 from controllers.sampling import CEM, MPPI, GradientDescent, RandomShooting
-from mpcnet.relunet import ReluNet
+from mpcnet.nn.relunet import ReluNet
 from training.bench_mip import start_states
 
 GRID = {

@@ -16,7 +16,7 @@ from mpcnet.artifacts import (
     write_text,
 )
 from mpcnet.data import TransitionData
-from mpcnet.model_io import load_model, save_model
+from mpcnet.nn.model_io import load_model, save_model
 from training.bench_commands import run_bench  # noqa: F401 - dispatched by name (cli.main)
 from training.collect import collect
 from training.config import (

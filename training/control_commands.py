@@ -10,7 +10,7 @@ from pathlib import Path
 from mpcnet.artifacts import read_json, run_directory, write_json, write_text
 from mpcnet.data import TransitionData
 from mpcnet.errors import unknown_name
-from mpcnet.model_io import load_model
+from mpcnet.nn.model_io import load_model
 from training.config import SparsifyConfig
 from training.run_inputs import (
     _control_env_kwargs,

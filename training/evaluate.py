@@ -12,7 +12,7 @@ import envs
 from controllers import PlannerConfig, make_controller
 from mpcnet.artifacts import read_json, write_json
 from mpcnet.errors import ArtifactError
-from mpcnet.relunet import ReluNet
+from mpcnet.nn.relunet import ReluNet
 from training.progress import Progress
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from training.run_inputs import _env_kwargs, _env_sizes, _load_net
 def run_export(args: argparse.Namespace) -> None:
     """The model's network (a graph model instantiated for ``--num-objects``) as ONNX."""
     from mpcnet.artifacts import check_out_file
-    from mpcnet.onnx_io import to_onnx
+    from mpcnet.nn.onnx_io import to_onnx
 
     check_out_file(args.onnx, "--onnx")
     if args.onnx.exists() and not args.overwrite:
@@ -32,7 +32,7 @@ def run_export(args: argparse.Namespace) -> None:
 
 def run_import(args: argparse.Namespace) -> None:
     """A ReLU MLP from ONNX as a model directory the control commands accept."""
-    from mpcnet.onnx_io import from_onnx
+    from mpcnet.nn.onnx_io import from_onnx
 
     if not Path(args.onnx).is_file():
         raise ArtifactError(f"--onnx {args.onnx} does not exist; pass an ONNX file.")

@@ -11,7 +11,7 @@ import envs
 from mpcnet.artifacts import read_json
 from mpcnet.data import TransitionData
 from mpcnet.errors import unknown_name
-from mpcnet.model_io import load_model
+from mpcnet.nn.model_io import load_model
 from training.config import CollectConfig, TrainConfig
 
 
@@ -84,8 +84,8 @@ def _load_net(model_dir: Path, num_objects: int | None = None):
     """The exported network of a model directory; a graph model is instantiated for
     ``num_objects`` objects (required for one)."""
     from mpcnet.errors import ConfigError
-    from mpcnet.graphnet import GraphNet
-    from mpcnet.relunet import ReluNet
+    from mpcnet.nn.graphnet import GraphNet
+    from mpcnet.nn.relunet import ReluNet
 
     if is_imported(model_dir):
         return ReluNet.load(Path(model_dir) / "relunet")

@@ -1,7 +1,7 @@
 """Progressive sparsification of a trained ReLU dynamics model, and a magnitude baseline.
 
 The progressive method trains the weights and the relaxed ReLU / identity / removed choice of
-every neuron together (:mod:`mpcnet.sparsity`) while a schedule lowers the ReLU budget
+every neuron together (:mod:`mpcnet.nn.sparsity`) while a schedule lowers the ReLU budget
 geometrically from the dense count to ``K`` and anneals the temperature; then the choice is
 made hard and the weights are fine-tuned with the structure fixed.
 
@@ -19,8 +19,8 @@ import torch
 
 from mpcnet.data import TransitionData
 from mpcnet.errors import ConfigError
-from mpcnet.gated import GatedReluModel
-from mpcnet.sparsity import RELU, REMOVED, Sparsifiable, neuron_magnitudes
+from mpcnet.nn.gated import GatedReluModel
+from mpcnet.nn.sparsity import RELU, REMOVED, Sparsifiable, neuron_magnitudes
 from training.config import SparsifyConfig, TrainConfig
 from training.progress import Progress
 from training.train import ValidationSet, fit, resolve_device, train_epoch, window_tensors

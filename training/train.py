@@ -10,10 +10,10 @@ import torch
 
 from mpcnet.data import TransitionData
 from mpcnet.errors import ConfigError
-from mpcnet.graphnet import PUSH_ACTION_DIM, num_objects_of
+from mpcnet.nn.graphnet import PUSH_ACTION_DIM, num_objects_of
+from mpcnet.nn.torch_gnn import ReluGNN
+from mpcnet.nn.torch_models import ReluMLP, pusher_frame_maps, relative_points_map
 from mpcnet.rollout import resolve_device, rollout
-from mpcnet.torch_gnn import ReluGNN
-from mpcnet.torch_models import ReluMLP, pusher_frame_maps, relative_points_map
 from training.config import TrainConfig
 from training.progress import Progress
 

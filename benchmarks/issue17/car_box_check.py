@@ -4,7 +4,7 @@ import numpy as np
 import envs
 from controllers import PlannerConfig
 from envs.task import read_task_file
-from mpcnet.relunet import ReluNet
+from mpcnet.nn.relunet import ReluNet
 from training.bench_mip import start_states
 from training.evaluate import build_controller
 

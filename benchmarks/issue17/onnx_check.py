@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-from mpcnet.graphnet import GraphNet
-from mpcnet.onnx_io import from_onnx, to_onnx
-from mpcnet.relunet import ReluNet
+from mpcnet.nn.graphnet import GraphNet
+from mpcnet.nn.onnx_io import from_onnx, to_onnx
+from mpcnet.nn.relunet import ReluNet
 
 nets = {"pendulum 16 ReLUs": ReluNet.load(Path(sys.argv[1]) / "relunet"),
         "mountain car 16 ReLUs": ReluNet.load(Path(sys.argv[2]) / "relunet"),

@@ -27,7 +27,7 @@ import numpy as np
 
 from mpcnet.artifacts import atomic_write
 from mpcnet.errors import ConfigError, ShapeError
-from mpcnet.relunet import Layer, ReluNet
+from mpcnet.nn.relunet import Layer, ReluNet
 
 OPSET = 17
 _PASS_THROUGH = {"Identity", "Flatten", "Cast", "Reshape"}

@@ -1,6 +1,6 @@
 """Pre-activation bounds of a ReluNet unrolled over an MPC horizon.
 
-Bounds are computed on the :class:`~mpcnet.folded.FoldedNet` (identity neurons folded away,
+Bounds are computed on the :class:`~mpcnet.nn.folded.FoldedNet` (identity neurons folded away,
 ReLUs rescaled), which is what the MILP encodes. The MILP needs, for every ReLU at every
 horizon step, bounds ``l <= a <= u`` on its pre-activation: they decide which ReLUs are stable
 (no binary needed) and give the big-M constants of the others. Two sound methods sit behind
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from mpcnet.errors import ConfigError, InfeasibleError, ShapeError
-from mpcnet.folded import FoldedNet
-from mpcnet.relunet import ReluNet
+from mpcnet.nn.folded import FoldedNet
+from mpcnet.nn.relunet import ReluNet
 
 METHODS = ("interval", "symbolic")
 _WIDEN = 1e-9

@@ -13,8 +13,8 @@ import time
 import numpy as np
 
 from mpcnet.errors import ConfigError
-from mpcnet.milp_model import MilpModel
-from mpcnet.solvers import RawResult, SolveOptions
+from mpcnet.milp.model import MilpModel
+from mpcnet.milp.solvers import RawResult, SolveOptions
 
 _OPTION_NAMES = {  # solver -> (time limit, relative gap, threads)
     "appsi_highs": ("time_limit", "mip_rel_gap", "threads"),

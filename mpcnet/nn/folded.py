@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mpcnet.relunet import ReluNet
+from mpcnet.nn.relunet import ReluNet
 
 
 @dataclass(frozen=True)

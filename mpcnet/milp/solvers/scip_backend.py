@@ -1,5 +1,5 @@
 """The SCIP backend (PySCIPOpt, optional: ``pip install 'mpcnet[scip]'``), where the
-ideal-formulation ReLU cuts (:mod:`mpcnet.cuts`) are a SCIP separator, called at every node of
+ideal-formulation ReLU cuts (:mod:`mpcnet.milp.cuts`) are a SCIP separator, called at every node of
 the search and not only at the root.
 
 Like the Pyomo backend it builds the SCIP model from the current arrays at every solve (the
@@ -13,8 +13,8 @@ import time
 import numpy as np
 
 from mpcnet.errors import ConfigError
-from mpcnet.milp_model import MilpModel
-from mpcnet.solvers import RawResult, SolveOptions
+from mpcnet.milp.model import MilpModel
+from mpcnet.milp.solvers import RawResult, SolveOptions
 
 
 def load_pyscipopt():
@@ -30,7 +30,7 @@ def load_pyscipopt():
 def _relu_separator(pyscipopt, encoding, variables):
     """A SCIP separator adding the most violated ideal cut of every switching ReLU at the
     current LP point (global cuts: they use the program's bounds, valid at every node)."""
-    from mpcnet.cuts import separate
+    from mpcnet.milp.cuts import separate
 
     model_arrays = encoding.model
 

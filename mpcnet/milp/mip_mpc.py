@@ -9,9 +9,9 @@ import numpy as np
 
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, InfeasibleError
-from mpcnet.milp import MpcEncoding, MpcSolution
-from mpcnet.relunet import ReluNet
-from mpcnet.solvers import BACKENDS, SolveOptions
+from mpcnet.milp.encoding import MpcEncoding, MpcSolution
+from mpcnet.milp.solvers import BACKENDS, SolveOptions
+from mpcnet.nn.relunet import ReluNet
 
 
 class MipMpc:
@@ -21,7 +21,7 @@ class MipMpc:
         net, cost, horizon, action_low, action_high, state_low, state_high, x0_low, x0_high,
         bounds: ``"interval"``, ``"symbolic"`` (default) or ``"lp"`` (symbolic, then LP-based
             tightening of every switching ReLU and state for each ``x0``, see
-            :func:`~mpcnet.solvers.highs_backend.lp_tighten`).
+            :func:`~mpcnet.milp.solvers.highs_backend.lp_tighten`).
         backend: ``"highs"`` (direct, default), ``"pyomo"`` or ``"scip"`` (PySCIPOpt).
         cuts: ``"none"``, ``"root"`` (ideal ReLU cuts from a root loop, highs) or
             ``"separator"`` (the same cuts at every node, scip).
@@ -56,16 +56,16 @@ class MipMpc:
                                     state_high, x0_low, x0_high,
                                     "symbolic" if bounds == "lp" else bounds)
         if backend == "highs":
-            from mpcnet.solvers.highs_backend import HighsBackend
+            from mpcnet.milp.solvers.highs_backend import HighsBackend
 
             self.backend = HighsBackend(self.encoding.model)
         elif backend == "scip":
-            from mpcnet.solvers.scip_backend import ScipBackend
+            from mpcnet.milp.solvers.scip_backend import ScipBackend
 
             self.backend = ScipBackend(self.encoding.model,
                                        self.encoding if cuts == "separator" else None)
         else:
-            from mpcnet.solvers.pyomo_backend import PyomoBackend
+            from mpcnet.milp.solvers.pyomo_backend import PyomoBackend
 
             self.backend = PyomoBackend(self.encoding.model, pyomo_solver)
         self.tighten = tighten
@@ -119,13 +119,13 @@ class MipMpc:
             return self._failed("infeasible", time.perf_counter() - start, str(exc))
         tighten_stats = {}
         if self.lp_tightening and self.tighten:
-            from mpcnet.solvers.highs_backend import lp_tighten
+            from mpcnet.milp.solvers.highs_backend import lp_tighten
 
             more, tighten_stats = lp_tighten(enc, self.lp_time_budget)
             changes += more
         cuts = []
         if self.cuts == "root":
-            from mpcnet.solvers.highs_backend import root_cuts
+            from mpcnet.milp.solvers.highs_backend import root_cuts
 
             cuts, cut_stats = root_cuts(enc, time_budget=self.lp_time_budget)
             tighten_stats = {**tighten_stats, **cut_stats}

@@ -17,7 +17,7 @@ the push vector, so the model is also invariant to translations of the whole sce
 
 For a fixed ``N`` the graph is fixed and the aggregation is a sum, which is linear; so
 :meth:`GraphNet.instantiate` writes the whole step as an ordinary block-structured
-:class:`~mpcnet.relunet.ReluNet`: one copy of ``R`` per edge (``N^2`` of them) and of ``O`` per
+:class:`~mpcnet.nn.relunet.ReluNet`: one copy of ``R`` per edge (``N^2`` of them) and of ``O`` per
 object, with the raw input carried alongside as identity neurons. Bounds, the MILP encoder and
 the planners then handle it like any other network; the folding pass composes the identity
 neurons away again, so they cost nothing in the MILP.
@@ -33,7 +33,7 @@ import torch
 
 from mpcnet.artifacts import FORMAT_VERSION, read_json, read_npz, write_json, write_npz
 from mpcnet.errors import ArtifactError, ConfigError, ShapeError
-from mpcnet.relunet import Layer, ReluNet
+from mpcnet.nn.relunet import Layer, ReluNet
 
 EDGE_FEATURES = 7
 GEOMETRIC = 4  # object-network features besides the effect: s - p_i and d

@@ -1,6 +1,6 @@
 """Torch dynamics models whose hidden neurons can be ReLU, identity or removed.
 
-``ReluMLP`` is the trainable form of a :class:`~mpcnet.relunet.ReluNet`. Each hidden neuron
+``ReluMLP`` is the trainable form of a :class:`~mpcnet.nn.relunet.ReluNet`. Each hidden neuron
 ``j`` of layer ``k`` computes ``z = r_j * relu(a) + i_j * a`` with gate weights ``(r_j, i_j)``:
 ``(1, 0)`` is a ReLU, ``(0, 1)`` an identity neuron, ``(0, 0)`` a removed neuron. A dense
 model has every gate at ``(1, 0)``; sparsification relaxes the gates to soft values, trains them
@@ -16,8 +16,8 @@ from torch import nn
 
 from mpcnet.artifacts import FORMAT_VERSION
 from mpcnet.errors import ConfigError
-from mpcnet.gated import GatedReluModel, export_chain, hard_gates
-from mpcnet.relunet import Layer, ReluNet
+from mpcnet.nn.gated import GatedReluModel, export_chain, hard_gates
+from mpcnet.nn.relunet import Layer, ReluNet
 
 
 def relative_points_map(state_dim: int, action_dim: int, point_dim: int = 2) -> np.ndarray:

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 
 from mpcnet.errors import ConfigError
-from mpcnet.gated import GatedReluModel
+from mpcnet.nn.gated import GatedReluModel
 
 RELU, IDENTITY, REMOVED = 0, 1, 2
 

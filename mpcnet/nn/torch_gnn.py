@@ -1,12 +1,12 @@
 """``ReluGNN``: the trainable, sparsifiable object-centric graph dynamics model.
 
-The architecture is described in :mod:`mpcnet.graphnet`. Here the relation and object
+The architecture is described in :mod:`mpcnet.nn.graphnet`. Here the relation and object
 networks are ``nn.Linear`` chains whose hidden neurons are gated (ReLU / identity / removed)
-like :class:`~mpcnet.torch_models.ReluMLP`'s; the gate order is the relation network's hidden
+like :class:`~mpcnet.nn.torch_models.ReluMLP`'s; the gate order is the relation network's hidden
 layers, then the object network's. Geometric features are divided by one length scale (a
 scalar, so the model stays equivariant to object order and translation) and displacements
 are predicted in units of their standard deviation; :meth:`ReluGNN.export` folds both into
-the weights of the :class:`~mpcnet.graphnet.GraphNet`.
+the weights of the :class:`~mpcnet.nn.graphnet.GraphNet`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from torch import nn
 
 from mpcnet.artifacts import FORMAT_VERSION
 from mpcnet.errors import ConfigError
-from mpcnet.gated import GatedReluModel, export_chain, hard_gates
-from mpcnet.graphnet import EDGE_FEATURES, GEOMETRIC, PUSH_ACTION_DIM, GraphNet, graph_step
+from mpcnet.nn.gated import GatedReluModel, export_chain, hard_gates
+from mpcnet.nn.graphnet import EDGE_FEATURES, GEOMETRIC, PUSH_ACTION_DIM, GraphNet, graph_step
 
 
 def _chain(sizes: list[int]) -> nn.ModuleList:

@@ -8,9 +8,9 @@ import torch
 
 from mpcnet.artifacts import FORMAT_VERSION, read_json, write_json
 from mpcnet.errors import ArtifactError, ConfigError
-from mpcnet.gated import GatedReluModel
-from mpcnet.torch_gnn import ReluGNN
-from mpcnet.torch_models import ReluMLP
+from mpcnet.nn.gated import GatedReluModel
+from mpcnet.nn.torch_gnn import ReluGNN
+from mpcnet.nn.torch_models import ReluMLP
 
 MODEL_TYPES = ("ReluMLP", "ReluGNN")
 

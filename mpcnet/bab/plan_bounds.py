@@ -8,7 +8,7 @@ batch of boxes at once, on the CPU or a GPU, in float64 (a proof must not depend
 rounding).
 
 **Linear bounds through the unrolled network (CROWN).** The network is used in its folded form
-(:mod:`mpcnet.folded`: ReLU groups with skip connections), unrolled over the horizon. Going
+(:mod:`mpcnet.nn.folded`: ReLU groups with skip connections), unrolled over the horizon. Going
 forward step by step, every ReLU pre-activation and every state gets concrete bounds by
 *back-substitution* (Zhang et al. 2018, "CROWN"): start from the quantity as a linear function
 of the previous layer and replace each ReLU ``y = max(a, 0)`` with pre-activation bounds
@@ -56,8 +56,8 @@ import torch
 
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, ShapeError, finite_vector
-from mpcnet.folded import FoldedNet
-from mpcnet.relunet import ReluNet
+from mpcnet.nn.folded import FoldedNet
+from mpcnet.nn.relunet import ReluNet
 from mpcnet.rollout import resolve_device
 
 _WIDEN = 1e-9

@@ -3,9 +3,10 @@
 Programming 2020).
 
 For one neuron ``y = max(0, w . v + b)`` whose inputs lie in a box ``L <= v <= U``, with the
-binary ``d`` (``d = 1``: active), the big-M formulation of :mod:`mpcnet.milp` is valid but weak:
-its LP relaxation can put ``y`` far above the convex hull of the neuron's graph. The convex hull
-of ``{(v, y, d)}`` is described by the big-M rows plus, for every subset ``I`` of the inputs,
+binary ``d`` (``d = 1``: active), the big-M formulation of :mod:`mpcnet.milp.encoding` is
+valid but weak: its LP relaxation can put ``y`` far above the convex hull of the neuron's
+graph. The convex hull of ``{(v, y, d)}`` is described by the big-M rows plus, for every
+subset ``I`` of the inputs,
 
     y <= sum_{i in I} w_i (v_i - Lb_i (1 - d)) + (b + sum_{i not in I} w_i Ub_i) d
 
@@ -24,7 +25,7 @@ Validity (why a cut never removes a point of the network): at ``d = 1`` (active,
 ``>= w_i v_i``, so the right-hand side is ``>= w . v + b = y``. At ``d = 0`` (``y = 0``,
 ``w . v + b <= 0``) the ``i in I`` term is ``w_i (v_i - Lb_i) >= 0`` and the others vanish, so the
 right-hand side is ``>= 0 = y``. Both hold for any box containing ``v``: cuts built from the
-bounds of one solve are valid for that solve only, and :mod:`mpcnet.mip_mpc` removes them
+bounds of one solve are valid for that solve only, and :mod:`mpcnet.milp.mip_mpc` removes them
 afterwards.
 """
 

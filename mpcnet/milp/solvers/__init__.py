@@ -1,9 +1,9 @@
 """Solver backends. Exactly one module talks to each solver.
 
-* :mod:`mpcnet.solvers.highs_backend`: the default; the matrix form straight to ``highspy``.
-* :mod:`mpcnet.solvers.pyomo_backend`: the same program as a Pyomo model, for any MIP solver
+* :mod:`mpcnet.milp.solvers.highs_backend`: the default; the matrix form straight to ``highspy``.
+* :mod:`mpcnet.milp.solvers.pyomo_backend`: the same program as a Pyomo model, for any MIP solver
   Pyomo finds (HiGHS through ``appsi_highs``; Gurobi, SCIP, CBC where installed).
-* :mod:`mpcnet.solvers.scip_backend`: SCIP through PySCIPOpt (optional), with the ideal ReLU
+* :mod:`mpcnet.milp.solvers.scip_backend`: SCIP through PySCIPOpt (optional), with the ideal ReLU
   cuts as a separator at every node.
 """
 

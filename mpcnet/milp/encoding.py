@@ -1,6 +1,6 @@
 """Mixed-integer encoding of ReluNet dynamics over an MPC horizon.
 
-The network is encoded in its folded form (:mod:`mpcnet.folded`): identity neurons are
+The network is encoded in its folded form (:mod:`mpcnet.nn.folded`): identity neurons are
 composed into the linear maps, so the only hidden units are the ReLUs. Decision variables, for
 ``t = 0..H-1``: actions ``u_t`` (action box), the pre-activation ``a_{t,g}`` of every ReLU of
 group ``g`` (= hidden layer ``g``), the post-activation ``y`` and binary ``d`` of each ReLU that
@@ -14,7 +14,7 @@ can switch, and states ``x_{t+1}`` (state box intersected with the propagated bo
   ``- x_t`` when not residual);
 * a ReLU ``y = max(a, 0)`` with bounds ``l < 0 < u`` on ``a`` gets one binary ``d`` and the
   big-M inequalities, with per-neuron constants ``M^- = -l`` and ``M^+ = u`` taken from the
-  bound pass (:mod:`mpcnet.bounds`)::
+  bound pass (:mod:`mpcnet.milp.bounds`)::
 
       y >= 0   (column bound)          y >= a
       y <= a - l (1 - d)               y <= u d
@@ -40,12 +40,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mpcnet.bounds import NetBounds, compute_bounds
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, ShapeError, finite_vector, positive_int
-from mpcnet.folded import FoldedNet
-from mpcnet.milp_model import MilpBuilder, MilpModel, MilpStats
-from mpcnet.relunet import ReluNet
+from mpcnet.milp.bounds import NetBounds, compute_bounds
+from mpcnet.milp.model import MilpBuilder, MilpModel, MilpStats
+from mpcnet.nn.folded import FoldedNet
+from mpcnet.nn.relunet import ReluNet
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """The base of the torch dynamics models: hidden neurons gated between ReLU, identity and
-removed (see :mod:`mpcnet.torch_models` for the MLP and :mod:`mpcnet.torch_gnn` for the graph
+removed (see :mod:`mpcnet.nn.torch_models` for the MLP and :mod:`mpcnet.nn.torch_gnn` for the graph
 model, which both build on it), and the export of a gated chain of layers."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from mpcnet.errors import ConfigError
-from mpcnet.relunet import Layer
+from mpcnet.nn.relunet import Layer
 
 
 class GatedReluModel(nn.Module):

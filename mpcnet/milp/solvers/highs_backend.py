@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 
-from mpcnet.milp_model import MilpModel
-from mpcnet.solvers import RawResult, SolveOptions
+from mpcnet.milp.model import MilpModel
+from mpcnet.milp.solvers import RawResult, SolveOptions
 
 _NO_NODE_LIMIT = 2**31 - 1  # HiGHS's default mip_max_nodes (kHighsIInf)
 
@@ -126,7 +126,7 @@ def lp_tighten(encoding, time_budget: float = np.inf) -> tuple[list, dict]:
     earlier ones. Sound: bounds valid for the relaxation hold for the MILP.
 
     Args:
-        encoding: An :class:`~mpcnet.milp.MpcEncoding` with its parameters set.
+        encoding: An :class:`~mpcnet.milp.encoding.MpcEncoding` with its parameters set.
         time_budget: Stop tightening after this many seconds (bounds stay sound).
 
     Returns:
@@ -175,13 +175,13 @@ def lp_tighten(encoding, time_budget: float = np.inf) -> tuple[list, dict]:
 def root_cuts(encoding, rounds: int = 10, time_budget: float = np.inf,
               min_gain: float = 1e-4) -> tuple[list, dict]:
     """The root cut loop: solve the LP relaxation, add the most violated ideal-formulation cut
-    (:mod:`mpcnet.cuts`) of every switching ReLU, repeat while the bound moves.
+    (:mod:`mpcnet.milp.cuts`) of every switching ReLU, repeat while the bound moves.
 
     Cuts use the current column bounds, so they are valid for this solve only (the caller
     removes them afterwards).
 
     Args:
-        encoding: An :class:`~mpcnet.milp.MpcEncoding` with its parameters set.
+        encoding: An :class:`~mpcnet.milp.encoding.MpcEncoding` with its parameters set.
         rounds: At most this many separation rounds.
         time_budget: Stop after this many seconds.
         min_gain: Stop when a round raises the LP bound by less than this share.
@@ -192,7 +192,7 @@ def root_cuts(encoding, rounds: int = 10, time_budget: float = np.inf,
     """
     import highspy
 
-    from mpcnet.cuts import separate
+    from mpcnet.milp.cuts import separate
 
     model = encoding.model
     start = time.perf_counter()
