@@ -1,7 +1,9 @@
 """Plug in your own gymnasium environment and cost: a point mass pushed towards a goal.
 
 Any env whose observation is the MPC state works: collect transitions, train a ReLU model,
-describe the cost as a CostSpec, and hand both to any controller.
+describe the cost as a CostSpec, and hand both to any controller. For an env registered with
+gymnasium, a task file does all of this from the command line with no Python (README, "Your
+own task"; envs/tasks/pendulum.toml).
 
 Run: python examples/04_custom_env.py
 """
