@@ -12,6 +12,8 @@ import numpy as np
 
 from mpcnet.errors import ConfigError, check_field_limits
 
+MIP_SOLVERS = ("highs", "gurobi", "scip")  # the direct backends a controller can step with
+
 
 def _opt(text: str, default=None, high=None):
     """A field whose help text is the CLI help; ``high`` is an enforced upper limit."""
@@ -47,6 +49,8 @@ class PlannerConfig:
     dtype: str = _opt("precision of the sampling planners' rollouts: float32 or float64",
                       "float32")
     device: str = _opt("device of the sampling planners' rollouts: cpu, cuda or auto", "cpu")
+    mip_solver: str = _opt("MILP solver of the mip controllers: highs, gurobi (extra "
+                           "'gurobi', size-limited licence) or scip (extra 'scip')", "highs")
 
     def __post_init__(self) -> None:
         if not isinstance(self.horizon, int | np.integer) or self.horizon < 1:
@@ -72,6 +76,9 @@ class PlannerConfig:
         check_field_limits(self)
         if self.dtype not in ("float32", "float64"):
             raise ConfigError(f"dtype: expected 'float32' or 'float64', got {self.dtype!r}.")
+        if self.mip_solver not in MIP_SOLVERS:
+            raise ConfigError(f"mip_solver: expected one of {', '.join(MIP_SOLVERS)}, got "
+                              f"{self.mip_solver!r}.")
         if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", str(self.device)):
             raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda', got {self.device!r}.")
 

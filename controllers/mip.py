@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 class MipController(PlanningController):
-    """Solve the MPC problem as a MILP with HiGHS each step, within the step budget.
+    """Solve the MPC problem as a MILP each step, within the step budget, with HiGHS or the
+    solver ``config.mip_solver`` names (Gurobi, SCIP).
 
     The program is built once (for every initial state in the workspace box); each step sets
     ``x0`` and the goal, tightens bounds for that ``x0`` and solves with the remaining budget
@@ -40,7 +41,7 @@ class MipController(PlanningController):
         bounds: ``"symbolic"`` (default) or ``"lp"`` (adds LP tightening, at most
             ``lp_fraction`` of the budget) or ``"interval"``.
         warm_samples: Random plans tried for the warm start (0: shifted plan only).
-        mip_gap: Relative gap at which HiGHS stops early.
+        mip_gap: Relative gap at which the solver stops early.
     """
 
     name = "mip"
@@ -52,7 +53,7 @@ class MipController(PlanningController):
                  lp_fraction: float = 0.4) -> None:
         super().__init__(net, cost, action_low, action_high, config)
         self.mpc = MipMpc(net, cost, self.horizon, self.low, self.high, state_low, state_high,
-                          bounds=bounds)
+                          bounds=bounds, backend=self.config.mip_solver)
         self.mpc.lp_time_budget = lp_fraction * self.budget_s
         self.warm_samples, self.mip_gap = warm_samples, mip_gap
         self._warned_box = True  # no warning from the dry run of the budget check

@@ -93,3 +93,23 @@ def test_mip_refuses_a_budget_its_bound_update_cannot_fit_in():
     with pytest.raises(ConfigError, match="too small"):
         controller("mip-mppi", budget_ms=1e-3)
     controller("mip", budget_ms=1e-3, iterations=1)  # fixed iterations: no deadline to miss
+
+
+@pytest.mark.parametrize("solver", ["gurobi", "scip"])
+def test_mip_controllers_step_with_another_solver_to_the_same_plan(solver):
+    pytest.importorskip({"gurobi": "gurobipy", "scip": "pyscipopt"}[solver])
+    goal, x = np.array([0.3, -0.2]), np.array([-0.4, 0.5])
+    steps = {}
+    for name in ("highs", solver):
+        ctrl = controller("mip", budget_ms=20_000, mip_solver=name)
+        assert ctrl.mpc.backend.name == name
+        ctrl.reset(0, goal)
+        steps[name] = ctrl.act(x)
+        assert steps[name].status == "optimal"
+    assert steps[solver].predicted_cost == pytest.approx(steps["highs"].predicted_cost,
+                                                         rel=1e-3, abs=1e-9)
+
+
+def test_mip_solver_is_checked():
+    with pytest.raises(ConfigError, match="mip_solver: expected one of highs, gurobi, scip"):
+        PlannerConfig(mip_solver="cplex")

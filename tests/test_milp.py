@@ -76,20 +76,21 @@ def test_reference_problems_scip(name, cuts):
                                                                  options=EXACT))
 
 
-def test_scip_needs_its_extra(monkeypatch):
+@pytest.mark.parametrize("backend, module", [("scip", "pyscipopt"), ("gurobi", "gurobipy")])
+def test_optional_backends_need_their_extra(monkeypatch, backend, module):
     import builtins
 
     real = builtins.__import__
 
-    def no_scip(name, *args, **kwargs):
-        if name == "pyscipopt":
-            raise ImportError("No module named 'pyscipopt'")
+    def missing(name, *args, **kwargs):
+        if name == module:
+            raise ImportError(f"No module named {module!r}")
         return real(name, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "__import__", no_scip)
+    monkeypatch.setattr(builtins, "__import__", missing)
     ref = reference_mips.load("tiny_relu_h2")
-    with pytest.raises(ConfigError, match=r"pip install 'mpcnet\[scip\]'"):
-        _mpc(ref, backend="scip")
+    with pytest.raises(ConfigError, match=rf"pip install 'mpcnet\[{backend}\]'"):
+        _mpc(ref, backend=backend)
 
 
 def test_cut_settings_need_their_backend():
@@ -122,17 +123,71 @@ def test_reference_problems_gurobi_through_pyomo_where_installed(name):
     assert sol.objective == pytest.approx(ref.optimum, rel=1e-6)
 
 
+@pytest.mark.parametrize("name", reference_mips.NAMES)
+@pytest.mark.parametrize("bounds", ["symbolic", "lp"])
+def test_reference_problems_gurobi_direct(name, bounds):
+    pytest.importorskip("gurobipy")
+    ref = reference_mips.load(name)
+    mpc = _mpc(ref, backend="gurobi", bounds=bounds)
+    _check_plan(ref, mpc.solve(ref.x0, ref.goal, options=EXACT))
+    _check_plan(ref, mpc.solve(ref.x0, ref.goal, options=EXACT))  # updated in place, again
+
+
+def test_gurobi_updates_in_place_like_fresh_builds_and_reproduces_the_network():
+    pytest.importorskip("gurobipy")
+    net = random_net(5)
+    cost = CostSpec(np.ones(3), np.full(2, 0.1))
+    box = (-np.full(3, 2.0), np.full(3, 2.0))
+    shared = MipMpc(net, cost, 3, -np.ones(2), np.ones(2), *box, backend="gurobi")
+    rng = np.random.default_rng(6)
+    for _ in range(3):  # big-M coefficients and bounds change with x0: edited, not rebuilt
+        x0, goal = rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 3)
+        fresh = MipMpc(net, cost, 3, -np.ones(2), np.ones(2), *box, x0_low=x0, x0_high=x0)
+        a = shared.solve(x0, goal, options=EXACT)
+        assert a.objective == pytest.approx(fresh.solve(x0, goal, options=EXACT).objective,
+                                            rel=1e-6, abs=1e-8)
+        actions = rng.uniform(-1, 1, (3, 2))
+        fixed = shared.solve(x0, goal, options=EXACT, fixed_actions=actions)
+        np.testing.assert_allclose(fixed.states, net.rollout(x0, actions), atol=1e-6)
+
+
+def test_gurobi_warm_start_and_time_outs():
+    pytest.importorskip("gurobipy")
+    ref = reference_mips.load("mixed_10_h4")
+    mpc = _mpc(ref, backend="gurobi", bounds="interval")
+    warm = np.zeros((ref.horizon, ref.net.action_dim))
+    sol = mpc.solve(ref.x0, ref.goal, warm_start=warm, options=SolveOptions(node_limit=1))
+    expected = ref.cost.plan_cost(ref.net.rollout(ref.x0, warm), warm, ref.goal)
+    assert sol.feasible and sol.objective <= expected + 1e-7
+    assert sol.dual_bound <= ref.optimum + 1e-6
+    tracked = mpc.solve(ref.x0, ref.goal, options=SolveOptions(mip_gap=1e-9, track_gap=True))
+    assert tracked.time_to_1pct_gap_s is not None
+    assert tracked.time_to_1pct_gap_s <= tracked.solve_time_s + 1e-6
+
+
+def test_gurobi_licence_limit_is_one_line():
+    pytest.importorskip("gurobipy")
+    net = random_net(1, hidden=(40, 40))
+    cost = CostSpec(np.ones(3), np.full(2, 0.1))
+    box = (-np.full(3, 5.0), np.full(3, 5.0))
+    with pytest.raises(ConfigError, match="size-limited pip licence"):
+        mpc = MipMpc(net, cost, 30, -np.ones(2), np.ones(2), *box, backend="gurobi")
+        mpc.solve(np.zeros(3), np.zeros(3), options=SolveOptions(time_limit=1.0))
+
+
 def test_pyomo_finds_highs():
     assert "appsi_highs" in available_solvers()
 
 
-def test_a_missing_optional_solver_names_how_to_install_it():
+@pytest.mark.parametrize("solver, how", [("gurobi", "pip install gurobipy"),
+                                         ("cbc", "a cbc binary on PATH")])
+def test_a_missing_optional_solver_names_how_to_install_it(solver, how):
     ref = reference_mips.load("tiny_relu_h2")
-    if "gurobi" in available_solvers():
-        pytest.skip("gurobi is installed here")
-    with pytest.raises(ConfigError, match="pip install gurobipy"):
+    if solver in available_solvers():
+        pytest.skip(f"{solver} is installed here")
+    with pytest.raises(ConfigError, match=how):
         MipMpc(ref.net, ref.cost, ref.horizon, ref.action_low, ref.action_high,
-               x0_low=ref.x0, x0_high=ref.x0, backend="pyomo", pyomo_solver="gurobi")
+               x0_low=ref.x0, x0_high=ref.x0, backend="pyomo", pyomo_solver=solver)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from mpcnet.artifacts import write_json
-from mpcnet.errors import unknown_name
+from mpcnet.errors import ConfigError, unknown_name
 from mpcnet.nn.model_io import load_model
 from training.config import parse_int_list
 from training.run_inputs import (
@@ -180,14 +180,20 @@ def _run_bench_planners(args: argparse.Namespace) -> None:
 
 
 def _run_plan_quality(args: argparse.Namespace) -> None:
-    from controllers import CONTROLLER_NAMES
+    from controllers import CONTROLLER_NAMES, MIP_CONTROLLERS
+    from controllers.config import MIP_SOLVERS
     from training.bench_planners import plan_quality, plan_quality_table
 
     names = [p.strip() for p in (args.planners or "mip,mip-mppi,mppi,cem,gd,random").split(",")
              if p.strip()]
     for name in names or [""]:
-        if name not in CONTROLLER_NAMES:
-            raise unknown_name("controller", name, CONTROLLER_NAMES)
+        base, _, solver = name.partition(":")
+        if base not in CONTROLLER_NAMES:
+            raise unknown_name("controller", base, CONTROLLER_NAMES)
+        if solver and (base not in MIP_CONTROLLERS or solver not in MIP_SOLVERS):
+            raise ConfigError(f"--planners: a solver suffix goes on a MIP controller "
+                              f"({', '.join(MIP_CONTROLLERS)}) and names one of "
+                              f"{', '.join(MIP_SOLVERS)} (e.g. mip:gurobi); got {name!r}.")
     env_kw = _control_env_kwargs(args, [args.model])
     net = _load_control_net(args.model, args.env_id, env_kw)
     rows = plan_quality(net, args.env_id, names, args.starts, args.seed, args.horizon or 6,

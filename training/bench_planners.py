@@ -64,9 +64,11 @@ def plan_quality(net: ReluNet, env_id: str, controllers: list[str], starts: int,
     kernel = PlanCost(net, env.cost_spec, "float64")
     config = PlannerConfig(horizon=horizon, budget_ms=budget_ms)
     rows = []
-    for name in controllers:
-        kwargs = {"bounds": "symbolic"} if name in MIP_CONTROLLERS else {}
-        ctrl = build_controller(env_id, net, name, config, env_kwargs, **kwargs)
+    for name in controllers:  # a MIP controller may name its solver: "mip:gurobi"
+        base, _, solver = name.partition(":")
+        kwargs = {"bounds": "symbolic"} if base in MIP_CONTROLLERS else {}
+        ctrl = build_controller(env_id, net, base, dataclasses.replace(
+            config, mip_solver=solver or config.mip_solver), env_kwargs, **kwargs)
         costs, bounds, times = [], [], []
         for i, (x0, goal) in enumerate(problems):
             ctrl.reset(i, goal)

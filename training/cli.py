@@ -130,12 +130,13 @@ def _add_control_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _backend_name(text: str) -> str:
-    """``highs``, ``scip``, ``pyomo`` or ``pyomo:NAME`` (a Pyomo solver name)."""
+    """``highs``, ``gurobi``, ``scip``, ``pyomo`` or ``pyomo:NAME`` (a Pyomo solver name)."""
     kind, colon, solver = text.partition(":")
-    if kind in ("highs", "scip") and not colon or kind == "pyomo" and (not colon or solver):
+    if kind in ("highs", "gurobi", "scip") and not colon or kind == "pyomo" and (
+            not colon or solver):
         return text
     raise argparse.ArgumentTypeError(
-        f"expected highs, scip, pyomo or pyomo:NAME (e.g. pyomo:gurobi), got {text!r}")
+        f"expected highs, gurobi, scip, pyomo or pyomo:NAME (e.g. pyomo:gurobi), got {text!r}")
 
 
 def _add_env_args(parser: argparse.ArgumentParser) -> None:
@@ -163,9 +164,10 @@ def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=SECONDS, default=60.0,
                         help="seconds per solve (default 60; at most 86,400)")
     parser.add_argument("--backend", default="highs", type=_backend_name,
-                        help="MIP solver: highs (default), scip (pip install 'mpcnet[scip]'), "
-                             "pyomo (appsi_highs) or pyomo:NAME for a Pyomo solver, e.g. "
-                             "pyomo:gurobi (pip install gurobipy; size-limited licence)")
+                        help="MIP solver: highs (default), gurobi (gurobipy direct, edited "
+                             "in place: pip install 'mpcnet[gurobi]', size-limited licence), "
+                             "scip (pip install 'mpcnet[scip]'), pyomo (appsi_highs) or "
+                             "pyomo:NAME for a Pyomo solver, e.g. pyomo:gurobi")
     parser.add_argument("--cuts", default="none", choices=["none", "root", "separator"],
                         help="ideal-formulation ReLU cuts: 'root' (highs) runs a root cut loop "
                              "on the LP relaxation, 'separator' (scip) separates them at every "
@@ -233,7 +235,8 @@ def _add_bench_parsers(sub) -> None:
     b.add_argument("--planners", default=None,
                    help="--peer: planners in the closed loop (default "
                         "mppi,mppi-best,cem,gd,pytorch_mppi); --quality: controllers "
-                        "(default mip,mip-mppi,mppi,cem,gd,random)")
+                        "(default mip,mip-mppi,mppi,cem,gd,random; mip:gurobi or "
+                        "mip-mppi:scip pick the MIP's solver)")
     b.add_argument("--quality", action="store_true",
                    help="plan quality under the model: every controller's first plan from "
                         "the same start states at --budget-ms, re-scored in float64")

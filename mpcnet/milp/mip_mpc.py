@@ -22,7 +22,8 @@ class MipMpc:
         bounds: ``"interval"``, ``"symbolic"`` (default) or ``"lp"`` (symbolic, then LP-based
             tightening of every switching ReLU and state for each ``x0``, see
             :func:`~mpcnet.milp.solvers.highs_backend.lp_tighten`).
-        backend: ``"highs"`` (direct, default), ``"pyomo"`` or ``"scip"`` (PySCIPOpt).
+        backend: ``"highs"`` (direct, default), ``"gurobi"`` (gurobipy, direct), ``"pyomo"``
+            or ``"scip"`` (PySCIPOpt).
         cuts: ``"none"``, ``"root"`` (ideal ReLU cuts from a root loop, highs) or
             ``"separator"`` (the same cuts at every node, scip).
         pyomo_solver: The Pyomo solver name for the Pyomo backend.
@@ -59,6 +60,10 @@ class MipMpc:
             from mpcnet.milp.solvers.highs_backend import HighsBackend
 
             self.backend = HighsBackend(self.encoding.model)
+        elif backend == "gurobi":
+            from mpcnet.milp.solvers.gurobi_backend import GurobiBackend
+
+            self.backend = GurobiBackend(self.encoding.model)
         elif backend == "scip":
             from mpcnet.milp.solvers.scip_backend import ScipBackend
 

@@ -3,6 +3,8 @@
 * :mod:`mpcnet.milp.solvers.highs_backend`: the default; the matrix form straight to ``highspy``.
 * :mod:`mpcnet.milp.solvers.pyomo_backend`: the same program as a Pyomo model, for any MIP solver
   Pyomo finds (HiGHS through ``appsi_highs``; Gurobi, SCIP, CBC where installed).
+* :mod:`mpcnet.milp.solvers.gurobi_backend`: the matrix form straight to ``gurobipy``
+  (optional; size-limited pip licence), edited in place between solves like HiGHS.
 * :mod:`mpcnet.milp.solvers.scip_backend`: SCIP through PySCIPOpt (optional), with the ideal ReLU
   cuts as a separator at every node.
 """
@@ -49,4 +51,4 @@ class RawResult:
     warm_start_accepted: bool | None
 
 
-BACKENDS = ("highs", "pyomo", "scip")
+BACKENDS = ("highs", "gurobi", "pyomo", "scip")
