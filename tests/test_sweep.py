@@ -65,6 +65,13 @@ def test_one_worker_two_workers_and_ray_give_the_same_episodes(models, tmp_path,
         (100.0, 2, 1), (100.0, 2, 2), (200.0, 2, 1), (200.0, 2, 2)}
     assert all(r["success_low"] <= r["success_rate"] <= r["success_high"] for r in rows)
     assert "Skipped" in (tmp_path / "one" / "results.md").read_text()
+    # every cell against the best one of the whole sweep, across models, on the same seeds
+    best = [r for r in rows if r["cell"] == rows[0]["vs_best"]["best"]][0]
+    assert all(r["vs_best"]["best"] == best["cell"] and r["vs_best"]["pairs"] == 2 for r in rows)
+    assert (best["success_rate"], -best["final_cost_mean"]) == max(
+        (r["success_rate"], -r["final_cost_mean"]) for r in rows)
+    assert best["vs_best"]["final_cost_diff"] == 0.0
+    assert "Best cell: " in (tmp_path / "one" / "results.md").read_text()
     assert (tmp_path / "one" / "success_vs_budget.png").stat().st_size > 1000
     assert json.loads((tmp_path / "one" / "meta.json").read_text())["complete"] is True
     pytest.importorskip("ray")

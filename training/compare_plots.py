@@ -40,7 +40,7 @@ def results_table(rows: list[dict], skipped: list[str]) -> str:
         lines.append(f"| {r['model']} | {r['relus']} | {r['controller']} | {r['episodes']} | "
                      f"{r['success_rate']:.2f} [{s_low:.2f}, {s_high:.2f}] | "
                      f"{r['final_cost_mean']:.3f} [{c_low:.3f}, {c_high:.3f}] | "
-                     f"{r['final_cost_std']:.3f} | {_vs_best(r)} | {ret}"
+                     f"{r['final_cost_std']:.3f} | {vs_best_text(r)} | {ret}"
                      f"{r['plan_time_median_s']:.3f} | "
                      f"{r.get('plan_time_p95_s', float('nan')):.3f} | "
                      f"{r['plan_time_max_s']:.3f} |")
@@ -52,7 +52,8 @@ def results_table(rows: list[dict], skipped: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _vs_best(r: dict) -> str:
+def vs_best_text(r: dict) -> str:
+    """A row's ``vs_best`` as table text: "best", or the paired differences."""
     v = r.get("vs_best")
     if not v:
         return "-"

@@ -137,20 +137,12 @@ def intervals(results, seed: int) -> dict:
 
 
 def add_paired_with_best(rows: list[dict], runs: dict, seed: int) -> None:
-    """Give every row ``vs_best``: it minus the best row (highest success, then lowest mean
-    final cost) on the episode seeds both ran, final cost and success, with intervals."""
-    from training.stats import paired_episodes
+    """Give every row ``vs_best`` (:func:`training.stats.add_vs_best`): it minus the best row
+    on the episode seeds both ran."""
+    from training.stats import add_vs_best
 
     labels = [f"{r['controller']}/{Path(r['model']).name}" for r in rows]
-    best = min(range(len(rows)), key=lambda i: (-rows[i]["success_rate"],
-                                                rows[i]["final_cost_mean"]))
-    for row, label in zip(rows, labels, strict=True):
-        cost, success = paired_episodes(runs[label], runs[labels[best]], seed)
-        row["vs_best"] = {"best": labels[best], "pairs": cost["pairs"],
-                          "final_cost_diff": cost["mean"],
-                          "final_cost_diff_ci95": [cost["low"], cost["high"]],
-                          "success_diff": success["mean"],
-                          "success_diff_ci95": [success["low"], success["high"]]}
+    add_vs_best(rows, [runs[label] for label in labels], labels, seed)
 
 
 def run_compare(args: argparse.Namespace) -> None:
@@ -216,6 +208,7 @@ def sweep_to(spec, out: Path, workers: int | None = None, ray: str | None = None
     from training import sweep_results
     from training.compare_plots import plot_success_vs_budget
     from training.evaluate import build_controller
+    from training.stats import add_vs_best
     from training.sweep import run_sweep
     from training.sweep_spec import SweepSpec
 
@@ -233,6 +226,7 @@ def sweep_to(spec, out: Path, workers: int | None = None, ray: str | None = None
                          env_kw, **kwargs)
     results = run_sweep(spec, out, nets, env_kw, workers, ray, progress, skip)
     rows = sweep_results.cell_rows(spec, results, relus)
+    add_vs_best(rows, [results[r["cell"]] for r in rows], [r["cell"] for r in rows], spec.seed)
     paired = sweep_results.paired_rows(spec, results)
     write_json(Path(out) / "results.json", rows)
     write_json(Path(out) / "paired.json", paired)

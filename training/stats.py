@@ -72,3 +72,20 @@ def paired_episodes(a, b, seed: int = 0) -> tuple[dict, dict]:
     by_seed = lambda episodes, field: {e.seed: float(getattr(e, field)) for e in episodes}  # noqa: E731
     return (paired_difference(by_seed(a, "final_cost"), by_seed(b, "final_cost"), seed),
             paired_difference(by_seed(a, "success"), by_seed(b, "success"), seed))
+
+
+def add_vs_best(rows: list[dict], episodes: list, labels: list[str], seed: int = 0) -> None:
+    """Give every row ``vs_best``: it minus the best row (highest success, then lowest mean
+    final cost) on the episode seeds both ran, final cost and success, with 95% intervals.
+    ``episodes[i]`` are row ``i``'s episodes, ``labels[i]`` its name."""
+    if not rows:
+        return
+    best = min(range(len(rows)), key=lambda i: (-rows[i]["success_rate"],
+                                                rows[i]["final_cost_mean"]))
+    for row, runs in zip(rows, episodes, strict=True):
+        cost, success = paired_episodes(runs, episodes[best], seed)
+        row["vs_best"] = {"best": labels[best], "pairs": cost["pairs"],
+                          "final_cost_diff": cost["mean"],
+                          "final_cost_diff_ci95": [cost["low"], cost["high"]],
+                          "success_diff": success["mean"],
+                          "success_diff_ci95": [success["low"], success["high"]]}

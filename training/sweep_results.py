@@ -64,16 +64,23 @@ def _model_name(path: str) -> str:
 
 def results_markdown(rows: list[dict], paired: list[dict]) -> str:
     """The cells, then the paired differences, as markdown tables."""
+    from training.compare_plots import vs_best_text
+
     lines = ["| model | ReLUs | controller | budget (ms) | H | execute | episodes | success "
-             "[95% CI] | final cost [95% CI] | plan time p95 (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "[95% CI] | final cost [95% CI] | vs best cell: success, final cost [95% CI] | "
+             "plan time p95 (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
             f"| {_model_name(r['model'])} | {r['relus']} | {r['controller']} | "
             f"{r['budget_ms']:g} | {r['horizon']} | {r['execute']} | {r['episodes']} | "
             f"{r['success_rate']:.2f} [{r['success_low']:.2f}, {r['success_high']:.2f}] | "
             f"{r['final_cost_mean']:.3f} [{r['final_cost_low']:.3f}, "
-            f"{r['final_cost_high']:.3f}] | {r['plan_time_p95_s']:.3f} |")
+            f"{r['final_cost_high']:.3f}] | {vs_best_text(r)} | {r['plan_time_p95_s']:.3f} |")
+    if rows and "vs_best" in rows[0]:
+        lines.append(f"\nBest cell: {rows[0]['vs_best']['best']} (highest success, then lowest "
+                     "mean final cost, over every model); differences are paired on the same "
+                     "episode seeds.")
     if paired:
         lines += ["", "Paired differences (A - B, same episode seeds; an interval that excludes "
                   "0 separates the two):", "",
