@@ -26,6 +26,18 @@ def test_bench_mip_writes_the_documented_json(tmp_path):
     assert record["relus"] == 8 and all(b <= 8 * 2 for b in record["binaries"])
 
 
+def test_bench_mip_warm_from_gd_counts_its_time_and_never_ends_above_it(tmp_path):
+    model, out = _tiny_model(tmp_path), tmp_path / "mip.json"
+    assert main(["bench", "mip", "--model", str(model), "--horizon", "2", "--starts", "2",
+                 "--time-limit", "5", "--warm-from", "gd", "--json", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert record["warm_from"] == "gd"
+    for row, total in zip(record["rows"], record["solve_time_s"], strict=True):
+        assert 0.15 < row["warm_time_s"] < 3.0  # GD ran its 200 ms budget ...
+        assert total >= row["warm_time_s"] + row["solve_time_s"] - 1e-9  # ... and it counts
+        assert row["objective"] <= row["warm_start_cost"] + 1e-7
+
+
 def test_bench_mip_grid_and_rollout_write_tables(tmp_path):
     model = _tiny_model(tmp_path)
     md = tmp_path / "B.md"

@@ -386,3 +386,26 @@ def test_bad_input_is_named():
     with pytest.raises(ConfigError, match="bounds"):
         MipMpc(ref.net, ref.cost, 2, ref.action_low, ref.action_high, x0_low=ref.x0,
                x0_high=ref.x0, bounds="crown")
+
+
+def test_gurobi_backend_follows_every_kind_of_edit():
+    pytest.importorskip("gurobipy")
+    from mpcnet.milp.model import MilpBuilder
+    from mpcnet.milp.solvers.gurobi_backend import GurobiBackend
+
+    b = MilpBuilder()  # min x + 2y  s.t.  x + y = 1,  x - y <= 0.5,  x in [0, 3], y int in [0, 3]
+    x, y = b.add_cols(0.0, 3.0, cost=1.0, size=1), b.add_cols(0.0, 3.0, 2.0, integer=True, size=1)
+    eq = b.add_row(np.r_[x, y], [1.0, 1.0], 1.0, 1.0)
+    le = b.add_row(np.r_[x, y], [1.0, -1.0], -np.inf, 0.5)
+    model = b.build()
+    backend = GurobiBackend(model)
+    assert backend.solve(EXACT).objective == pytest.approx(2.0)  # x = 0, y = 1
+    model.row_lower[eq] = model.row_upper[eq] = 3.0  # a new right-hand side
+    backend.update(model, [(le, y[0], -2.0)])  # and a new coefficient: x - 2y <= 0.5
+    assert backend.solve(EXACT).objective == pytest.approx(4.0)  # x = 2, y = 1 (x = 3 > 0.5)
+    model.row_lower[eq] = 0.5  # the equality becomes a range 0.5 <= x + y <= 3: rebuilt
+    model.a = model.a.tolil()
+    model.a[le, y[0]] = -2.0
+    model.a = model.a.tocsr()
+    backend.update(model, [])
+    assert backend.solve(EXACT).objective == pytest.approx(0.5)  # x = 0.5, y = 0

@@ -82,13 +82,13 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
     record = bench_mip(net, args.env_id, args.horizon, args.starts, args.seed, bounds,
                        not args.no_warm_start, args.time_limit, args.highs_threads, progress=True,
                        tighten_budget=args.tighten_budget, cuts=args.cuts,
-                       backend=args.backend, env_kwargs=env_kw)
+                       backend=args.backend, warm_from=args.warm_from, env_kwargs=env_kw)
     record.update({"model": str(args.model), "env_id": args.env_id,
                    "random_like": args.random_like})
     write_json(args.json, record)
     med = record["median_time_to_1pct_gap_s"]
     print(f"{record['relus']} ReLUs, H={args.horizon}, bounds={bounds}, "
-          f"warm start {'off' if args.no_warm_start else 'on'}: median binaries "
+          f"warm start {'off' if args.no_warm_start else args.warm_from}: median binaries "
           f"{int(np.median(record['binaries']))}, proven optimal {record['proven_optimal']}/"
           f"{args.starts}, median time to 1% gap "
           f"{'not reached' if med is None else f'{med:.2f} s'}, worst solve "
@@ -141,7 +141,7 @@ def _run_bench_objects(args: argparse.Namespace) -> None:
         rec = bench_mip(graph.instantiate(n), args.env_id, args.horizon, args.starts, args.seed,
                         bounds, not args.no_warm_start, args.time_limit, progress=True,
                         tighten_budget=args.tighten_budget, cuts=args.cuts,
-                        backend=args.backend, env_kwargs=kwargs)
+                        backend=args.backend, warm_from=args.warm_from, env_kwargs=kwargs)
         rec["model"] = str(args.model)
         records.append(rec)
         write_json(args.json, records)  # finished rows stay readable if interrupted
@@ -281,7 +281,7 @@ def _run_bench_grid(args: argparse.Namespace) -> None:
                 rec = bench_mip(net, args.env_id, h, args.starts, args.seed, bounds,
                                 not args.no_warm_start, args.time_limit, progress=True,
                                 tighten_budget=args.tighten_budget, cuts=args.cuts,
-                                backend=args.backend)
+                                backend=args.backend, warm_from=args.warm_from)
             except ConfigError as exc:  # e.g. a program too large for Gurobi's pip licence
                 rec = {"relus": net.relu_count, "horizon": h, "starts": args.starts,
                        "proven_optimal": 0, "skipped": str(exc)}
@@ -293,7 +293,8 @@ def _run_bench_grid(args: argparse.Namespace) -> None:
             records.append(rec)
             write_json(args.json, records)  # finished cells stay readable if interrupted
     header = (f"### MIP scalability grid ({args.env_id}, bounds {bounds}, warm start "
-              f"{'off' if args.no_warm_start else 'on'}, {args.time_limit:g} s per solve, "
+              f"{'off' if args.no_warm_start else args.warm_from}, "
+              f"{args.time_limit:g} s per solve, "
               f"{args.starts} starts per cell, {time.strftime('%Y-%m-%d')})\n\n")
     table = header + grid_table(records)
     print(table, end="")

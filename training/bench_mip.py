@@ -15,6 +15,7 @@ from training.progress import Progress
 
 # short names for --backend pyomo:NAME
 PYOMO_SOLVERS = {"gurobi": "gurobi_direct", "highs": "appsi_highs"}
+GD_WARM_MS = 200.0  # gradient descent's budget for a --warm-from gd start
 
 
 def json_row(row: dict) -> dict:
@@ -48,8 +49,12 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
               bounds: str = "lp", warm_start: bool = True, time_limit: float = 60.0,
               threads: int | None = None, progress: bool = False,
               tighten_budget: float = float("inf"), env_kwargs: dict | None = None,
-              cuts: str = "none", backend: str = "highs") -> dict:
-    """Solve the MPC problem from ``starts`` seeded start states; return the JSON record."""
+              cuts: str = "none", backend: str = "highs", warm_from: str = "random") -> dict:
+    """Solve the MPC problem from ``starts`` seeded start states; return the JSON record.
+
+    ``warm_from``: ``"random"`` (the best of 1024 random plans and zero actions) or ``"gd"``
+    (gradient descent's plan in :data:`GD_WARM_MS`; that time counts in the solve's, as a
+    controller would wait for it too)."""
     env = envs.task_of(envs.make(env_id, **(env_kwargs or {})))
     low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
     t0 = time.perf_counter()
@@ -59,13 +64,24 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
                  pyomo_solver=PYOMO_SOLVERS.get(solver, solver or "appsi_highs"))
     mpc.lp_time_budget = tighten_budget
     build_time = time.perf_counter() - t0
+    gd = None
+    if warm_start and warm_from == "gd":
+        from controllers import PlannerConfig
+        from training.evaluate import build_controller
+
+        gd = build_controller(env_id, net, "gd", PlannerConfig(horizon=horizon,
+                                                               budget_ms=GD_WARM_MS), env_kwargs)
     rng = np.random.default_rng(seed)
     rows = []
     problems = start_states(env_id, starts, seed, env_kwargs)
+    if gd is not None and problems:
+        _gd_plan(gd, net, env.cost_spec, *problems[0], 0)  # untimed: torch's slow first call
     for x0, goal in Progress(problems, desc=f"bench mip H={horizon}", disable=not progress,
                          leave=False):
-        warm, warm_cost = None, None
-        if warm_start:
+        warm, warm_cost, warm_time = None, None, 0.0
+        if warm_start and warm_from == "gd":
+            warm, warm_cost, warm_time = _gd_plan(gd, net, env.cost_spec, x0, goal, len(rows))
+        elif warm_start:
             zero = np.zeros((1, horizon, len(low)))
             warm, warm_cost = best_sampled_plan(net, env.cost_spec, x0, goal, horizon, low,
                                                 high, 1024, rng, include=zero)
@@ -76,21 +92,24 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
                "dual_bound": sol.dual_bound, "gap": sol.gap, "nodes": sol.nodes,
                "solve_time_s": sol.solve_time_s, "update_time_s": sol.update_time_s,
                "time_to_1pct_gap_s": sol.time_to_1pct_gap_s, "warm_start_cost": warm_cost,
+               "warm_time_s": warm_time,
                "lps": sol.stats.get("lps", 0),
                **{k: sol.stats.get(k) for k in ("cuts", "cut_rounds", "root_bound_before",
                                                 "root_bound_after", "cut_time_s")}}
         rows.append(json_row(row))
     env.close()
     t1 = [r["time_to_1pct_gap_s"] for r in rows]
-    # bound tightening is part of the time a controller waits for, so it is added in
-    t1_total = [np.inf if t is None else t + r["update_time_s"] for t, r in zip(t1, rows,
-                                                                                 strict=True)]
+    # bound tightening (and a GD warm start) is part of the time a controller waits for, so
+    # it is added in
+    t1_total = [np.inf if t is None else t + r["update_time_s"] + r["warm_time_s"]
+                for t, r in zip(t1, rows, strict=True)]
     med = float(np.median(t1_total))
-    solve_total = [r["solve_time_s"] + r["update_time_s"] for r in rows]
+    solve_total = [r["solve_time_s"] + r["update_time_s"] + r["warm_time_s"] for r in rows]
     return {
         "relus": net.relu_count, "horizon": horizon, "env_kwargs": env_kwargs or {},
         "bounds": bounds, "cuts": cuts, "backend": backend,
-        "warm_start": warm_start, "time_limit_s": time_limit, "starts": starts, "seed": seed,
+        "warm_start": warm_start, "warm_from": warm_from if warm_start else None,
+        "time_limit_s": time_limit, "starts": starts, "seed": seed,
         "tighten_budget_s": None if np.isinf(tighten_budget) else tighten_budget,
         "build_time_s": build_time, "build_stats": mpc.build_stats,
         "binaries": [r["binaries"] for r in rows],
@@ -104,6 +123,15 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
         "proven_optimal": sum(r["status"] == "optimal" for r in rows),
         "rows": rows,
     }
+
+
+def _gd_plan(gd, net: ReluNet, cost, x0, goal, seed: int):
+    """Gradient descent's plan from ``x0``: ``(plan, its float64 cost, seconds taken)``."""
+    start = time.perf_counter()
+    gd.reset(seed, goal)
+    plan = np.asarray(gd.act(x0).plan, np.float64)
+    seconds = time.perf_counter() - start
+    return plan, float(cost.plan_cost(net.rollout(x0, plan), plan, goal)), seconds
 
 
 def grid_cell_text(record: dict) -> str:

@@ -161,6 +161,9 @@ def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-warm-start", action="store_true",
                         help="no warm start (default: best of 1024 sampled plans and zero "
                              "actions)")
+    parser.add_argument("--warm-from", default="random", choices=["random", "gd"],
+                        help="warm start: the best of 1024 random plans (default) or gradient "
+                             "descent's plan in 200 ms (its time counts in the solve's)")
     parser.add_argument("--time-limit", type=SECONDS, default=60.0,
                         help="seconds per solve (default 60; at most 86,400)")
     parser.add_argument("--backend", default="highs", type=_backend_name,

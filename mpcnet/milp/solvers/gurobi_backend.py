@@ -93,6 +93,7 @@ class GurobiBackend:
         whose kind changed (e.g. an equality that became a range) rebuilds the model."""
         shape = _row_shape(model.row_lower, model.row_upper)
         if any((new != old).any() for new, old in zip(shape, self.shape, strict=True)):
+            self.grb.dispose()
             self._build(model)  # rare: only the arrays' own structure can change it
             return
         self.z.LB, self.z.UB = model.col_lower, model.col_upper
@@ -142,7 +143,13 @@ class GurobiBackend:
             status = "time_limit" if has_solution else "no_solution"
         values = np.asarray(self.z.X, dtype=np.float64) if has_solution else None
         objective = float(m.ObjVal) if has_solution else np.inf
-        dual = float(m.ObjBound) if m.Status != grb.INFEASIBLE else np.inf
+        if status == "infeasible":
+            dual = np.inf
+        else:
+            try:
+                dual = float(m.ObjBound)
+            except self._gp.GurobiError:  # stopped before the root relaxation gave a bound
+                dual = -np.inf
         gap = float(m.MIPGap) if has_solution else np.inf
         t1 = first_1pct[0] if first_1pct else None
         if t1 is None and has_solution and gap <= 0.01:
