@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Run from a folder holding push16/ (the 16-ReLU world-frame push model), one job at a time:
+#   bash path/to/tries.sh > results.log
+T=$(dirname "$0")
+for args in "params" "cuts 10" "cuts 10 root" "cuts 6 root"; do
+    echo "## python gurobi_tries.py $args"
+    python "$T/gurobi_tries.py" $args
+done
+echo "## python one_step_range.py"
+python "$T/one_step_range.py"
