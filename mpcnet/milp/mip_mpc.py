@@ -29,16 +29,13 @@ class MipMpc:
         pyomo_solver: The Pyomo solver name for the Pyomo backend.
         tighten: Recompute bounds for each exact ``x0`` (fixes binaries of neurons that
             become stable, shrinks big-M constants).
-        cutoff: With ``bounds="lp"`` and a feasible warm start, tighten the bounds over the
-            plans that cost no more than the warm start (objective cutoff); the optimum is
-            unchanged.
     """
 
     def __init__(self, net: ReluNet, cost: CostSpec, horizon: int, action_low, action_high,
                  state_low=None, state_high=None, x0_low=None, x0_high=None,
                  bounds: str = "symbolic", backend: str = "highs",
                  pyomo_solver: str = "appsi_highs", tighten: bool = True,
-                 cuts: str = "none", cutoff: bool = False) -> None:
+                 cuts: str = "none") -> None:
         if backend not in BACKENDS:
             raise ConfigError(f"backend: expected one of {BACKENDS}, got {backend!r}.")
         if cuts not in ("none", "root", "separator"):
@@ -78,8 +75,6 @@ class MipMpc:
             self.backend = PyomoBackend(self.encoding.model, pyomo_solver)
         self.tighten = tighten
         self.lp_time_budget = np.inf
-        # LP tightening keeps only plans no worse than the warm start (see lp_tighten)
-        self.cutoff = cutoff
         # how far the solver ran past its time limit lately: deadline-bound solves stop this
         # much earlier (HiGHS checks its limit only between stages of its search)
         self.overrun_s = 0.0
@@ -128,13 +123,10 @@ class MipMpc:
         except InfeasibleError as exc:
             return self._failed("infeasible", time.perf_counter() - start, str(exc))
         tighten_stats = {}
-        start_vector = None if warm_start is None else enc.complete(warm_start)
         if self.lp_tightening and self.tighten:
             from mpcnet.milp.solvers.highs_backend import lp_tighten
 
-            cutoff = self._cutoff(start_vector) if self.cutoff and fixed_actions is None else None
-            more, tighten_stats = lp_tighten(enc, self.lp_time_budget, cutoff)
-            tighten_stats["cutoff"] = cutoff
+            more, tighten_stats = lp_tighten(enc, self.lp_time_budget)
             changes += more
         cuts = []
         if self.cuts == "root":
@@ -154,6 +146,7 @@ class MipMpc:
             self.backend.add_rows(cuts)
         update_time = time.perf_counter() - start
         stats = {**enc.stats().to_dict(), **tighten_stats}
+        start_vector = None if warm_start is None else enc.complete(warm_start)
         if deadline is not None:
             left = max(deadline - time.perf_counter() - self.overrun_s, 1e-3)
             limit = left if options.time_limit is None else min(options.time_limit, left)
@@ -185,19 +178,6 @@ class MipMpc:
                            solve_time_s=raw.solve_time_s,
                            time_to_1pct_gap_s=raw.time_to_1pct_gap_s,
                            warm_start_accepted=raw.warm_start_accepted, stats=stats)
-
-    def _cutoff(self, start_vector: np.ndarray | None) -> float | None:
-        """The warm start's cost, slightly raised, when it is a feasible plan (its states in
-        the state box): every optimal plan costs at most that. ``None`` otherwise."""
-        if start_vector is None:
-            return None
-        model, cols = self.encoding.model, self.encoding.x_cols[1:].ravel()
-        states = start_vector[cols]
-        tol = 1e-9 * (1.0 + np.abs(states))
-        if ((states < model.col_lower[cols] - tol) | (states > model.col_upper[cols] + tol)).any():
-            return None
-        cost = float(model.cost @ start_vector)
-        return cost + 1e-6 * (1.0 + abs(cost))
 
     def _failed(self, status: str, update_time: float, reason: str) -> MpcSolution:
         return MpcSolution(status=status, actions=None, states=None, objective=np.inf,

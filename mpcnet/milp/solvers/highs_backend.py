@@ -117,8 +117,7 @@ class HighsBackend:
                          time_to_1pct_gap_s=t1, warm_start_accepted=accepted)
 
 
-def lp_tighten(encoding, time_budget: float = np.inf,
-               cutoff: float | None = None) -> tuple[list, dict]:
+def lp_tighten(encoding, time_budget: float = np.inf) -> tuple[list, dict]:
     """Optimisation-based bound tightening on the LP relaxation, step by step.
 
     For every switching ReLU and every state of step ``t`` (in horizon order) two LPs give the
@@ -126,15 +125,9 @@ def lp_tighten(encoding, time_budget: float = np.inf,
     binary fixed, the others smaller big-M constants, and later steps' LPs see the tighter
     earlier ones. Sound: bounds valid for the relaxation hold for the MILP.
 
-    With ``cutoff``, the LPs also carry the row ``cost . z <= cutoff``: the bounds are then
-    valid for every plan that costs at most ``cutoff``, which keeps every optimal plan as long
-    as ``cutoff`` is the cost of a feasible plan (an incumbent), and they are much tighter
-    where the states must stay near the goal to be that cheap.
-
     Args:
         encoding: An :class:`~mpcnet.milp.encoding.MpcEncoding` with its parameters set.
         time_budget: Stop tightening after this many seconds (bounds stay sound).
-        cutoff: The cost of a feasible plan, or ``None``.
 
     Returns:
         ``(coefficient changes, stats)`` for the backend and the benchmark.
@@ -147,9 +140,6 @@ def lp_tighten(encoding, time_budget: float = np.inf,
     n = model.num_cols
     all_cols = np.arange(n, dtype=np.int32)
     lp.changeColsIntegrality(n, all_cols, np.zeros(n, dtype=np.uint8))
-    if cutoff is not None:
-        used = np.flatnonzero(model.cost).astype(np.int32)
-        lp.addRow(-np.inf, float(cutoff), len(used), used, model.cost[used])
     lp.changeColsCost(n, all_cols, np.zeros(n))
     eps, changes, solved = 1e-7, [], 0
     for _, relu, col in encoding.tightening_order():
