@@ -65,10 +65,20 @@ def run_bench(args: argparse.Namespace) -> None:
         print(f"table -> {args.write}")
 
 
+def _check_warm_start(args: argparse.Namespace) -> None:
+    """``--warm-from gd`` with ``--no-warm-start`` asks for two things at once: refuse it."""
+    from mpcnet.errors import ConfigError
+
+    if args.no_warm_start and args.warm_from != "random":
+        raise ConfigError(f"--warm-from {args.warm_from}: expected no --no-warm-start with it "
+                          "(one asks for a warm start, the other for none); drop one of them.")
+
+
 def _run_bench_mip(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
     from training.bench_mip import bench_mip, shuffled_like
 
+    _check_warm_start(args)
     for name in ("horizon", "starts"):
         if getattr(args, name) < 1:
             raise ConfigError(f"--{name}: expected >= 1, got {getattr(args, name)}.")
@@ -127,6 +137,7 @@ def _run_bench_objects(args: argparse.Namespace) -> None:
     from training import bench
     from training.bench_mip import bench_mip, objects_table
 
+    _check_warm_start(args)
     if args.env_id == "mpcnet/Push-v0":  # the shared default of the MIP bench options
         args.env_id = "mpcnet/Sort-v0"
     counts = list(parse_int_list(args.object_counts, "objects"))
@@ -268,6 +279,7 @@ def _run_bench_grid(args: argparse.Namespace) -> None:
     from training import bench
     from training.bench_mip import bench_mip, grid_table
 
+    _check_warm_start(args)
     horizons = list(parse_int_list(args.horizons, "horizons"))
     nets = []
     for model_dir in args.models:
