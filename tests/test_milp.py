@@ -45,6 +45,27 @@ def _check_plan(ref, sol):
         assert (sim >= ref.state_low - 1e-6).all() and (sim <= ref.state_high + 1e-6).all()
 
 
+def test_highs_solves_whatever_thread_count_each_solve_asks_for():
+    # HiGHS's thread pool is process-wide: a solve asking for fewer threads than it started
+    # with used to end with no status, and the controllers ask for 1 after benches asked for 0
+    ref = reference_mips.load(reference_mips.NAMES[0])
+    mpc = _mpc(ref)
+    for threads in (None, 1, 2, 1, None):
+        _check_plan(ref, mpc.solve(ref.x0, ref.goal, options=SolveOptions(mip_gap=1e-9,
+                                                                          threads=threads)))
+
+
+def test_the_first_highs_instance_of_a_process_prints_nothing():
+    import subprocess
+    import sys
+
+    code = ("from mpcnet.milp.solvers.highs_backend import new_highs; new_highs(); "
+            "new_highs(); print('only this')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout == "only this\n" and out.stderr == ""
+
+
 @pytest.mark.parametrize("name", reference_mips.NAMES)
 @pytest.mark.parametrize("bounds", ["interval", "symbolic", "lp"])
 def test_reference_problems_highs(name, bounds):

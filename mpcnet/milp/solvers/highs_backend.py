@@ -6,6 +6,10 @@ big-M coefficients in place (``changeColsBounds``, ``changeRowsBounds``, ``chang
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
+import sys
 import time
 
 import numpy as np
@@ -14,6 +18,47 @@ from mpcnet.milp.model import MilpModel
 from mpcnet.milp.solvers import RawResult, SolveOptions
 
 _NO_NODE_LIMIT = 2**31 - 1  # HiGHS's default mip_max_nodes (kHighsIInf)
+_first_instance_made = False
+
+
+def new_highs():
+    """A silent ``highspy.Highs`` (see :func:`make_first_highs_quietly`)."""
+    import highspy
+
+    make_first_highs_quietly()
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+def make_first_highs_quietly() -> None:
+    """highspy 1.16 prints a banner on the C-level stdout when a process makes its first
+    instance, before any option can turn output off. Make that first instance here, with file
+    descriptor 1 pointed at /dev/null (and C's stdio buffer flushed before it is restored), so
+    that command output such as tables and JSON stays clean; the Pyomo backend calls it too."""
+    global _first_instance_made
+    if _first_instance_made:
+        return
+    import highspy
+
+    with _c_stdout_discarded():
+        highspy.Highs()
+    _first_instance_made = True
+
+
+@contextlib.contextmanager
+def _c_stdout_discarded():
+    sys.stdout.flush()
+    libc = ctypes.CDLL(None)
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        libc.fflush(None)  # what the banner left in C's buffer goes to /dev/null too
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 class HighsBackend:
@@ -25,8 +70,7 @@ class HighsBackend:
         import highspy
 
         self._hs = highspy
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        self.highs = new_highs()
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = model.num_cols, model.num_rows
         lp.col_cost_ = model.cost
@@ -68,6 +112,9 @@ class HighsBackend:
         h.setOptionValue("time_limit", float(options.time_limit or np.inf))
         h.setOptionValue("mip_rel_gap", float(options.mip_gap))
         if options.threads:
+            # HiGHS's thread pool is process-wide and refuses a thread count other than the
+            # one it started with (the solve then ends with no status): restart it (~30 us)
+            hs.Highs.resetGlobalScheduler(True)
             h.setOptionValue("threads", int(options.threads))
         h.setOptionValue("mip_max_nodes", int(options.node_limit or _NO_NODE_LIMIT))
         accepted = None

@@ -30,6 +30,9 @@ def available_solvers() -> list[str]:
     """Names of the MIP solvers Pyomo can run on this machine."""
     import pyomo.environ as pyo
 
+    from mpcnet.milp.solvers.highs_backend import make_first_highs_quietly
+
+    make_first_highs_quietly()  # appsi_highs makes one to check; no banner on stdout
     found = []
     for name in _OPTION_NAMES:
         try:
@@ -57,6 +60,9 @@ class PyomoBackend:
     def __init__(self, model: MilpModel, solver: str = "appsi_highs") -> None:
         import pyomo.environ as pyo
 
+        from mpcnet.milp.solvers.highs_backend import make_first_highs_quietly
+
+        make_first_highs_quietly()  # appsi_highs makes one; no banner on stdout
         if not pyo.SolverFactory(solver).available(exception_flag=False):
             how = _INSTALL.get(solver.removeprefix("appsi_"), "install it")
             raise ConfigError(
