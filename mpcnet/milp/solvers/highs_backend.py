@@ -48,14 +48,19 @@ def make_first_highs_quietly() -> None:
 
 @contextlib.contextmanager
 def _c_stdout_discarded():
-    sys.stdout.flush()
-    libc = ctypes.CDLL(None)
+    if sys.stdout is not None:
+        sys.stdout.flush()
+    try:
+        libc = ctypes.CDLL(None)
+    except (OSError, TypeError):  # no handle on the C library here (e.g. Windows)
+        libc = None
     saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(devnull, 1)
         yield
     finally:
-        libc.fflush(None)  # what the banner left in C's buffer goes to /dev/null too
+        if libc is not None:
+            libc.fflush(None)  # what the banner left in C's buffer goes to /dev/null too
         os.dup2(saved, 1)
         os.close(saved)
         os.close(devnull)
