@@ -79,7 +79,7 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
     for x0, goal in Progress(problems, desc=f"bench mip H={horizon}", disable=not progress,
                          leave=False):
         warm, warm_cost, warm_time = None, None, 0.0
-        if warm_start and warm_from == "gd":
+        if gd is not None:
             warm, warm_cost, warm_time = _gd_plan(gd, net, env.cost_spec, x0, goal, len(rows))
         elif warm_start:
             zero = np.zeros((1, horizon, len(low)))

@@ -7,24 +7,18 @@ Run from a folder holding ``push16/``: ``python exact_reach.py push16``.
 
 import sys
 import time
-from pathlib import Path
 
 import gurobipy as gp
 import numpy as np
+from push_problem import gurobi_mpc, load  # this folder's shared setup
 
-import envs
-from mpcnet.milp.mip_mpc import MipMpc
 from mpcnet.milp.solvers import SolveOptions
-from mpcnet.nn.relunet import ReluNet
 from training.bench_mip import start_states
 
 
 def main(model: str, horizon: int = 10, steps: int = 6) -> None:
-    net = ReluNet.load(Path(model) / "relunet")
-    env = envs.task_of(envs.make("mpcnet/Push-v0"))
-    low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
-    mpc = MipMpc(net, env.cost_spec, horizon, low, high, env.state_low, env.state_high,
-                 bounds="lp", backend="gurobi")
+    net, env = load(model)
+    mpc = gurobi_mpc(net, env, horizon)
     x0, goal = start_states("mpcnet/Push-v0", 1, 0)[0]
     mpc.solve(x0, goal, options=SolveOptions(time_limit=0.01))  # runs the LP tightening
     enc, grb, z = mpc.encoding, mpc.backend.grb, mpc.backend.z.tolist()

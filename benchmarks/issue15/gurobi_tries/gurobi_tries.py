@@ -12,16 +12,14 @@ Run from a folder holding ``push16/`` (``mpcnet sparsify ... --relus 16 --out pu
 
 import sys
 import time
-from pathlib import Path
 
 import gurobipy as gp
 import numpy as np
+from push_problem import gurobi_mpc, load  # this folder's shared setup
 
-import envs
 from mpcnet.milp.cuts import separate
 from mpcnet.milp.mip_mpc import MipMpc
 from mpcnet.milp.solvers import SolveOptions
-from mpcnet.nn.relunet import ReluNet
 from training.bench_mip import best_sampled_plan, start_states
 
 PARAMS = {"default": {}, "MIPFocus=3": {"MIPFocus": 3}, "Cuts=3": {"Cuts": 3},
@@ -74,11 +72,9 @@ def relu_cut_callback(mpc: MipMpc, root_only: bool, counts: dict):
 
 
 def main(mode: str, horizon: int = 10, root_only: bool = False) -> None:
-    net = ReluNet.load(Path("push16/relunet"))
-    env = envs.task_of(envs.make("mpcnet/Push-v0"))
+    net, env = load()
     low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
-    mpc = MipMpc(net, env.cost_spec, horizon, low, high, env.state_low, env.state_high,
-                 bounds="lp", backend="gurobi")
+    mpc = gurobi_mpc(net, env, horizon)
     grb = mpc.backend.grb
     settings = list(PARAMS) if mode == "params" else ["default", "cuts"]
     results = {name: [] for name in settings}

@@ -5,22 +5,18 @@ Run from a folder holding ``push16/``: ``python one_step_range.py``.
 """
 
 import time
-from pathlib import Path
 
 import gurobipy as gp
 import numpy as np
+from push_problem import gurobi_mpc, load  # this folder's shared setup
 
-import envs
-from mpcnet.milp.mip_mpc import MipMpc
 from mpcnet.milp.solvers import SolveOptions
-from mpcnet.nn.relunet import ReluNet
 from training.bench_mip import start_states
 
 
-def one_step_range(net, env, low, high):
+def one_step_range(net, env):
     """``(lowest, highest)`` of each ``x1 - x0`` over the state and action boxes (20 MILPs)."""
-    one = MipMpc(net, env.cost_spec, 1, low, high, env.state_low, env.state_high,
-                 bounds="symbolic", backend="gurobi")
+    one = gurobi_mpc(net, env, 1, bounds="symbolic")
     enc = one.encoding
     enc.set_parameters((env.state_low + env.state_high) / 2, np.zeros(net.state_dim),
                        tighten=False)
@@ -41,15 +37,12 @@ def one_step_range(net, env, low, high):
 
 
 def main() -> None:
-    net = ReluNet.load(Path("push16/relunet"))
-    env = envs.task_of(envs.make("mpcnet/Push-v0"))
-    low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
+    net, env = load()
     start = time.perf_counter()
-    lowest, highest = one_step_range(net, env, low, high)
+    lowest, highest = one_step_range(net, env)
     print(f"exact one-step range ({time.perf_counter() - start:.1f} s):",
           np.round(highest - lowest, 3))
-    mpc = MipMpc(net, env.cost_spec, 10, low, high, env.state_low, env.state_high,
-                 bounds="lp", backend="gurobi")
+    mpc = gurobi_mpc(net, env, 10)
     x0, goal = start_states("mpcnet/Push-v0", 1, 0)[0]
     mpc.solve(x0, goal, options=SolveOptions(time_limit=0.01))  # runs the LP tightening
     model = mpc.encoding.model

@@ -5,23 +5,17 @@
 
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
+from push_problem import gurobi_mpc, load  # this folder's shared setup
 
-import envs
-from mpcnet.milp.mip_mpc import MipMpc
 from mpcnet.milp.solvers import SolveOptions
-from mpcnet.nn.relunet import ReluNet
 from training.bench_mip import start_states
 
 
 def main(model: str, horizon: int = 10, limit: float = 5.0) -> None:
-    net = ReluNet.load(Path(model) / "relunet")
-    env = envs.task_of(envs.make("mpcnet/Push-v0"))
-    low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
-    mpc = MipMpc(net, env.cost_spec, horizon, low, high, env.state_low, env.state_high,
-                 bounds="lp", backend="gurobi")
+    net, env = load(model)
+    mpc = gurobi_mpc(net, env, horizon)
     enc = mpc.encoding
     for x0, goal in start_states("mpcnet/Push-v0", 4, 0):
         full = mpc.solve(x0, goal, options=SolveOptions(time_limit=10))
