@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from mpcnet.nn.model_io import save_model
 from tests.conftest import random_mlp
 from training.cli import main
@@ -36,6 +38,16 @@ def test_bench_mip_warm_from_gd_counts_its_time_and_never_ends_above_it(tmp_path
         assert 0.15 < row["warm_time_s"] < 3.0  # GD ran its 200 ms budget ...
         assert total >= row["warm_time_s"] + row["solve_time_s"] - 1e-9  # ... and it counts
         assert row["objective"] <= row["warm_start_cost"] + 1e-7
+
+
+def test_bench_mip_refuses_an_unknown_warm_start(tmp_path):
+    from mpcnet.errors import ConfigError
+    from mpcnet.nn.relunet import ReluNet
+    from training.bench_mip import bench_mip
+
+    net = ReluNet.load(_tiny_model(tmp_path) / "relunet")
+    with pytest.raises(ConfigError, match="warm_from: expected 'random' or 'gd', got 'mppi'"):
+        bench_mip(net, "mpcnet/Push-v0", 2, 1, 0, warm_from="mppi")
 
 
 def test_bench_mip_grid_and_rollout_write_tables(tmp_path):

@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 import envs
+from mpcnet.errors import ConfigError
 from mpcnet.milp.mip_mpc import MipMpc
 from mpcnet.milp.solvers import SolveOptions
 from mpcnet.nn.relunet import Layer, ReluNet
@@ -55,6 +56,8 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
     ``warm_from``: ``"random"`` (the best of 1024 random plans and zero actions) or ``"gd"``
     (gradient descent's plan in :data:`GD_WARM_MS`; that time counts in the solve's, as a
     controller would wait for it too)."""
+    if warm_from not in ("random", "gd"):
+        raise ConfigError(f"warm_from: expected 'random' or 'gd', got {warm_from!r}.")
     env = envs.task_of(envs.make(env_id, **(env_kwargs or {})))
     low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
     t0 = time.perf_counter()
