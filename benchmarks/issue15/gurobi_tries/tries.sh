@@ -8,3 +8,5 @@ for args in "params" "cuts 10" "cuts 10 root" "cuts 6 root"; do
 done
 echo "## python one_step_range.py"
 python "$T/one_step_range.py"
+echo "## python branch_priority.py 10"
+python "$T/branch_priority.py" 10
