@@ -28,6 +28,29 @@ def test_bench_mip_writes_the_documented_json(tmp_path):
     assert record["relus"] == 8 and all(b <= 8 * 2 for b in record["binaries"])
 
 
+def test_bench_mip_records_and_draws_each_solves_progress(tmp_path):
+    model, out, png = _tiny_model(tmp_path), tmp_path / "mip.json", tmp_path / "gap.png"
+    assert main(["bench", "mip", "--model", str(model), "--horizon", "3", "--starts", "2",
+                 "--time-limit", "5", "--bounds", "interval", "--json", str(out),
+                 "--plot", str(png)]) == 0
+    record = json.loads(out.read_text())
+    for row in record["rows"]:
+        seconds = [p[0] for p in row["progress"]]
+        assert seconds == sorted(seconds) and seconds[0] >= row["update_time_s"]
+        assert row["progress"][-1][1:] == [row["objective"], row["dual_bound"]]  # the end
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("plot, expected", [("gap.jpg", "expected a .png"),
+                                            ("missing/gap.png", "expected an existing folder")])
+def test_bench_mip_refuses_a_plot_path_before_solving(tmp_path, capsys, plot, expected):
+    model = _tiny_model(tmp_path)
+    assert main(["bench", "mip", "--model", str(model), "--json", str(tmp_path / "m.json"),
+                 "--plot", str(tmp_path / plot)]) == 2
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "m.json").exists()
+
+
 def test_bench_mip_warm_from_gd_counts_its_time_and_never_ends_above_it(tmp_path):
     model, out = _tiny_model(tmp_path), tmp_path / "mip.json"
     assert main(["bench", "mip", "--model", str(model), "--horizon", "2", "--starts", "2",

@@ -186,6 +186,26 @@ def test_gurobi_warm_start_and_time_outs():
     assert tracked.time_to_1pct_gap_s <= tracked.solve_time_s + 1e-6
 
 
+@pytest.mark.parametrize("backend", ["highs", "gurobi"])
+@pytest.mark.parametrize("name", ["relu_6x6_h3", "nonresidual_8_h3"])
+def test_the_progress_trace_brackets_the_optimum_and_only_improves(backend, name):
+    if backend == "gurobi":
+        pytest.importorskip("gurobipy")
+    ref = reference_mips.load(name)
+    mpc = _mpc(ref, backend=backend, bounds="interval")  # loose bounds: a search to trace
+    sol = mpc.solve(ref.x0, ref.goal, options=SolveOptions(mip_gap=1e-9, track_gap=True))
+    assert sol.status == "optimal" and len(sol.progress) >= 3
+    seconds, incumbents, bounds = (np.array(column) for column in zip(*sol.progress))
+    assert (np.diff(seconds) >= 0).all() and seconds[-1] <= sol.solve_time_s + 1e-6
+    found, known = incumbents[np.isfinite(incumbents)], bounds[np.isfinite(bounds)]
+    assert len(found) and len(known)
+    assert (np.diff(found) <= 1e-9).all() and (np.diff(known) >= -1e-9).all()
+    assert (found >= ref.optimum - 1e-6).all() and (known <= ref.optimum + 1e-6).all()
+    assert found[-1] == pytest.approx(ref.optimum, abs=1e-6)
+    untracked = mpc.solve(ref.x0, ref.goal, options=EXACT)
+    assert untracked.progress == []  # no callback unless asked for
+
+
 def test_gurobi_licence_limit_is_one_line():
     pytest.importorskip("gurobipy")
     net = random_net(1, hidden=(40, 40))

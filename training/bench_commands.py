@@ -84,6 +84,8 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
             raise ConfigError(f"--{name}: expected >= 1, got {getattr(args, name)}.")
     if not args.time_limit > 0:
         raise ConfigError(f"--time-limit: expected > 0 seconds, got {args.time_limit}.")
+    if args.plot is not None:
+        _check_png(args.plot)
     env_kw = _control_env_kwargs(args, [args.model])
     net = _load_net(args.model, _num_objects(args.env_id, env_kw))
     if args.random_like is not None:
@@ -104,6 +106,23 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
           f"{'not reached' if med is None else f'{med:.2f} s'}, worst solve "
           f"{record['worst_solve_time_s']:.2f} s")
     print(f"results -> {args.json}")
+    if args.plot is not None:
+        from training.mip_plots import convergence_figure
+
+        convergence_figure(record, args.plot)
+        print(f"plot -> {args.plot}")
+
+
+def _check_png(path: Path) -> None:
+    """Refuse a plot path that cannot be written before any solve runs."""
+    from mpcnet.errors import ConfigError
+
+    if path.suffix.lower() != ".png":
+        raise ConfigError(f"--plot {path}: expected a .png file name, got {path.suffix or 'none'}"
+                          "; end the name with .png.")
+    if not path.parent.is_dir():
+        raise ConfigError(f"--plot {path}: expected an existing folder, {path.parent} is not "
+                          "one; create it or choose another path.")
 
 
 def _run_bench_bab(args: argparse.Namespace) -> None:

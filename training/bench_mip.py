@@ -97,6 +97,7 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
                "time_to_1pct_gap_s": sol.time_to_1pct_gap_s, "warm_start_cost": warm_cost,
                "warm_time_s": warm_time,
                "lps": sol.stats.get("lps", 0),
+               "progress": progress_points(sol, warm_time),
                **{k: sol.stats.get(k) for k in ("cuts", "cut_rounds", "root_bound_before",
                                                 "root_bound_after", "cut_time_s")}}
         rows.append(json_row(row))
@@ -126,6 +127,16 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
         "proven_optimal": sum(r["status"] == "optimal" for r in rows),
         "rows": rows,
     }
+
+
+def progress_points(sol, warm_time: float) -> list[list[float | None]]:
+    """``[seconds, incumbent, bound]`` of one solve as it went, then where it ended. Seconds
+    count from when the controller would start waiting (bound tightening and a GD warm start
+    included); ``None``: no incumbent or bound yet."""
+    offset = sol.update_time_s + warm_time
+    points = [*sol.progress, (sol.solve_time_s, sol.objective, sol.dual_bound)]
+    return [[offset + t, *(float(v) if np.isfinite(v) else None for v in (best, bound))]
+            for t, best, bound in points]
 
 
 def _gd_plan(gd, net: ReluNet, cost, x0, goal, seed: int):

@@ -211,6 +211,9 @@ def _add_bench_parsers(sub) -> None:
     b.add_argument("--random-like", type=SEED, default=None, metavar="SEED",
                    help="solve a random network of the model's shape instead (entries permuted)")
     b.add_argument("--json", type=Path, required=True, help="output JSON file")
+    b.add_argument("--plot", type=Path, default=None, metavar="PNG",
+                   help="also draw each start's gap, incumbent and bound over time "
+                        "(HiGHS and Gurobi record them as they go; other backends: the end)")
 
     b = bench.add_parser("planners", help="plan quality of the sampling planners over a grid, "
                          "or (--peer) against pytorch_mppi on Pendulum-v1")

@@ -9,7 +9,7 @@ import numpy as np
 from mpcnet.artifacts import atomic_write
 
 
-def _plt():
+def pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
@@ -18,7 +18,7 @@ def _plt():
     return plt
 
 
-def _save(fig, path: Path) -> None:
+def save_png(fig, path: Path) -> None:
     atomic_write(Path(path), lambda h: fig.savefig(h, format="png", dpi=110), "wb")
 
 
@@ -66,7 +66,7 @@ def vs_best_text(r: dict) -> str:
 
 def plot_final_costs(runs: dict, path: Path) -> None:
     """Box plot of the final task cost per (model, controller)."""
-    plt = _plt()
+    plt = pyplot()
     labels = list(runs)
     fig, ax = plt.subplots(figsize=(max(5, 1.1 * len(labels)), 3.8))
     ax.boxplot([[r.final_cost for r in runs[k]] for k in labels])
@@ -74,13 +74,13 @@ def plot_final_costs(runs: dict, path: Path) -> None:
     ax.set_ylabel("final task cost (L1 distance to goal, m)")
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
-    _save(fig, path)
+    save_png(fig, path)
     plt.close(fig)
 
 
 def plot_cost_over_time(runs: dict, path: Path) -> None:
     """Mean task cost against the control step (episodes that ended keep their last cost)."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for label, results in runs.items():
         length = max(len(r.costs) for r in results)
@@ -91,7 +91,7 @@ def plot_cost_over_time(runs: dict, path: Path) -> None:
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    _save(fig, path)
+    save_png(fig, path)
     plt.close(fig)
 
 
@@ -101,7 +101,7 @@ def plot_trajectories(runs: dict, path: Path, episodes: int = 3) -> None:
     Every object of an episode is drawn in its controller's colour; goal regions with a size
     (sorting zones) are drawn as boxes, goal points (pushing) as stars.
     """
-    plt = _plt()
+    plt = pyplot()
     n = min(episodes, min(len(v) for v in runs.values()))
     fig, axes = plt.subplots(1, n, figsize=(4 * n, 4), squeeze=False)
     for i, ax in enumerate(axes[0]):
@@ -122,7 +122,7 @@ def plot_trajectories(runs: dict, path: Path, episodes: int = 3) -> None:
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=6)
     fig.tight_layout()
-    _save(fig, path)
+    save_png(fig, path)
     plt.close(fig)
 
 
@@ -155,7 +155,7 @@ def save_animation(frames: list, path: Path, fps: int = 10) -> None:
 def plot_success_vs_budget(rows: list[dict], path: Path) -> None:
     """Success rate (95% Wilson interval as error bars) against the per-step budget, one line
     per controller, model, horizon and execute."""
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4))
     lines: dict[tuple, list[dict]] = {}
     for r in rows:
@@ -176,5 +176,5 @@ def plot_success_vs_budget(rows: list[dict], path: Path) -> None:
     ax.set_ylim(-0.05, 1.05)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    _save(fig, path)
+    save_png(fig, path)
     plt.close(fig)

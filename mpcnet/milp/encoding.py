@@ -88,6 +88,9 @@ class MpcSolution:
     time_to_1pct_gap_s: float | None = None
     warm_start_accepted: bool | None = None
     stats: dict = field(default_factory=dict)
+    # (seconds into the solve, incumbent, bound) as they changed; with track_gap, HiGHS and
+    # Gurobi only
+    progress: list[tuple[float, float, float]] = field(default_factory=list)
 
     @property
     def feasible(self) -> bool:

@@ -177,7 +177,8 @@ class MipMpc:
                            build_time_s=self.build_time_s, update_time_s=update_time,
                            solve_time_s=raw.solve_time_s,
                            time_to_1pct_gap_s=raw.time_to_1pct_gap_s,
-                           warm_start_accepted=raw.warm_start_accepted, stats=stats)
+                           warm_start_accepted=raw.warm_start_accepted, stats=stats,
+                           progress=raw.progress)
 
     def _failed(self, status: str, update_time: float, reason: str) -> MpcSolution:
         return MpcSolution(status=status, actions=None, states=None, objective=np.inf,

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,7 +24,8 @@ class SolveOptions:
         time_limit: Seconds (``None``: no limit).
         mip_gap: Relative MIP gap at which the solver stops.
         threads: Solver threads (``None``: the solver's default).
-        track_gap: Record when the relative gap first reaches 1 % (costs a callback).
+        track_gap: Record when the relative gap first reaches 1 %, and the incumbent and
+            bound over time (costs a callback; HiGHS and Gurobi only).
         node_limit: Branch-and-bound nodes at most (``None``: no limit). Unlike a time limit
             it stops the search at the same point on every run (HiGHS only).
     """
@@ -49,6 +50,20 @@ class RawResult:
     solve_time_s: float
     time_to_1pct_gap_s: float | None
     warm_start_accepted: bool | None
+    progress: list[tuple[float, float, float]] = field(default_factory=list)
+
+
+class ProgressTrace:
+    """``(seconds, incumbent, bound)`` whenever the incumbent or the bound changed, from the
+    solver's callback: the convergence curve of one solve (``inf``: none yet)."""
+
+    def __init__(self) -> None:
+        self.points: list[tuple[float, float, float]] = []
+
+    def add(self, seconds: float, incumbent: float, bound: float) -> None:
+        if self.points and self.points[-1][1:] == (incumbent, bound):
+            return
+        self.points.append((float(seconds), float(incumbent), float(bound)))
 
 
 BACKENDS = ("highs", "gurobi", "pyomo", "scip")

@@ -17,7 +17,7 @@ import numpy as np
 
 from mpcnet.errors import ConfigError
 from mpcnet.milp.model import MilpModel
-from mpcnet.milp.solvers import RawResult, SolveOptions
+from mpcnet.milp.solvers import ProgressTrace, RawResult, SolveOptions
 
 _SIZE_LIMIT_ERROR = 10010  # GRB_ERROR_SIZE_LIMIT_EXCEEDED
 
@@ -114,13 +114,19 @@ class GurobiBackend:
         self.z.Start = np.asarray(warm_start, np.float64) if warm_start is not None \
             else np.full(self.num_cols, grb.UNDEFINED)
         first_1pct: list[float] = []
+        trace = ProgressTrace()
 
         def on_progress(model, where) -> None:
-            if where != grb.Callback.MIP or first_1pct:
+            if where != grb.Callback.MIP:
                 return
             best, bound = model.cbGet(grb.Callback.MIP_OBJBST), model.cbGet(grb.Callback.MIP_OBJBND)
-            if best < grb.INFINITY and abs(best - bound) <= 0.01 * max(abs(best), 1e-10):
-                first_1pct.append(model.cbGet(grb.Callback.RUNTIME))
+            best = np.inf if best >= grb.INFINITY else best  # Gurobi's "none yet" is 1e100
+            bound = -np.inf if bound <= -grb.INFINITY else bound
+            seconds = model.cbGet(grb.Callback.RUNTIME)
+            trace.add(seconds, best, bound)
+            if (not first_1pct and np.isfinite(best)
+                    and abs(best - bound) <= 0.01 * max(abs(best), 1e-10)):
+                first_1pct.append(seconds)
 
         start = time.perf_counter()
         try:
@@ -130,7 +136,9 @@ class GurobiBackend:
                 raise _too_large(self.num_cols, self.num_rows) from None
             raise
         elapsed = time.perf_counter() - start
-        return self._result(elapsed, first_1pct)
+        result = self._result(elapsed, first_1pct)
+        result.progress = trace.points
+        return result
 
     def _result(self, elapsed: float, first_1pct: list[float]) -> RawResult:
         grb, m = self._gp.GRB, self.grb

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from mpcnet.milp.model import MilpModel
-from mpcnet.milp.solvers import RawResult, SolveOptions
+from mpcnet.milp.solvers import ProgressTrace, RawResult, SolveOptions
 
 _NO_NODE_LIMIT = 2**31 - 1  # HiGHS's default mip_max_nodes (kHighsIInf)
 _first_instance_made = False
@@ -128,9 +128,11 @@ class HighsBackend:
                                    np.asarray(warm_start, dtype=np.float64))
             accepted = status == hs.HighsStatus.kOk
         first_1pct: list[float] = []
+        trace = ProgressTrace()
         if options.track_gap:
             def on_interrupt(event) -> None:
                 out = event.data_out
+                trace.add(out.running_time, out.mip_primal_bound, out.mip_dual_bound)
                 if not first_1pct and out.mip_gap <= 0.01:
                     first_1pct.append(out.running_time)
             h.cbMipInterrupt.subscribe(on_interrupt)
@@ -141,7 +143,9 @@ class HighsBackend:
             if options.track_gap:
                 h.cbMipInterrupt.clear()
         elapsed = time.perf_counter() - start
-        return self._result(elapsed, first_1pct, accepted)
+        result = self._result(elapsed, first_1pct, accepted)
+        result.progress = trace.points
+        return result
 
     def _result(self, elapsed: float, first_1pct: list[float], accepted) -> RawResult:
         h, hs = self.highs, self._hs
