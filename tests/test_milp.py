@@ -195,7 +195,7 @@ def test_the_progress_trace_brackets_the_optimum_and_only_improves(backend, name
     mpc = _mpc(ref, backend=backend, bounds="interval")  # loose bounds: a search to trace
     sol = mpc.solve(ref.x0, ref.goal, options=SolveOptions(mip_gap=1e-9, track_gap=True))
     assert sol.status == "optimal" and len(sol.progress) >= 3
-    seconds, incumbents, bounds = (np.array(column) for column in zip(*sol.progress))
+    seconds, incumbents, bounds = np.array(sol.progress).T
     assert (np.diff(seconds) >= 0).all() and seconds[-1] <= sol.solve_time_s + 1e-6
     found, known = incumbents[np.isfinite(incumbents)], bounds[np.isfinite(bounds)]
     assert len(found) and len(known)

@@ -114,15 +114,13 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
 
 
 def _check_png(path: Path) -> None:
-    """Refuse a plot path that cannot be written before any solve runs."""
+    """Refuse a plot name other than .png before any solve runs (where it can be written is
+    checked with the other outputs, in ``cli.check_outputs``)."""
     from mpcnet.errors import ConfigError
 
     if path.suffix.lower() != ".png":
-        raise ConfigError(f"--plot {path}: expected a .png file name, got {path.suffix or 'none'}"
-                          "; end the name with .png.")
-    if not path.parent.is_dir():
-        raise ConfigError(f"--plot {path}: expected an existing folder, {path.parent} is not "
-                          "one; create it or choose another path.")
+        raise ConfigError(f"--plot {path}: expected a .png file name, got "
+                          f"{path.suffix or 'no suffix'}; end the name with .png.")
 
 
 def _run_bench_bab(args: argparse.Namespace) -> None:

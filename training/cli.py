@@ -455,7 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
 def check_outputs(args: argparse.Namespace) -> None:
     """Refuse, before any work, every output path that could not be written: ``--out`` (a
     file, under a file, unwritable, or an existing run without ``--overwrite``/``--resume``)
-    and ``--json``/``--write`` (a directory, or unwritable)."""
+    and ``--json``/``--write``/``--plot`` (a directory, or unwritable)."""
     from mpcnet.artifacts import check_out_dir, check_out_file
 
     if hasattr(args, "overwrite") and hasattr(args, "out") and not getattr(args, "resume", False):
@@ -463,7 +463,7 @@ def check_outputs(args: argparse.Namespace) -> None:
     elif args.command == "demo" or (args.command == "sweep"
                                     and not (args.out / "spec.json").is_file()):
         check_out_dir(args.out, can_overwrite=False)
-    for flag in ("json", "write"):
+    for flag in ("json", "write", "plot"):
         check_out_file(getattr(args, flag, None), f"--{flag}")
 
 
