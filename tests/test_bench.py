@@ -17,11 +17,13 @@ def _tiny_model(tmp_path):
     return model
 
 
-def test_bench_mip_writes_the_documented_json(tmp_path):
+def test_bench_mip_writes_the_documented_json(tmp_path, capsys):
     model, out = _tiny_model(tmp_path), tmp_path / "mip.json"
     assert main(["bench", "mip", "--model", str(model), "--horizon", "2", "--starts", "2",
                  "--time-limit", "5", "--json", str(out)]) == 0
     record = json.loads(out.read_text())
+    median_gap = sorted(record["gap"])[0] / 2 + sorted(record["gap"])[1] / 2
+    assert f"median final gap {100 * median_gap:.1f}%" in capsys.readouterr().out
     for key in ("binaries", "solve_time_s", "time_to_1pct_gap_s", "status", "gap"):
         assert len(record[key]) == 2
     assert "median_time_to_1pct_gap_s" in record
