@@ -6,6 +6,8 @@ Run from a folder holding ``push16/`` (``mpcnet sparsify ... --relus 16 --out pu
     python gurobi_tries.py cuts 10         # ideal ReLU cuts as user cuts at every node
     python gurobi_tries.py cuts 10 root    # the same cuts at the root node only
     python gurobi_tries.py cuts 6 root
+    python gurobi_tries.py obbt 10         # Gurobi's own OBBT=3, on LP-tightened bounds
+    python gurobi_tries.py obbt 10 symbolic  # ... and instead of our LP tightening
 
 4 seeded starts, LP-tightened bounds, warm start = best of 1024 random plans, 10 s per solve.
 """
@@ -23,7 +25,9 @@ from mpcnet.milp.solvers import SolveOptions
 from training.bench_mip import best_sampled_plan, start_states
 
 PARAMS = {"default": {}, "MIPFocus=3": {"MIPFocus": 3}, "Cuts=3": {"Cuts": 3},
-          "MIPFocus=2,Cuts=2": {"MIPFocus": 2, "Cuts": 2}}
+          "MIPFocus=2,Cuts=2": {"MIPFocus": 2, "Cuts": 2}, "OBBT=3": {"OBBT": 3}}
+SETTINGS = {"params": ["default", "MIPFocus=3", "Cuts=3", "MIPFocus=2,Cuts=2"],
+            "obbt": ["default", "OBBT=3"], "cuts": ["default", "cuts"]}
 
 
 class WithCallback:
@@ -71,12 +75,13 @@ def relu_cut_callback(mpc: MipMpc, root_only: bool, counts: dict):
     return callback
 
 
-def main(mode: str, horizon: int = 10, root_only: bool = False) -> None:
+def main(mode: str, horizon: int = 10, option: str = "") -> None:
     net, env = load()
     low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
-    mpc = gurobi_mpc(net, env, horizon)
+    root_only, bounds = option == "root", "symbolic" if option == "symbolic" else "lp"
+    mpc = gurobi_mpc(net, env, horizon, bounds)
     grb = mpc.backend.grb
-    settings = list(PARAMS) if mode == "params" else ["default", "cuts"]
+    settings = SETTINGS[mode]
     results = {name: [] for name in settings}
     rng = np.random.default_rng(0)
     for x0, goal in start_states("mpcnet/Push-v0", 4, 0):
@@ -96,8 +101,8 @@ def main(mode: str, horizon: int = 10, root_only: bool = False) -> None:
             mpc.backend.grb = grb
             results[name].append((sol.objective, sol.dual_bound, sol.gap, sol.solve_time_s))
             print(name, f"objective {sol.objective:.4f} bound {sol.dual_bound:.4f} "
-                  f"gap {sol.gap:.3f} nodes {sol.nodes} time {sol.solve_time_s:.2f}", counts,
-                  flush=True)
+                  f"gap {sol.gap:.3f} nodes {sol.nodes} update {sol.update_time_s:.2f} "
+                  f"time {sol.solve_time_s:.2f}", counts, flush=True)
     for name, rows in results.items():
         r = np.array(rows)
         print(f"{name}: mean objective {r[:, 0].mean():.3f} mean bound {r[:, 1].mean():.3f} "
@@ -106,4 +111,4 @@ def main(mode: str, horizon: int = 10, root_only: bool = False) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 10,
-         len(sys.argv) > 3 and sys.argv[3] == "root")
+         sys.argv[3] if len(sys.argv) > 3 else "")

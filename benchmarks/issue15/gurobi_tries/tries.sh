@@ -8,5 +8,9 @@ for args in "params" "cuts 10" "cuts 10 root" "cuts 6 root"; do
 done
 echo "## python one_step_range.py"
 python "$T/one_step_range.py"
+for args in "obbt 10" "obbt 10 symbolic"; do
+    echo "## python gurobi_tries.py $args"
+    python "$T/gurobi_tries.py" $args
+done
 echo "## python branch_priority.py 10"
 python "$T/branch_priority.py" 10
