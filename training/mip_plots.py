@@ -6,16 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
+from mpcnet.milp.solvers import relative_gap
 from training.compare_plots import pyplot, save_png
 
 GOAL_GAP, GOAL_SECONDS = 0.01, 1.0  # issue 15's target: a 1% gap within one second
-
-
-def relative_gap(incumbent: float | None, bound: float | None) -> float:
-    """``(incumbent - bound) / |incumbent|`` (``inf`` while either is missing)."""
-    if incumbent is None or bound is None:
-        return np.inf
-    return max(incumbent - bound, 0.0) / max(abs(incumbent), 1e-10)
 
 
 def convergence_figure(record: dict, path: Path) -> None:
@@ -30,7 +24,8 @@ def convergence_figure(record: dict, path: Path) -> None:
         if not points:
             continue
         t = np.array([p[0] for p in points])
-        gap = np.array([relative_gap(p[1], p[2]) for p in points])
+        gap = np.array([relative_gap(*(np.nan if v is None else v for v in p[1:]))
+                        for p in points])  # JSON's None: not found yet
         shown = np.isfinite(gap)
         colour = colours(i % 10)
         ax_gap.step(t[shown], np.maximum(100 * gap[shown], 1e-3), where="post", color=colour,

@@ -11,47 +11,33 @@ plans, 10 s per solve.
 import sys
 
 import numpy as np
-from push_problem import gurobi_mpc, load  # this folder's shared setup
+from push_problem import HookedModel, gurobi_mpc, load, seeded_starts  # shared setup
 
 from mpcnet.milp.solvers import SolveOptions
-from training.bench_mip import best_sampled_plan, start_states
 
 ORDERS = ("none", "early", "late")
 
 
-class WithPriorities:
-    """The backend's Gurobi model; optimize() first sets each binary's branch priority."""
-
-    def __init__(self, backend, priorities: dict[int, int]):
-        self.backend, self.priorities = backend, priorities
-        self.model = backend.grb
-
-    def __getattr__(self, name):
-        return getattr(self.model, name)
-
-    def optimize(self, callback=None):
-        variables = self.backend.z.tolist()
-        for col, priority in self.priorities.items():
-            variables[col].BranchPriority = priority
-        self.model.optimize(callback)
+def set_priorities(backend, priorities: dict[int, int]) -> None:
+    """Each binary's ``BranchPriority`` (set before every solve: a rebuild would drop them)."""
+    variables = backend.z.tolist()
+    for col, priority in priorities.items():
+        variables[col].BranchPriority = priority
 
 
 def main(horizon: int = 10) -> None:
     net, env = load()
-    low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
     mpc = gurobi_mpc(net, env, horizon)
     rows = {order: [] for order in ORDERS}
-    rng = np.random.default_rng(0)
-    for x0, goal in start_states("mpcnet/Push-v0", 4, 0):
-        warm, _ = best_sampled_plan(net, env.cost_spec, x0, goal, horizon, low, high, 1024,
-                                    rng, include=np.zeros((1, horizon, 2)))
+    for x0, goal, warm in seeded_starts(net, env, horizon):
         for order in ORDERS:
             grb = mpc.backend.grb
             grb.resetParams()
             grb.Params.OutputFlag = 0
             priorities = {sw.d_col: {"none": 0, "early": horizon - sw.t, "late": sw.t + 1}[order]
                           for sw in mpc.encoding.switching}
-            mpc.backend.grb = WithPriorities(mpc.backend, priorities)
+            mpc.backend.grb = HookedModel(grb, before=lambda p=priorities: set_priorities(
+                mpc.backend, p))
             sol = mpc.solve(x0, goal, warm_start=warm,
                             options=SolveOptions(time_limit=10, track_gap=True))
             mpc.backend.grb = grb

@@ -17,30 +17,16 @@ import time
 
 import gurobipy as gp
 import numpy as np
-from push_problem import gurobi_mpc, load  # this folder's shared setup
+from push_problem import HookedModel, gurobi_mpc, load, seeded_starts  # shared setup
 
 from mpcnet.milp.cuts import separate
 from mpcnet.milp.mip_mpc import MipMpc
 from mpcnet.milp.solvers import SolveOptions
-from training.bench_mip import best_sampled_plan, start_states
 
 PARAMS = {"default": {}, "MIPFocus=3": {"MIPFocus": 3}, "Cuts=3": {"Cuts": 3},
           "MIPFocus=2,Cuts=2": {"MIPFocus": 2, "Cuts": 2}, "OBBT=3": {"OBBT": 3}}
 SETTINGS = {"params": ["default", "MIPFocus=3", "Cuts=3", "MIPFocus=2,Cuts=2"],
             "obbt": ["default", "OBBT=3"], "cuts": ["default", "cuts"]}
-
-
-class WithCallback:
-    """The backend's Gurobi model, whose optimize() always runs ``callback``."""
-
-    def __init__(self, model, callback):
-        self.model, self.callback = model, callback
-
-    def __getattr__(self, name):
-        return getattr(self.model, name)
-
-    def optimize(self, callback=None):
-        self.model.optimize(self.callback)
 
 
 def relu_cut_callback(mpc: MipMpc, root_only: bool, counts: dict):
@@ -77,16 +63,12 @@ def relu_cut_callback(mpc: MipMpc, root_only: bool, counts: dict):
 
 def main(mode: str, horizon: int = 10, option: str = "") -> None:
     net, env = load()
-    low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
     root_only, bounds = option == "root", "symbolic" if option == "symbolic" else "lp"
     mpc = gurobi_mpc(net, env, horizon, bounds)
     grb = mpc.backend.grb
     settings = SETTINGS[mode]
     results = {name: [] for name in settings}
-    rng = np.random.default_rng(0)
-    for x0, goal in start_states("mpcnet/Push-v0", 4, 0):
-        warm, _ = best_sampled_plan(net, env.cost_spec, x0, goal, horizon, low, high, 1024,
-                                    rng, include=np.zeros((1, horizon, 2)))
+    for x0, goal, warm in seeded_starts(net, env, horizon):
         for name in settings:
             grb.resetParams()
             grb.Params.OutputFlag = 0
@@ -95,7 +77,8 @@ def main(mode: str, horizon: int = 10, option: str = "") -> None:
             counts = {"cuts": 0, "seconds": 0.0}
             if name == "cuts":
                 grb.Params.PreCrush = 1  # user cuts are written in the original columns
-                mpc.backend.grb = WithCallback(grb, relu_cut_callback(mpc, root_only, counts))
+                cut_callback = relu_cut_callback(mpc, root_only, counts)
+                mpc.backend.grb = HookedModel(grb, callback=cut_callback)
             sol = mpc.solve(x0, goal, warm_start=warm,
                             options=SolveOptions(time_limit=10, track_gap=False))
             mpc.backend.grb = grb

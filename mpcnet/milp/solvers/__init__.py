@@ -53,17 +53,38 @@ class RawResult:
     progress: list[tuple[float, float, float]] = field(default_factory=list)
 
 
+def relative_gap(incumbent: float, bound: float) -> float:
+    """``|incumbent - bound| / |incumbent|`` (``inf`` while either is missing or infinite)."""
+    if not (np.isfinite(incumbent) and np.isfinite(bound)):
+        return np.inf
+    return abs(incumbent - bound) / max(abs(incumbent), 1e-10)
+
+
 class ProgressTrace:
-    """``(seconds, incumbent, bound)`` whenever the incumbent or the bound changed, from the
-    solver's callback: the convergence curve of one solve (``inf``: none yet)."""
+    """What a solver's progress callback saw: ``points``, ``(seconds, incumbent, bound)``
+    whenever either changed (the convergence curve; ``inf``: none yet), and ``first_1pct``,
+    the seconds at which the gap first reached 1 %."""
 
     def __init__(self) -> None:
         self.points: list[tuple[float, float, float]] = []
+        self.first_1pct: float | None = None
 
-    def add(self, seconds: float, incumbent: float, bound: float) -> None:
+    def add(self, seconds: float, incumbent: float, bound: float,
+            gap: float | None = None) -> None:
+        """One callback's view; ``gap`` is the solver's own, else :func:`relative_gap`."""
+        if self.first_1pct is None:
+            if (relative_gap(incumbent, bound) if gap is None else gap) <= 0.01:
+                self.first_1pct = float(seconds)
         if self.points and self.points[-1][1:] == (incumbent, bound):
             return
         self.points.append((float(seconds), float(incumbent), float(bound)))
+
+    def time_to_1pct(self, elapsed: float, final_gap: float) -> float | None:
+        """``first_1pct``, or ``elapsed`` for a solve that ended within 1 % unseen by the
+        callback (not asked for, or never fired)."""
+        if self.first_1pct is None and final_gap <= 0.01:
+            return elapsed
+        return self.first_1pct
 
 
 BACKENDS = ("highs", "gurobi", "pyomo", "scip")

@@ -113,7 +113,6 @@ class GurobiBackend:
         params.NodeLimit = float(options.node_limit) if options.node_limit else grb.INFINITY
         self.z.Start = np.asarray(warm_start, np.float64) if warm_start is not None \
             else np.full(self.num_cols, grb.UNDEFINED)
-        first_1pct: list[float] = []
         trace = ProgressTrace()
 
         def on_progress(model, where) -> None:
@@ -122,11 +121,7 @@ class GurobiBackend:
             best, bound = model.cbGet(grb.Callback.MIP_OBJBST), model.cbGet(grb.Callback.MIP_OBJBND)
             best = np.inf if best >= grb.INFINITY else best  # Gurobi's "none yet" is 1e100
             bound = -np.inf if bound <= -grb.INFINITY else bound
-            seconds = model.cbGet(grb.Callback.RUNTIME)
-            trace.add(seconds, best, bound)
-            if (not first_1pct and np.isfinite(best)
-                    and abs(best - bound) <= 0.01 * max(abs(best), 1e-10)):
-                first_1pct.append(seconds)
+            trace.add(model.cbGet(grb.Callback.RUNTIME), best, bound)
 
         start = time.perf_counter()
         try:
@@ -136,11 +131,9 @@ class GurobiBackend:
                 raise _too_large(self.num_cols, self.num_rows) from None
             raise
         elapsed = time.perf_counter() - start
-        result = self._result(elapsed, first_1pct)
-        result.progress = trace.points
-        return result
+        return self._result(elapsed, trace)
 
-    def _result(self, elapsed: float, first_1pct: list[float]) -> RawResult:
+    def _result(self, elapsed: float, trace: ProgressTrace) -> RawResult:
         grb, m = self._gp.GRB, self.grb
         has_solution = m.SolCount > 0
         if m.Status == grb.OPTIMAL:
@@ -159,10 +152,8 @@ class GurobiBackend:
             except self._gp.GurobiError:  # stopped before the root relaxation gave a bound
                 dual = -np.inf
         gap = float(m.MIPGap) if has_solution else np.inf
-        t1 = first_1pct[0] if first_1pct else None
-        if t1 is None and has_solution and gap <= 0.01:
-            t1 = elapsed  # proved within the solve (callback not asked for, or never fired)
         return RawResult(status=status, values=values, objective=objective, dual_bound=dual,
                          gap=gap, nodes=int(m.NodeCount), solve_time_s=elapsed,
-                         time_to_1pct_gap_s=t1, warm_start_accepted=None)
+                         time_to_1pct_gap_s=trace.time_to_1pct(elapsed, gap),
+                         warm_start_accepted=None, progress=trace.points)
 

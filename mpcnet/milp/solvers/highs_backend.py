@@ -127,14 +127,12 @@ class HighsBackend:
             status = h.setSolution(self.num_cols, np.arange(self.num_cols, dtype=np.int32),
                                    np.asarray(warm_start, dtype=np.float64))
             accepted = status == hs.HighsStatus.kOk
-        first_1pct: list[float] = []
         trace = ProgressTrace()
         if options.track_gap:
             def on_interrupt(event) -> None:
                 out = event.data_out
-                trace.add(out.running_time, out.mip_primal_bound, out.mip_dual_bound)
-                if not first_1pct and out.mip_gap <= 0.01:
-                    first_1pct.append(out.running_time)
+                trace.add(out.running_time, out.mip_primal_bound, out.mip_dual_bound,
+                          out.mip_gap)
             h.cbMipInterrupt.subscribe(on_interrupt)
         start = time.perf_counter()
         try:
@@ -143,11 +141,9 @@ class HighsBackend:
             if options.track_gap:
                 h.cbMipInterrupt.clear()
         elapsed = time.perf_counter() - start
-        result = self._result(elapsed, first_1pct, accepted)
-        result.progress = trace.points
-        return result
+        return self._result(elapsed, trace, accepted)
 
-    def _result(self, elapsed: float, first_1pct: list[float], accepted) -> RawResult:
+    def _result(self, elapsed: float, trace: ProgressTrace, accepted) -> RawResult:
         h, hs = self.highs, self._hs
         info, model_status = h.getInfo(), h.getModelStatus()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
@@ -164,13 +160,11 @@ class HighsBackend:
             status = "error" if not has_solution else "time_limit"
         objective = float(info.objective_function_value) if has_solution else np.inf
         gap = float(info.mip_gap) if has_solution else np.inf
-        t1 = first_1pct[0] if first_1pct else None
-        if t1 is None and has_solution and gap <= 0.01:
-            t1 = elapsed  # proved within the solve (callback not asked for, or never fired)
         return RawResult(status=status, values=values, objective=objective,
                          dual_bound=float(info.mip_dual_bound), gap=gap,
                          nodes=int(info.mip_node_count), solve_time_s=elapsed,
-                         time_to_1pct_gap_s=t1, warm_start_accepted=accepted)
+                         time_to_1pct_gap_s=trace.time_to_1pct(elapsed, gap),
+                         warm_start_accepted=accepted, progress=trace.points)
 
 
 def lp_tighten(encoding, time_budget: float = np.inf) -> tuple[list, dict]:
