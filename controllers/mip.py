@@ -42,6 +42,8 @@ class MipController(PlanningController):
             ``lp_fraction`` of the budget) or ``"interval"``.
         warm_samples: Random plans tried for the warm start (0: shifted plan only).
         mip_gap: Relative gap at which the solver stops early.
+        solver_params: The ``config.mip_solver`` solver's own parameters by its own names
+            (e.g. ``{"MIPFocus": 1}`` for Gurobi; see :class:`~mpcnet.milp.mip_mpc.MipMpc`).
     """
 
     name = "mip"
@@ -50,10 +52,11 @@ class MipController(PlanningController):
     def __init__(self, net: ReluNet, cost: CostSpec, action_low, action_high,
                  config: PlannerConfig | None = None, state_low=None, state_high=None,
                  bounds: str = "symbolic", warm_samples: int = 256, mip_gap: float = 1e-3,
-                 lp_fraction: float = 0.4) -> None:
+                 lp_fraction: float = 0.4, solver_params: dict | None = None) -> None:
         super().__init__(net, cost, action_low, action_high, config)
         self.mpc = MipMpc(net, cost, self.horizon, self.low, self.high, state_low, state_high,
-                          bounds=bounds, backend=self.config.mip_solver)
+                          bounds=bounds, backend=self.config.mip_solver,
+                          solver_params=solver_params)
         self.mpc.lp_time_budget = lp_fraction * self.budget_s
         self.warm_samples, self.mip_gap = warm_samples, mip_gap
         self._warned_box = True  # no warning from the dry run of the budget check

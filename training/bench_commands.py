@@ -94,7 +94,8 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
     record = bench_mip(net, args.env_id, args.horizon, args.starts, args.seed, bounds,
                        not args.no_warm_start, args.time_limit, args.highs_threads, progress=True,
                        tighten_budget=args.tighten_budget, cuts=args.cuts,
-                       backend=args.backend, warm_from=args.warm_from, env_kwargs=env_kw)
+                       backend=args.backend, warm_from=args.warm_from,
+                                solver_params=dict(args.solver_params), env_kwargs=env_kw)
     record.update({"model": str(args.model), "env_id": args.env_id,
                    "random_like": args.random_like})
     write_json(args.json, record)
@@ -175,7 +176,8 @@ def _run_bench_objects(args: argparse.Namespace) -> None:
         rec = bench_mip(graph.instantiate(n), args.env_id, args.horizon, args.starts, args.seed,
                         bounds, not args.no_warm_start, args.time_limit, progress=True,
                         tighten_budget=args.tighten_budget, cuts=args.cuts,
-                        backend=args.backend, warm_from=args.warm_from, env_kwargs=kwargs)
+                        backend=args.backend, warm_from=args.warm_from,
+                                solver_params=dict(args.solver_params), env_kwargs=kwargs)
         rec["model"] = str(args.model)
         records.append(rec)
         write_json(args.json, records)  # finished rows stay readable if interrupted
@@ -296,11 +298,16 @@ def _run_bench_peer(args: argparse.Namespace) -> None:
     print(f"results -> {args.json}")
 
 
+def _params_text(args: argparse.Namespace) -> str:
+    """`` MIPFocus=2 Cuts=2`` for the solver parameters given, else nothing."""
+    return "".join(f" {name}={value}" for name, value in dict(args.solver_params).items())
+
+
 def _run_bench_grid(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
     from mpcnet.nn.relunet import ReluNet
     from training import bench
-    from training.bench_mip import bench_mip, grid_table
+    from training.bench_mip import bench_mip, check_solver_options, grid_table
 
     _check_warm_start(args)
     horizons = list(parse_int_list(args.horizons, "horizons"))
@@ -308,6 +315,9 @@ def _run_bench_grid(args: argparse.Namespace) -> None:
     for model_dir in args.models:
         load_model(model_dir)
         nets.append((model_dir, ReluNet.load(Path(model_dir) / "relunet")))
+    smallest = min((net for _, net in nets), key=lambda net: net.relu_count)
+    check_solver_options(smallest, args.env_id, args.backend, args.cuts,
+                         dict(args.solver_params))
     bounds = "lp" if args.bounds == "tight" else args.bounds
     records = []
     for model_dir, net in sorted(nets, key=lambda p: p[1].relu_count):
@@ -316,7 +326,8 @@ def _run_bench_grid(args: argparse.Namespace) -> None:
                 rec = bench_mip(net, args.env_id, h, args.starts, args.seed, bounds,
                                 not args.no_warm_start, args.time_limit, progress=True,
                                 tighten_budget=args.tighten_budget, cuts=args.cuts,
-                                backend=args.backend, warm_from=args.warm_from)
+                                backend=args.backend, warm_from=args.warm_from,
+                                solver_params=dict(args.solver_params))
             except ConfigError as exc:  # e.g. a program too large for Gurobi's pip licence
                 rec = {"relus": net.relu_count, "horizon": h, "starts": args.starts,
                        "proven_optimal": 0, "skipped": str(exc)}
@@ -330,7 +341,8 @@ def _run_bench_grid(args: argparse.Namespace) -> None:
     header = (f"### MIP scalability grid ({args.env_id}, bounds {bounds}, warm start "
               f"{'off' if args.no_warm_start else args.warm_from}, "
               f"{args.time_limit:g} s per solve, "
-              f"{args.starts} starts per cell, {time.strftime('%Y-%m-%d')})\n\n")
+              f"{args.starts} starts per cell, {args.backend}{_params_text(args)}, "
+              f"{time.strftime('%Y-%m-%d')})\n\n")
     table = header + grid_table(records)
     print(table, end="")
     if args.write:

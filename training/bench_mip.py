@@ -46,13 +46,39 @@ def start_states(env_id: str, starts: int, seed: int, env_kwargs: dict | None = 
     return out
 
 
+def build_mip(net: ReluNet, env, horizon: int, bounds: str = "lp", cuts: str = "none",
+              backend: str = "highs", solver_params: dict | None = None) -> MipMpc:
+    """The MPC program of ``net`` on the task ``env`` with ``backend`` (``"pyomo:gurobi"``:
+    Gurobi through Pyomo) and the solver's own ``solver_params``."""
+    low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
+    kind, _, solver = backend.partition(":")
+    return MipMpc(net, env.cost_spec, horizon, low, high, env.state_low, env.state_high,
+                  bounds=bounds, cuts=cuts, backend=kind,
+                  pyomo_solver=PYOMO_SOLVERS.get(solver, solver or "appsi_highs"),
+                  solver_params=solver_params)
+
+
+def check_solver_options(net: ReluNet, env_id: str, backend: str, cuts: str,
+                         solver_params: dict) -> None:
+    """Build ``net``'s one-step program with these options: a missing solver, a cut mode the
+    backend lacks or a parameter the solver refuses is a ConfigError now, before a grid that
+    would otherwise record each of its cells as not run."""
+    env = envs.task_of(envs.make(env_id))
+    try:
+        build_mip(net, env, 1, "symbolic", cuts, backend, solver_params)
+    finally:
+        env.close()
+
+
 def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
               bounds: str = "lp", warm_start: bool = True, time_limit: float = 60.0,
               threads: int | None = None, progress: bool = False,
               tighten_budget: float = float("inf"), env_kwargs: dict | None = None,
-              cuts: str = "none", backend: str = "highs", warm_from: str = "random") -> dict:
+              cuts: str = "none", backend: str = "highs", warm_from: str = "random",
+              solver_params: dict | None = None) -> dict:
     """Solve the MPC problem from ``starts`` seeded start states; return the JSON record.
 
+    ``solver_params``: the backend solver's own parameters (:class:`MipMpc`).
     ``warm_from``: ``"random"`` (the best of 1024 random plans and zero actions) or ``"gd"``
     (gradient descent's plan in :data:`GD_WARM_MS`; that time counts in the solve's, as a
     controller would wait for it too)."""
@@ -61,10 +87,11 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
     env = envs.task_of(envs.make(env_id, **(env_kwargs or {})))
     low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
     t0 = time.perf_counter()
-    kind, _, solver = backend.partition(":")  # "pyomo:gurobi": Gurobi through Pyomo
-    mpc = MipMpc(net, env.cost_spec, horizon, low, high, env.state_low, env.state_high,
-                 bounds=bounds, cuts=cuts, backend=kind,
-                 pyomo_solver=PYOMO_SOLVERS.get(solver, solver or "appsi_highs"))
+    try:
+        mpc = build_mip(net, env, horizon, bounds, cuts, backend, solver_params)
+    except ConfigError:
+        env.close()
+        raise
     mpc.lp_time_budget = tighten_budget
     build_time = time.perf_counter() - t0
     gd = None
@@ -112,6 +139,7 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
     return {
         "relus": net.relu_count, "horizon": horizon, "env_kwargs": env_kwargs or {},
         "bounds": bounds, "cuts": cuts, "backend": backend,
+        "solver_params": dict(solver_params or {}),
         "warm_start": warm_start, "warm_from": warm_from if warm_start else None,
         "time_limit_s": time_limit, "starts": starts, "seed": seed,
         "tighten_budget_s": None if np.isinf(tighten_budget) else tighten_budget,

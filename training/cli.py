@@ -139,6 +139,24 @@ def _backend_name(text: str) -> str:
         f"expected highs, gurobi, scip, pyomo or pyomo:NAME (e.g. pyomo:gurobi), got {text!r}")
 
 
+def _solver_param(text: str) -> tuple[str, object]:
+    """``NAME=VALUE`` -> ``(NAME, VALUE)``, the value an int, a float, a bool (true/false) or
+    else the text, as the solvers' typed parameter setters want it."""
+    name, equals, raw = text.partition("=")
+    if not equals or not name.strip() or not raw.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=VALUE (e.g. MIPFocus=2 for gurobi), got {text!r}")
+    raw = raw.strip()
+    for convert in (int, float):
+        try:
+            return name.strip(), convert(raw)
+        except ValueError:
+            pass
+    if raw.lower() in ("true", "false"):
+        return name.strip(), raw.lower() == "true"
+    return name.strip(), raw
+
+
 def _add_env_args(parser: argparse.ArgumentParser) -> None:
     """``--env`` and ``--task`` (the task file of a gymnasium env; default: the one the
     model's data was collected with)."""
@@ -171,6 +189,13 @@ def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
                              "in place: pip install 'mpcnet[gurobi]', size-limited licence), "
                              "scip (pip install 'mpcnet[scip]'), pyomo (appsi_highs) or "
                              "pyomo:NAME for a Pyomo solver, e.g. pyomo:gurobi")
+    parser.add_argument("--solver-param", type=_solver_param, action="append", default=[],
+                        metavar="NAME=VALUE", dest="solver_params",
+                        help="a parameter of the --backend solver by its own name, e.g. "
+                             "MIPFocus=2 (gurobi), mip_heuristic_effort=0.3 (highs), "
+                             "separating/maxrounds=5 (scip); repeatable, the last of a name "
+                             "wins; time limit, gap, threads and node limit are mpcnet's own "
+                             "options")
     parser.add_argument("--cuts", default="none", choices=["none", "root", "separator"],
                         help="ideal-formulation ReLU cuts: 'root' (highs) runs a root cut loop "
                              "on the LP relaxation, 'separator' (scip) separates them at every "

@@ -29,13 +29,18 @@ class MipMpc:
         pyomo_solver: The Pyomo solver name for the Pyomo backend.
         tighten: Recompute bounds for each exact ``x0`` (fixes binaries of neurons that
             become stable, shrinks big-M constants).
+        solver_params: The solver's own parameters by its own names (e.g. ``{"MIPFocus": 2}``
+            for Gurobi, ``{"mip_heuristic_effort": 0.3}`` for HiGHS), kept for every solve.
+            Time limit, gap, threads and node limit are refused here: they come from
+            :class:`~mpcnet.milp.solvers.SolveOptions`. A name or value the solver refuses is
+            a ConfigError (the Pyomo path: at the first solve).
     """
 
     def __init__(self, net: ReluNet, cost: CostSpec, horizon: int, action_low, action_high,
                  state_low=None, state_high=None, x0_low=None, x0_high=None,
                  bounds: str = "symbolic", backend: str = "highs",
                  pyomo_solver: str = "appsi_highs", tighten: bool = True,
-                 cuts: str = "none") -> None:
+                 cuts: str = "none", solver_params: dict | None = None) -> None:
         if backend not in BACKENDS:
             raise ConfigError(f"backend: expected one of {BACKENDS}, got {backend!r}.")
         if cuts not in ("none", "root", "separator"):
@@ -73,6 +78,7 @@ class MipMpc:
             from mpcnet.milp.solvers.pyomo_backend import PyomoBackend
 
             self.backend = PyomoBackend(self.encoding.model, pyomo_solver)
+        self.backend.set_params(dict(solver_params or {}))
         self.tighten = tighten
         self.lp_time_budget = np.inf
         # how far the solver ran past its time limit lately: deadline-bound solves stop this

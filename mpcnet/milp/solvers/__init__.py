@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mpcnet.errors import ConfigError
+
 
 @dataclass
 class SolveOptions:
@@ -88,3 +90,22 @@ class ProgressTrace:
 
 
 BACKENDS = ("highs", "gurobi", "pyomo", "scip")
+
+
+def refuse_reserved(backend: str, params: dict, reserved) -> None:
+    """ConfigError for a solver parameter mpcnet sets itself at every solve (time limit, gap,
+    threads, node limit: they come from :class:`SolveOptions`, and a value given here would be
+    overwritten or would overwrite them unseen). Names compare case-insensitively, as in
+    Gurobi."""
+    taken = {name.lower() for name in reserved if name}
+    for name in params:
+        if name.lower() in taken:
+            raise ConfigError(
+                f"{backend} parameter {name}: mpcnet sets it at every solve from its own "
+                "options (time limit, gap, threads, node limit); use those instead.")
+
+
+def param_error(backend: str, name: str, value, why: str) -> ConfigError:
+    """The one-line error for a solver parameter the solver refused."""
+    return ConfigError(f"{backend} parameter {name}={value!r}: refused by the solver ({why}); "
+                       "check the name and the value's type against the solver's manual.")

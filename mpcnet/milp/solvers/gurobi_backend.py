@@ -17,7 +17,7 @@ import numpy as np
 
 from mpcnet.errors import ConfigError
 from mpcnet.milp.model import MilpModel
-from mpcnet.milp.solvers import ProgressTrace, RawResult, SolveOptions
+from mpcnet.milp.solvers import ProgressTrace, RawResult, SolveOptions, param_error, refuse_reserved
 
 _SIZE_LIMIT_ERROR = 10010  # GRB_ERROR_SIZE_LIMIT_EXCEEDED
 
@@ -55,7 +55,7 @@ class GurobiBackend:
         env = gp.Env(empty=True)
         env.setParam("OutputFlag", 0)  # no log, and no licence banner on stdout
         env.start()
-        self.env = env
+        self.env, self.params = env, {}
         try:
             self._build(model)
         except gp.GurobiError as exc:
@@ -88,6 +88,17 @@ class GurobiBackend:
         self.grb.update()
         self.num_cols, self.num_rows = model.num_cols, model.num_rows
 
+    def set_params(self, params: dict) -> None:
+        """Gurobi parameters by name (e.g. ``{"MIPFocus": 2}``), kept for every later solve
+        (and through a rebuild); one Gurobi refuses is a ConfigError."""
+        refuse_reserved("gurobi", params, ("TimeLimit", "MIPGap", "Threads", "NodeLimit"))
+        for name, value in params.items():
+            try:
+                self.grb.setParam(name, value)
+            except (self._gp.GurobiError, TypeError, ValueError) as exc:
+                raise param_error("gurobi", name, value, str(exc)) from None
+        self.params = dict(params)
+
     def update(self, model: MilpModel, coefficients: list[tuple[int, int, float]]) -> None:
         """Copy the model's current bounds and the changed coefficients into Gurobi; a row
         whose kind changed (e.g. an equality that became a range) rebuilds the model."""
@@ -95,6 +106,8 @@ class GurobiBackend:
         if any((new != old).any() for new, old in zip(shape, self.shape, strict=True)):
             self.grb.dispose()
             self._build(model)  # rare: only the arrays' own structure can change it
+            for name, value in self.params.items():
+                self.grb.setParam(name, value)
             return
         self.z.LB, self.z.UB = model.col_lower, model.col_upper
         for kind, (rows, mconstr) in self.constrs.items():

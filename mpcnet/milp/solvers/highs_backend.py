@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from mpcnet.milp.model import MilpModel
-from mpcnet.milp.solvers import ProgressTrace, RawResult, SolveOptions
+from mpcnet.milp.solvers import ProgressTrace, RawResult, SolveOptions, param_error, refuse_reserved
 
 _NO_NODE_LIMIT = 2**31 - 1  # HiGHS's default mip_max_nodes (kHighsIInf)
 _first_instance_made = False
@@ -41,29 +41,43 @@ def make_first_highs_quietly() -> None:
         return
     import highspy
 
-    with _c_stdout_discarded():
+    with c_output_discarded():
         highspy.Highs()
     _first_instance_made = True
 
 
 @contextlib.contextmanager
-def _c_stdout_discarded():
-    if sys.stdout is not None:
-        sys.stdout.flush()
+def c_output_discarded(fd: int = 1):
+    """Point file descriptor ``fd`` (1: stdout, 2: stderr) at /dev/null for the block: what
+    C libraries print there, past Python's streams."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
     try:
         libc = ctypes.CDLL(None)
     except (OSError, TypeError):  # no handle on the C library here (e.g. Windows)
         libc = None
-    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(devnull, 1)
+        os.dup2(devnull, fd)
         yield
     finally:
         if libc is not None:
             libc.fflush(None)  # what the banner left in C's buffer goes to /dev/null too
-        os.dup2(saved, 1)
+        os.dup2(saved, fd)
         os.close(saved)
         os.close(devnull)
+
+
+def check_highs_options(backend: str, params: dict, highs=None) -> None:
+    """Set ``params`` on ``highs`` (default: a scratch instance); ConfigError for one HiGHS
+    refuses (an unknown name, a value of the wrong type or out of range)."""
+    import highspy
+
+    highs = highs if highs is not None else new_highs()
+    for name, value in params.items():
+        if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            raise param_error(backend, name, value, "unknown option, wrong type or out of range")
 
 
 class HighsBackend:
@@ -90,6 +104,13 @@ class HighsBackend:
                            for i in model.integrality]
         self.highs.passModel(lp)
         self.num_cols, self.num_rows = model.num_cols, model.num_rows
+
+    def set_params(self, params: dict) -> None:
+        """HiGHS options by their HiGHS names (e.g. ``{"mip_heuristic_effort": 0.3}``), kept
+        for every later solve; a name or value HiGHS refuses is a ConfigError."""
+        refuse_reserved("highs", params, ("time_limit", "mip_rel_gap", "threads",
+                                          "mip_max_nodes"))
+        check_highs_options("highs", params, self.highs)
 
     def update(self, model: MilpModel, coefficients: list[tuple[int, int, float]]) -> None:
         """Copy the model's current bounds and the changed coefficients into HiGHS."""

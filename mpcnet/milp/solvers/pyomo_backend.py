@@ -14,7 +14,7 @@ import numpy as np
 
 from mpcnet.errors import ConfigError
 from mpcnet.milp.model import MilpModel
-from mpcnet.milp.solvers import RawResult, SolveOptions
+from mpcnet.milp.solvers import RawResult, SolveOptions, param_error, refuse_reserved
 
 _OPTION_NAMES = {  # solver -> (time limit, relative gap, threads)
     "appsi_highs": ("time_limit", "mip_rel_gap", "threads"),
@@ -69,7 +69,19 @@ class PyomoBackend:
                 f"Pyomo solver {solver!r} is not available here; available: "
                 f"{', '.join(available_solvers()) or 'none'}. To use it: {how}; or pick another."
             )
-        self.solver_name, self.model = solver, model
+        self.solver_name, self.model, self.params = solver, model, {}
+
+    def set_params(self, params: dict) -> None:
+        """Options handed to the Pyomo solver at every solve, by the solver's own names.
+        HiGHS's are checked here on a scratch HiGHS instance (Pyomo's appsi_highs ignores
+        one HiGHS refuses); other solvers refuse a bad one at the first solve, which is then
+        a ConfigError naming them."""
+        refuse_reserved(self.solver_name, params, _OPTION_NAMES.get(self.solver_name, ()))
+        if self.solver_name in ("appsi_highs", "highs"):
+            from mpcnet.milp.solvers.highs_backend import check_highs_options
+
+            check_highs_options(self.solver_name, params)
+        self.params = dict(params)
 
     def update(self, model: MilpModel, coefficients) -> None:
         self.model = model  # rebuilt from the arrays at every solve
@@ -123,7 +135,7 @@ class PyomoBackend:
         if warm_start is not None:
             for j, v in enumerate(warm_start):
                 m.z[j].set_value(float(v), skip_validation=True)
-        solver.options.update(opts)
+        solver.options.update({**opts, **self.params})
         kwargs = {"load_solutions": False}
         if warm_start is not None and self.solver_name != "appsi_highs":
             kwargs["warmstart"] = True
@@ -136,6 +148,10 @@ class PyomoBackend:
                     f"{self.model.num_rows} constraints) is too large for the solver's "
                     "licence (gurobipy's pip licence allows 2,000 of each); use a shorter "
                     "horizon, fewer ReLUs or another backend.") from None
+            if self.params:  # most likely one of the user's options
+                name, value = next(iter(self.params.items()))
+                raise param_error(self.solver_name, name, value,
+                                  f"with options {self.params}: {exc}") from None
             raise
         elapsed = time.perf_counter() - start
         tc = results.solver.termination_condition

@@ -14,7 +14,7 @@ import numpy as np
 
 from mpcnet.errors import ConfigError
 from mpcnet.milp.model import MilpModel
-from mpcnet.milp.solvers import RawResult, SolveOptions
+from mpcnet.milp.solvers import RawResult, SolveOptions, param_error, refuse_reserved
 
 
 def load_pyscipopt():
@@ -82,7 +82,24 @@ class ScipBackend:
 
     def __init__(self, model: MilpModel, encoding=None) -> None:
         self._scip = load_pyscipopt()
-        self.model, self.encoding = model, encoding
+        self.model, self.encoding, self.params = model, encoding, {}
+
+    def set_params(self, params: dict) -> None:
+        """SCIP parameters by path (e.g. ``{"separating/maxrounds": 5}``), set on the model
+        built at every solve; checked here on a scratch model, so that a name or value SCIP
+        refuses is a ConfigError before any solve."""
+        refuse_reserved("scip", params, ("limits/time", "limits/gap", "limits/nodes"))
+        scratch = self._scip.Model()
+        scratch.hideOutput()
+        from mpcnet.milp.solvers.highs_backend import c_output_discarded
+
+        for name, value in params.items():
+            try:
+                with c_output_discarded(2):  # SCIP's own error trail, four lines of C
+                    scratch.setParam(name, value)
+            except (KeyError, LookupError, TypeError, ValueError) as exc:
+                raise param_error("scip", name, value, str(exc).splitlines()[0]) from None
+        self.params = dict(params)
 
     def update(self, model: MilpModel, coefficients) -> None:
         self.model = model  # rebuilt from the arrays at every solve
@@ -126,6 +143,8 @@ class ScipBackend:
         scip.setParam("limits/gap", float(options.mip_gap))
         if options.node_limit:
             scip.setParam("limits/nodes", int(options.node_limit))
+        for name, value in self.params.items():
+            scip.setParam(name, value)
         accepted = None
         if warm_start is not None:
             sol = scip.createSol()
