@@ -14,3 +14,5 @@ for args in "obbt 10" "obbt 10 symbolic"; do
 done
 echo "## python branch_priority.py 10"
 python "$T/branch_priority.py" 10
+echo "## python milp_bounds.py push16 1.5 3"
+python "$T/milp_bounds.py" push16 1.5 3
