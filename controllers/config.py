@@ -51,6 +51,9 @@ class PlannerConfig:
     device: str = _opt("device of the sampling planners' rollouts: cpu, cuda or auto", "cpu")
     mip_solver: str = _opt("MILP solver of the mip controllers: highs, gurobi (extra "
                            "'gurobi', size-limited licence) or scip (extra 'scip')", "highs")
+    mip_params: str = _opt("the mip controllers' solver parameters by the solver's own names, "
+                           "NAME=VALUE separated by commas, e.g. MIPFocus=2,Cuts=2 (gurobi)",
+                           "")
 
     def __post_init__(self) -> None:
         if not isinstance(self.horizon, int | np.integer) or self.horizon < 1:
@@ -79,8 +82,21 @@ class PlannerConfig:
         if self.mip_solver not in MIP_SOLVERS:
             raise ConfigError(f"mip_solver: expected one of {', '.join(MIP_SOLVERS)}, got "
                               f"{self.mip_solver!r}.")
+        self.mip_solver_params()  # the format; the solver checks names and values
         if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", str(self.device)):
             raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda', got {self.device!r}.")
+
+    def mip_solver_params(self) -> dict:
+        """``mip_params`` as a dict; ConfigError for an item that is not ``NAME=VALUE``."""
+        from mpcnet.milp.solvers import parse_param
+
+        if not isinstance(self.mip_params, str):
+            raise ConfigError(f"mip_params: expected text like 'MIPFocus=2,Cuts=2', got "
+                              f"{self.mip_params!r}.")
+        try:
+            return dict(parse_param(item) for item in self.mip_params.split(",") if item.strip())
+        except ValueError as exc:
+            raise ConfigError(f"mip_params: {exc}.") from None
 
     def to_dict(self) -> dict:
         return asdict(self)

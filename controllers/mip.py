@@ -43,7 +43,8 @@ class MipController(PlanningController):
         warm_samples: Random plans tried for the warm start (0: shifted plan only).
         mip_gap: Relative gap at which the solver stops early.
         solver_params: The ``config.mip_solver`` solver's own parameters by its own names
-            (e.g. ``{"MIPFocus": 1}`` for Gurobi; see :class:`~mpcnet.milp.mip_mpc.MipMpc`).
+            (e.g. ``{"MIPFocus": 1}`` for Gurobi; see :class:`~mpcnet.milp.mip_mpc.MipMpc`),
+            on top of ``config.mip_params`` (these win where both name one).
     """
 
     name = "mip"
@@ -56,7 +57,8 @@ class MipController(PlanningController):
         super().__init__(net, cost, action_low, action_high, config)
         self.mpc = MipMpc(net, cost, self.horizon, self.low, self.high, state_low, state_high,
                           bounds=bounds, backend=self.config.mip_solver,
-                          solver_params=solver_params)
+                          solver_params={**self.config.mip_solver_params(),
+                                         **(solver_params or {})})
         self.mpc.lp_time_budget = lp_fraction * self.budget_s
         self.warm_samples, self.mip_gap = warm_samples, mip_gap
         self._warned_box = True  # no warning from the dry run of the budget check

@@ -123,3 +123,29 @@ def test_the_mip_controller_hands_them_to_its_solver():
     assert ctrl.mpc.backend.highs.getOptionValue("mip_heuristic_effort")[1] == 0.3
     ctrl.reset(0, np.array([0.3, -0.2]))
     assert ctrl.act(np.array([-0.4, 0.5])).status == "optimal"
+
+
+def test_planner_config_carries_them_to_the_mip_controller():
+    import numpy as np
+
+    from controllers import PlannerConfig, make_controller
+    from mpcnet.costs import CostSpec
+    from tests.test_controllers import easy_net
+
+    config = PlannerConfig(horizon=3, budget_ms=2_000,
+                           mip_params="mip_heuristic_effort=0.3, presolve=off")
+    assert config.mip_solver_params() == {"mip_heuristic_effort": 0.3, "presolve": "off"}
+    ctrl = make_controller("mip", easy_net(), CostSpec(np.ones(2), np.full(2, 0.01)),
+                           -np.ones(2), np.ones(2), config, state_low=-np.ones(2),
+                           state_high=np.ones(2), solver_params={"presolve": "on"})
+    highs = ctrl.mpc.backend.highs
+    assert highs.getOptionValue("mip_heuristic_effort")[1] == 0.3
+    assert highs.getOptionValue("presolve")[1] == "on"  # the explicit argument wins
+
+
+@pytest.mark.parametrize("text", ["MIPFocus", "=2", "MIPFocus=2,,Cuts", 3])
+def test_planner_config_refuses_mip_params_that_are_not_name_value(text):
+    from controllers import PlannerConfig
+
+    with pytest.raises(ConfigError, match="mip_params: expected"):
+        PlannerConfig(mip_params=text)

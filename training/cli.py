@@ -110,6 +110,7 @@ def _add_planner_args(parser: argparse.ArgumentParser) -> None:
     for f in dataclasses.fields(PlannerConfig):
         flag = "--" + f.name.replace("_", "-")
         default = "the planner's" if f.default is None else f.default
+        default = "none" if default == "" else default
         help_text = f"{f.metadata['help']} (default: {default}{_limit(f)})"
         if str(f.type) == "bool":
             parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction,
@@ -140,21 +141,13 @@ def _backend_name(text: str) -> str:
 
 
 def _solver_param(text: str) -> tuple[str, object]:
-    """``NAME=VALUE`` -> ``(NAME, VALUE)``, the value an int, a float, a bool (true/false) or
-    else the text, as the solvers' typed parameter setters want it."""
-    name, equals, raw = text.partition("=")
-    if not equals or not name.strip() or not raw.strip():
-        raise argparse.ArgumentTypeError(
-            f"expected NAME=VALUE (e.g. MIPFocus=2 for gurobi), got {text!r}")
-    raw = raw.strip()
-    for convert in (int, float):
-        try:
-            return name.strip(), convert(raw)
-        except ValueError:
-            pass
-    if raw.lower() in ("true", "false"):
-        return name.strip(), raw.lower() == "true"
-    return name.strip(), raw
+    """``NAME=VALUE`` -> ``(NAME, VALUE)`` (:func:`mpcnet.milp.solvers.parse_param`)."""
+    from mpcnet.milp.solvers import parse_param
+
+    try:
+        return parse_param(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_env_args(parser: argparse.ArgumentParser) -> None:

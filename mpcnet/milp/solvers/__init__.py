@@ -92,6 +92,24 @@ class ProgressTrace:
 BACKENDS = ("highs", "gurobi", "pyomo", "scip")
 
 
+def parse_param(text: str) -> tuple[str, object]:
+    """``"NAME=VALUE"`` -> ``(NAME, VALUE)``, the value an int, a float, a bool (true/false) or
+    else the text, as the solvers' typed parameter setters want it. ValueError (with the
+    message to show) for text that is not ``NAME=VALUE``."""
+    name, equals, raw = text.partition("=")
+    name, raw = name.strip(), raw.strip()
+    if not equals or not name or not raw:
+        raise ValueError(f"expected NAME=VALUE (e.g. MIPFocus=2 for gurobi), got {text!r}")
+    for convert in (int, float):
+        try:
+            return name, convert(raw)
+        except ValueError:
+            pass
+    if raw.lower() in ("true", "false"):
+        return name, raw.lower() == "true"
+    return name, raw
+
+
 def refuse_reserved(backend: str, params: dict, reserved) -> None:
     """ConfigError for a solver parameter mpcnet sets itself at every solve (time limit, gap,
     threads, node limit: they come from :class:`SolveOptions`, and a value given here would be
