@@ -95,7 +95,7 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
                        not args.no_warm_start, args.time_limit, args.highs_threads, progress=True,
                        tighten_budget=args.tighten_budget, cuts=args.cuts,
                        backend=args.backend, warm_from=args.warm_from,
-                                solver_params=dict(args.solver_params), env_kwargs=env_kw)
+                       solver_params=dict(args.solver_params), env_kwargs=env_kw)
     record.update({"model": str(args.model), "env_id": args.env_id,
                    "random_like": args.random_like})
     write_json(args.json, record)
@@ -177,7 +177,7 @@ def _run_bench_objects(args: argparse.Namespace) -> None:
                         bounds, not args.no_warm_start, args.time_limit, progress=True,
                         tighten_budget=args.tighten_budget, cuts=args.cuts,
                         backend=args.backend, warm_from=args.warm_from,
-                                solver_params=dict(args.solver_params), env_kwargs=kwargs)
+                        solver_params=dict(args.solver_params), env_kwargs=kwargs)
         rec["model"] = str(args.model)
         records.append(rec)
         write_json(args.json, records)  # finished rows stay readable if interrupted

@@ -11,6 +11,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,6 +94,29 @@ class ProgressTrace:
 
 
 BACKENDS = ("highs", "gurobi", "pyomo", "scip")
+
+
+@contextlib.contextmanager
+def c_output_discarded(fd: int = 1):
+    """Point file descriptor ``fd`` (1: stdout, 2: stderr) at /dev/null for the block: what
+    C libraries print there, past Python's streams."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+    try:
+        libc = ctypes.CDLL(None)
+    except (OSError, TypeError):  # no handle on the C library here (e.g. Windows)
+        libc = None
+    saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+        yield
+    finally:
+        if libc is not None:
+            libc.fflush(None)  # what C still buffered goes to /dev/null too
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
 
 
 def parse_param(text: str) -> tuple[str, object]:

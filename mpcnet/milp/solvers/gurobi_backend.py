@@ -106,8 +106,7 @@ class GurobiBackend:
         if any((new != old).any() for new, old in zip(shape, self.shape, strict=True)):
             self.grb.dispose()
             self._build(model)  # rare: only the arrays' own structure can change it
-            for name, value in self.params.items():
-                self.grb.setParam(name, value)
+            self.set_params(self.params)
             return
         self.z.LB, self.z.UB = model.col_lower, model.col_upper
         for kind, (rows, mconstr) in self.constrs.items():

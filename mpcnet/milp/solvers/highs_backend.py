@@ -6,16 +6,19 @@ big-M coefficients in place (``changeColsBounds``, ``changeRowsBounds``, ``chang
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import os
-import sys
 import time
 
 import numpy as np
 
 from mpcnet.milp.model import MilpModel
-from mpcnet.milp.solvers import ProgressTrace, RawResult, SolveOptions, param_error, refuse_reserved
+from mpcnet.milp.solvers import (
+    ProgressTrace,
+    RawResult,
+    SolveOptions,
+    c_output_discarded,
+    param_error,
+    refuse_reserved,
+)
 
 _NO_NODE_LIMIT = 2**31 - 1  # HiGHS's default mip_max_nodes (kHighsIInf)
 _first_instance_made = False
@@ -44,29 +47,6 @@ def make_first_highs_quietly() -> None:
     with c_output_discarded():
         highspy.Highs()
     _first_instance_made = True
-
-
-@contextlib.contextmanager
-def c_output_discarded(fd: int = 1):
-    """Point file descriptor ``fd`` (1: stdout, 2: stderr) at /dev/null for the block: what
-    C libraries print there, past Python's streams."""
-    for stream in (sys.stdout, sys.stderr):
-        if stream is not None:
-            stream.flush()
-    try:
-        libc = ctypes.CDLL(None)
-    except (OSError, TypeError):  # no handle on the C library here (e.g. Windows)
-        libc = None
-    saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, fd)
-        yield
-    finally:
-        if libc is not None:
-            libc.fflush(None)  # what the banner left in C's buffer goes to /dev/null too
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
 
 
 def check_highs_options(backend: str, params: dict, highs=None) -> None:

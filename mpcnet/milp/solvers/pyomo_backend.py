@@ -14,7 +14,7 @@ import numpy as np
 
 from mpcnet.errors import ConfigError
 from mpcnet.milp.model import MilpModel
-from mpcnet.milp.solvers import RawResult, SolveOptions, param_error, refuse_reserved
+from mpcnet.milp.solvers import RawResult, SolveOptions, refuse_reserved
 
 _OPTION_NAMES = {  # solver -> (time limit, relative gap, threads)
     "appsi_highs": ("time_limit", "mip_rel_gap", "threads"),
@@ -148,10 +148,10 @@ class PyomoBackend:
                     f"{self.model.num_rows} constraints) is too large for the solver's "
                     "licence (gurobipy's pip licence allows 2,000 of each); use a shorter "
                     "horizon, fewer ReLUs or another backend.") from None
-            if self.params:  # most likely one of the user's options
-                name, value = next(iter(self.params.items()))
-                raise param_error(self.solver_name, name, value,
-                                  f"with options {self.params}: {exc}") from None
+            if self.params:  # most likely one of the user's options: name them all
+                raise ConfigError(f"{self.solver_name}: the solve failed with the parameters "
+                                  f"{self.params} ({str(exc).splitlines()[0]}); check them "
+                                  "against the solver's manual.") from None
             raise
         elapsed = time.perf_counter() - start
         tc = results.solver.termination_condition

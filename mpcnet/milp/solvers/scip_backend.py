@@ -14,7 +14,13 @@ import numpy as np
 
 from mpcnet.errors import ConfigError
 from mpcnet.milp.model import MilpModel
-from mpcnet.milp.solvers import RawResult, SolveOptions, param_error, refuse_reserved
+from mpcnet.milp.solvers import (
+    RawResult,
+    SolveOptions,
+    c_output_discarded,
+    param_error,
+    refuse_reserved,
+)
 
 
 def load_pyscipopt():
@@ -91,8 +97,6 @@ class ScipBackend:
         refuse_reserved("scip", params, ("limits/time", "limits/gap", "limits/nodes"))
         scratch = self._scip.Model()
         scratch.hideOutput()
-        from mpcnet.milp.solvers.highs_backend import c_output_discarded
-
         for name, value in params.items():
             try:
                 with c_output_discarded(2):  # SCIP's own error trail, four lines of C
