@@ -11,6 +11,9 @@ import os
 import sys
 from collections.abc import Iterator
 
+import gymnasium as gym
+import numpy as np
+
 from mpcnet.errors import ConfigError
 
 
@@ -135,3 +138,41 @@ class Simulation:
             self.client.disconnect()
         except pybullet.error:  # already disconnected
             pass
+
+
+class BulletEnv(gym.Env):
+    """What the PyBullet tasks share: the end of a step (reward and termination from the
+    observation), a top-down camera and closing the simulation.
+
+    A subclass sets ``cost_spec``, ``render_mode``, ``_sim`` and the class attributes below,
+    and implements ``_observe() -> (obs, info)`` with ``info["goal"]`` and
+    ``info["is_success"]``. The observation ends with the pusher's position; every entry
+    before it is an object coordinate.
+    """
+
+    workspace: float  # an object coordinate beyond +-workspace (m) ends the episode
+    camera_height: float  # metres above the table centre, looking down
+
+    def _finish_step(self, action) -> tuple[np.ndarray, float, bool, bool, dict]:
+        """Gymnasium's step result after the simulation has moved: the reward is minus the
+        task's cost; success or an object leaving the workspace terminates."""
+        obs, info = self._observe()
+        cost = self.cost_spec.state_cost(obs.astype(np.float64), info["goal"])
+        cost += self.cost_spec.action_cost(action)
+        out_of_workspace = bool(np.abs(obs[:-2]).max() > self.workspace)
+        terminated = info["is_success"] or out_of_workspace
+        return obs, float(-cost), bool(terminated), False, info
+
+    def render(self):
+        if self.render_mode != "rgb_array":
+            return None
+        c = self._sim.client
+        view = c.computeViewMatrix([0, 0, self.camera_height], [0, 0, 0], [0, 1, 0])
+        proj = c.computeProjectionMatrixFOV(45, 1.0, 0.1, 2.0)
+        _, _, rgba, _, _ = c.getCameraImage(240, 240, view, proj, renderer=c.ER_TINY_RENDERER)
+        return np.asarray(rgba, dtype=np.uint8).reshape(240, 240, 4)[:, :, :3]
+
+    def close(self) -> None:
+        if self._sim is not None:
+            self._sim.close()
+            self._sim = None

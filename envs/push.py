@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from envs.bullet import Simulation
+from envs.bullet import BulletEnv, Simulation
 from envs.checks import checked_action, checked_options
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError
@@ -57,7 +56,7 @@ def keypoints_world(shape: Shape, x: float, y: float, yaw: float) -> np.ndarray:
     return local @ np.array([[c, s], [-s, c]]) + np.array([x, y])
 
 
-class PushEnv(gym.Env):
+class PushEnv(BulletEnv):
     """Push a rigid object to a goal pose with a cylindrical pusher.
 
     A flat table, one object (a 10 x 10 cm box, or a T-shaped block in ``mpcnet/PushT-v0``)
@@ -113,6 +112,7 @@ class PushEnv(gym.Env):
     last step), ``keypoint_distance`` (mean, m), ``is_success``.
     """
 
+    workspace, camera_height = WORKSPACE, 0.9
     metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
 
     def __init__(self, shape: str = "box", render_mode: str | None = None,
@@ -211,26 +211,7 @@ class PushEnv(gym.Env):
             sim.step()
             contact = contact or sim.in_contact("pusher", "object")
         self._last_contact = contact
-        obs, info = self._observe()
-        cost = self.cost_spec.state_cost(obs.astype(np.float64), info["goal"])
-        cost += self.cost_spec.action_cost(action)
-        out_of_workspace = bool(np.abs(obs[:8]).max() > WORKSPACE)
-        terminated = info["is_success"] or out_of_workspace
-        return obs, float(-cost), bool(terminated), False, info
-
-    def render(self):
-        if self.render_mode != "rgb_array":
-            return None
-        c = self._sim.client
-        view = c.computeViewMatrix([0, 0, 0.9], [0, 0, 0], [0, 1, 0])
-        proj = c.computeProjectionMatrixFOV(45, 1.0, 0.1, 2.0)
-        _, _, rgba, _, _ = c.getCameraImage(240, 240, view, proj, renderer=c.ER_TINY_RENDERER)
-        return np.asarray(rgba, dtype=np.uint8).reshape(240, 240, 4)[:, :, :3]
-
-    def close(self) -> None:
-        if self._sim is not None:
-            self._sim.close()
-            self._sim = None
+        return self._finish_step(action)
 
     # ------------------------------------------------------------------ helpers
     def _observe(self) -> tuple[np.ndarray, dict]:

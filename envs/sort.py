@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from envs.bullet import Simulation
+from envs.bullet import BulletEnv, Simulation
 from envs.checks import checked_action, checked_options
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError
@@ -36,7 +35,7 @@ def zone_centres(classes: np.ndarray) -> np.ndarray:
     return np.stack([x, np.zeros_like(x)], axis=1)
 
 
-class SortEnv(gym.Env):
+class SortEnv(BulletEnv):
     """Push ``N`` cylinders of two classes into their class zones with push primitives.
 
     A flat table with two target zones (class 0 on the left, class 1 on the right, 25 x 50 cm
@@ -85,6 +84,7 @@ class SortEnv(gym.Env):
     object in the last step), ``is_success``.
     """
 
+    workspace, camera_height = WORKSPACE, 1.2
     metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
 
     def __init__(self, num_objects: int = 4, render_mode: str | None = None) -> None:
@@ -192,26 +192,7 @@ class SortEnv(gym.Env):
                 contact = any(sim.in_contact("pusher", f"object{k}")
                               for k in range(self.num_objects))
         self._last_contact = contact
-        obs, info = self._observe()
-        cost = self.cost_spec.state_cost(obs.astype(np.float64), info["goal"])
-        cost += self.cost_spec.action_cost(action)
-        out_of_workspace = bool(np.abs(obs[:-2]).max() > WORKSPACE)
-        terminated = info["is_success"] or out_of_workspace
-        return obs, float(-cost), bool(terminated), False, info
-
-    def render(self):
-        if self.render_mode != "rgb_array":
-            return None
-        c = self._sim.client
-        view = c.computeViewMatrix([0, 0, 1.2], [0, 0, 0], [0, 1, 0])
-        proj = c.computeProjectionMatrixFOV(45, 1.0, 0.1, 2.0)
-        _, _, rgba, _, _ = c.getCameraImage(240, 240, view, proj, renderer=c.ER_TINY_RENDERER)
-        return np.asarray(rgba, dtype=np.uint8).reshape(240, 240, 4)[:, :, :3]
-
-    def close(self) -> None:
-        if self._sim is not None:
-            self._sim.close()
-            self._sim = None
+        return self._finish_step(action)
 
     # ------------------------------------------------------------------ helpers
     def _observe(self) -> tuple[np.ndarray, dict]:
