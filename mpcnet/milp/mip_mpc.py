@@ -21,7 +21,7 @@ class MipMpc:
         net, cost, horizon, action_low, action_high, state_low, state_high, x0_low, x0_high,
         bounds: ``"interval"``, ``"symbolic"`` (default) or ``"lp"`` (symbolic, then LP-based
             tightening of every switching ReLU and state for each ``x0``, see
-            :func:`~mpcnet.milp.solvers.highs_backend.lp_tighten`).
+            :func:`~mpcnet.milp.tightening.lp_tighten`).
         backend: ``"highs"`` (direct, default), ``"gurobi"`` (gurobipy, direct), ``"pyomo"``
             or ``"scip"`` (PySCIPOpt).
         cuts: ``"none"``, ``"root"`` (ideal ReLU cuts from a root loop, highs) or
@@ -130,13 +130,13 @@ class MipMpc:
             return self._failed("infeasible", time.perf_counter() - start, str(exc))
         tighten_stats = {}
         if self.lp_tightening and self.tighten:
-            from mpcnet.milp.solvers.highs_backend import lp_tighten
+            from mpcnet.milp.tightening import lp_tighten
 
             more, tighten_stats = lp_tighten(enc, self.lp_time_budget)
             changes += more
         cuts = []
         if self.cuts == "root":
-            from mpcnet.milp.solvers.highs_backend import root_cuts
+            from mpcnet.milp.tightening import root_cuts
 
             cuts, cut_stats = root_cuts(enc, time_budget=self.lp_time_budget)
             tighten_stats = {**tighten_stats, **cut_stats}
