@@ -74,6 +74,16 @@ def _check_warm_start(args: argparse.Namespace) -> None:
                           "(one asks for a warm start, the other for none); drop one of them.")
 
 
+def _mip_bounds(args: argparse.Namespace) -> str:
+    """The MIP benches' bound method ('tight' is 'lp'); cuts in the tightening need it."""
+    bounds = "lp" if args.bounds == "tight" else args.bounds
+    if args.tighten_cuts and bounds != "lp":
+        raise ConfigError(f"--tighten-cuts: the cuts go into the LP bound tightening, which "
+                          f"--bounds {args.bounds} does not run; drop --bounds (LP is the "
+                          "default) or --tighten-cuts.")
+    return bounds
+
+
 def _run_bench_mip(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
     from training.bench_mip import bench_mip, shuffled_like
@@ -90,10 +100,11 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
     net = _load_net(args.model, _num_objects(args.env_id, env_kw))
     if args.random_like is not None:
         net = shuffled_like(net, args.random_like)
-    bounds = "lp" if args.bounds == "tight" else args.bounds
+    bounds = _mip_bounds(args)
     record = bench_mip(net, args.env_id, args.horizon, args.starts, args.seed, bounds,
                        not args.no_warm_start, args.time_limit, args.highs_threads, progress=True,
                        tighten_budget=args.tighten_budget, cuts=args.cuts,
+                       tighten_cuts=args.tighten_cuts,
                        backend=args.backend, warm_from=args.warm_from,
                        solver_params=dict(args.solver_params), env_kwargs=env_kw)
     record.update({"model": str(args.model), "env_id": args.env_id,
@@ -169,13 +180,14 @@ def _run_bench_objects(args: argparse.Namespace) -> None:
         raise ConfigError(f"--model: expected a graph model (trained with --model gnn), got "
                           f"the MLP in {args.model}.")
     graph = GraphNet.load(Path(args.model) / "graphnet")
-    bounds = "lp" if args.bounds == "tight" else args.bounds
+    bounds = _mip_bounds(args)
     records = []
     for n in counts:
         kwargs = _env_kwargs(argparse.Namespace(env_id=args.env_id, num_objects=n))
         rec = bench_mip(graph.instantiate(n), args.env_id, args.horizon, args.starts, args.seed,
                         bounds, not args.no_warm_start, args.time_limit, progress=True,
                         tighten_budget=args.tighten_budget, cuts=args.cuts,
+                        tighten_cuts=args.tighten_cuts,
                         backend=args.backend, warm_from=args.warm_from,
                         solver_params=dict(args.solver_params), env_kwargs=kwargs)
         rec["model"] = str(args.model)
@@ -318,7 +330,7 @@ def _run_bench_grid(args: argparse.Namespace) -> None:
     smallest = min((net for _, net in nets), key=lambda net: net.relu_count)
     check_solver_options(smallest, args.env_id, args.backend, args.cuts,
                          dict(args.solver_params))
-    bounds = "lp" if args.bounds == "tight" else args.bounds
+    bounds = _mip_bounds(args)
     records = []
     for model_dir, net in sorted(nets, key=lambda p: p[1].relu_count):
         for h in horizons:
@@ -326,6 +338,7 @@ def _run_bench_grid(args: argparse.Namespace) -> None:
                 rec = bench_mip(net, args.env_id, h, args.starts, args.seed, bounds,
                                 not args.no_warm_start, args.time_limit, progress=True,
                                 tighten_budget=args.tighten_budget, cuts=args.cuts,
+                                tighten_cuts=args.tighten_cuts,
                                 backend=args.backend, warm_from=args.warm_from,
                                 solver_params=dict(args.solver_params))
             except ConfigError as exc:  # e.g. a program too large for Gurobi's pip licence

@@ -10,6 +10,7 @@ import envs
 from mpcnet.errors import ConfigError
 from mpcnet.milp.mip_mpc import MipMpc
 from mpcnet.milp.solvers import SolveOptions
+from mpcnet.milp.tightening import root_lp_bound
 from mpcnet.nn.relunet import Layer, ReluNet
 from mpcnet.sampling import best_sampled_plan
 from training.progress import Progress
@@ -47,15 +48,17 @@ def start_states(env_id: str, starts: int, seed: int, env_kwargs: dict | None = 
 
 
 def build_mip(net: ReluNet, env, horizon: int, bounds: str = "lp", cuts: str = "none",
-              backend: str = "highs", solver_params: dict | None = None) -> MipMpc:
+              backend: str = "highs", solver_params: dict | None = None,
+              tighten_cuts: int = 0) -> MipMpc:
     """The MPC program of ``net`` on the task ``env`` with ``backend`` (``"pyomo:gurobi"``:
-    Gurobi through Pyomo) and the solver's own ``solver_params``."""
+    Gurobi through Pyomo), the solver's own ``solver_params`` and ``tighten_cuts`` rounds of
+    cuts in the bound tightening."""
     low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
     kind, _, solver = backend.partition(":")
     return MipMpc(net, env.cost_spec, horizon, low, high, env.state_low, env.state_high,
                   bounds=bounds, cuts=cuts, backend=kind,
                   pyomo_solver=PYOMO_SOLVERS.get(solver, solver or "appsi_highs"),
-                  solver_params=solver_params)
+                  solver_params=solver_params, tighten_cuts=tighten_cuts)
 
 
 def check_solver_options(net: ReluNet, env_id: str, backend: str, cuts: str,
@@ -75,10 +78,13 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
               threads: int | None = None, progress: bool = False,
               tighten_budget: float = float("inf"), env_kwargs: dict | None = None,
               cuts: str = "none", backend: str = "highs", warm_from: str = "random",
-              solver_params: dict | None = None) -> dict:
+              solver_params: dict | None = None, tighten_cuts: int = 0) -> dict:
     """Solve the MPC problem from ``starts`` seeded start states; return the JSON record.
 
-    ``solver_params``: the backend solver's own parameters (:class:`MipMpc`).
+    ``solver_params``: the backend solver's own parameters (:class:`MipMpc`);
+    ``tighten_cuts``: cut rounds per tightening LP (:class:`MipMpc`). Each row records
+    ``root_lp_bound``, the LP relaxation of the program the solver gets (after the bound
+    update and, with root cuts, the cut loop), before the solver's own presolve and cuts.
     ``warm_from``: ``"random"`` (the best of 1024 random plans and zero actions) or ``"gd"``
     (gradient descent's plan in :data:`GD_WARM_MS`; that time counts in the solve's, as a
     controller would wait for it too)."""
@@ -88,7 +94,7 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
     low, high = env.action_space.low.astype(float), env.action_space.high.astype(float)
     t0 = time.perf_counter()
     try:
-        mpc = build_mip(net, env, horizon, bounds, cuts, backend, solver_params)
+        mpc = build_mip(net, env, horizon, bounds, cuts, backend, solver_params, tighten_cuts)
     except ConfigError:
         env.close()
         raise
@@ -124,6 +130,9 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
                "time_to_1pct_gap_s": sol.time_to_1pct_gap_s, "warm_start_cost": warm_cost,
                "warm_time_s": warm_time,
                "lps": sol.stats.get("lps", 0),
+               "root_lp_bound": (sol.stats.get("root_bound_after") if cuts == "root"
+                                 else root_lp_bound(mpc.encoding)),
+               "tighten_cuts": sol.stats.get("tighten_cuts"),
                "progress": progress_points(sol, warm_time),
                **{k: sol.stats.get(k) for k in ("cuts", "cut_rounds", "root_bound_before",
                                                 "root_bound_after", "cut_time_s")}}
@@ -143,6 +152,7 @@ def bench_mip(net: ReluNet, env_id: str, horizon: int, starts: int, seed: int,
         "warm_start": warm_start, "warm_from": warm_from if warm_start else None,
         "time_limit_s": time_limit, "starts": starts, "seed": seed,
         "tighten_budget_s": None if np.isinf(tighten_budget) else tighten_budget,
+        "tighten_cut_rounds": tighten_cuts,
         "build_time_s": build_time, "build_stats": mpc.build_stats,
         "binaries": [r["binaries"] for r in rows],
         "solve_time_s": solve_total,

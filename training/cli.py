@@ -193,6 +193,9 @@ def _add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
                         help="ideal-formulation ReLU cuts: 'root' (highs) runs a root cut loop "
                              "on the LP relaxation, 'separator' (scip) separates them at every "
                              "node (default none)")
+    parser.add_argument("--tighten-cuts", type=_int_in(0, 100), default=0, metavar="ROUNDS",
+                        help="rounds of ideal ReLU cuts in each LP of the bound tightening "
+                             "(needs LP bounds, the default; 0: plain LPs, default)")
     parser.add_argument("--tighten-budget", type=_float_in(0.0, float("inf")),
                         default=float("inf"), metavar="SEC",
                         help="cap on the LP bound tightening per start (default: none)")

@@ -29,6 +29,9 @@ class MipMpc:
         pyomo_solver: The Pyomo solver name for the Pyomo backend.
         tighten: Recompute bounds for each exact ``x0`` (fixes binaries of neurons that
             become stable, shrinks big-M constants).
+        tighten_cuts: Rounds of ideal ReLU cuts in each LP of the bound tightening (needs
+            ``bounds="lp"``; 0: plain LPs). The bounds serve every backend; with
+            ``cuts="root"`` the cuts also seed the root loop and go into the MIP.
         solver_params: The solver's own parameters by its own names (e.g. ``{"MIPFocus": 2}``
             for Gurobi, ``{"mip_heuristic_effort": 0.3}`` for HiGHS), kept for every solve.
             Time limit, gap, threads and node limit are refused here: they come from
@@ -40,7 +43,8 @@ class MipMpc:
                  state_low=None, state_high=None, x0_low=None, x0_high=None,
                  bounds: str = "symbolic", backend: str = "highs",
                  pyomo_solver: str = "appsi_highs", tighten: bool = True,
-                 cuts: str = "none", solver_params: dict | None = None) -> None:
+                 cuts: str = "none", solver_params: dict | None = None,
+                 tighten_cuts: int = 0) -> None:
         if backend not in BACKENDS:
             raise ConfigError(f"backend: expected one of {BACKENDS}, got {backend!r}.")
         if cuts not in ("none", "root", "separator"):
@@ -58,6 +62,14 @@ class MipMpc:
                 f"bounds: expected 'interval', 'symbolic' or 'lp', got {bounds!r}."
             )
         self.lp_tightening = bounds == "lp"
+        if isinstance(tighten_cuts, bool) or not isinstance(tighten_cuts, int | np.integer) \
+                or not 0 <= tighten_cuts <= 100:
+            raise ConfigError(f"tighten_cuts: expected cut rounds from 0 to 100, got "
+                              f"{tighten_cuts!r}.")
+        if tighten_cuts and not self.lp_tightening:
+            raise ConfigError(f"tighten_cuts: cuts go into the LP bound tightening, which "
+                              f"bounds={bounds!r} does not run; use bounds='lp'.")
+        self.tighten_cuts = int(tighten_cuts)
         self.encoding = MpcEncoding(net, cost, horizon, action_low, action_high, state_low,
                                     state_high, x0_low, x0_high,
                                     "symbolic" if bounds == "lp" else bounds)
@@ -132,13 +144,15 @@ class MipMpc:
         if self.lp_tightening and self.tighten:
             from mpcnet.milp.tightening import lp_tighten
 
-            more, tighten_stats = lp_tighten(enc, self.lp_time_budget)
+            more, tighten_stats = lp_tighten(enc, self.lp_time_budget, self.tighten_cuts)
             changes += more
+        tightening_cuts = tighten_stats.pop("cut_rows", [])
         cuts = []
         if self.cuts == "root":
             from mpcnet.milp.tightening import root_cuts
 
-            cuts, cut_stats = root_cuts(enc, time_budget=self.lp_time_budget)
+            cuts, cut_stats = root_cuts(enc, time_budget=self.lp_time_budget,
+                                        initial_rows=tightening_cuts)
             tighten_stats = {**tighten_stats, **cut_stats}
         model = enc.model
         saved = None

@@ -12,7 +12,61 @@ import numpy as np
 from mpcnet.milp.solvers.highs_backend import HighsBackend
 
 
-def lp_tighten(encoding, time_budget: float = np.inf) -> tuple[list, dict]:
+def violated_cuts(encoding, z: np.ndarray, relus) -> list:
+    """The most violated ideal cut (:mod:`mpcnet.milp.cuts`) of each ReLU in ``relus`` at the
+    LP point ``z``, as rows ``(columns, values, lower, upper)``, for those it cuts off.
+
+    A neuron whose binary is fixed is linear for this solve, and one whose binary is 0 or 1 at
+    ``z`` satisfies its big-M rows exactly, so neither is separated. Cuts use the current
+    column bounds: valid for this ``x0`` with these bounds or any tighter ones."""
+    from mpcnet.milp.cuts import separate
+
+    model, rows = encoding.model, []
+    for sw in relus:
+        d = z[sw.d_col]
+        if (model.col_lower[sw.d_col] == model.col_upper[sw.d_col] or not len(sw.in_cols)
+                or min(d, 1.0 - d) < 1e-9):
+            continue
+        cols = sw.in_cols
+        cut = separate(sw.in_w, sw.bias, model.col_lower[cols], model.col_upper[cols],
+                       z[cols], z[sw.y_col], d)
+        if cut.violation > 1e-6 * (1.0 + abs(z[sw.y_col])):
+            keep = cut.coef_v != 0.0
+            rows.append(([sw.y_col, sw.d_col, *cols[keep]],
+                         [1.0, -cut.coef_d, *(-cut.coef_v[keep])], -np.inf, cut.rhs))
+    return rows
+
+
+def _relaxation(encoding):
+    """A HiGHS LP of the program's relaxation (integrality dropped), bounds as they are now."""
+    model = encoding.model
+    lp = HighsBackend(model).highs
+    n = model.num_cols
+    lp.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
+    return lp
+
+
+def root_lp_bound(encoding) -> float | None:
+    """The LP relaxation's optimum of the program as its bounds stand (after the per-``x0``
+    update): the root bound of the formulation, before any solver's presolve or cuts.
+    ``None`` when the LP is not solved to optimality."""
+    import highspy
+
+    lp = _relaxation(encoding)
+    lp.run()
+    if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return float(lp.getInfo().objective_function_value)
+
+
+def _add_rows(lp, rows: list) -> None:
+    for cols, vals, lo, hi in rows:
+        lp.addRow(lo, hi, len(cols), np.asarray(cols, dtype=np.int32),
+                  np.asarray(vals, dtype=np.float64))
+
+
+def lp_tighten(encoding, time_budget: float = np.inf, cut_rounds: int = 0
+               ) -> tuple[list, dict]:
     """Optimisation-based bound tightening on the LP relaxation, step by step.
 
     For every switching ReLU and every state of step ``t`` (in horizon order) two LPs give the
@@ -20,24 +74,28 @@ def lp_tighten(encoding, time_budget: float = np.inf) -> tuple[list, dict]:
     binary fixed, the others smaller big-M constants, and later steps' LPs see the tighter
     earlier ones. Sound: bounds valid for the relaxation hold for the MILP.
 
+    With ``cut_rounds``, each of those LPs is strengthened by the ideal ReLU cuts: at its
+    optimum the ReLUs of steps up to ``t`` are separated (:func:`violated_cuts`), the violated
+    cuts join the LP for the rest of the tightening, and the LP is solved again, up to
+    ``cut_rounds`` times. A cut made from bounds stays valid when they tighten later, so the
+    bounds stay sound; the cuts are returned for the MIP (valid for this ``x0`` only).
+
     Args:
         encoding: An :class:`~mpcnet.milp.encoding.MpcEncoding` with its parameters set.
         time_budget: Stop tightening after this many seconds (bounds stay sound).
+        cut_rounds: Separation rounds per tightening LP (0: plain LPs).
 
     Returns:
-        ``(coefficient changes, stats)`` for the backend and the benchmark.
+        ``(coefficient changes, stats)`` for the backend and the benchmark; with
+        ``cut_rounds``, ``stats["cut_rows"]`` holds the cuts.
     """
-    import highspy
-
     model = encoding.model
     start = time.perf_counter()
-    lp = HighsBackend(model).highs
+    lp = _relaxation(encoding)
     n = model.num_cols
-    all_cols = np.arange(n, dtype=np.int32)
-    lp.changeColsIntegrality(n, all_cols, np.zeros(n, dtype=np.uint8))
-    lp.changeColsCost(n, all_cols, np.zeros(n))
-    eps, changes, solved = 1e-7, [], 0
-    for _, relu, col in encoding.tightening_order():
+    lp.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
+    eps, changes, solved, cut_rows = 1e-7, [], [0], []
+    for t, relu, col in encoding.tightening_order():
         if time.perf_counter() - start > time_budget:
             break
         lo, hi = model.col_lower[col], model.col_upper[col]
@@ -46,10 +104,8 @@ def lp_tighten(encoding, time_budget: float = np.inf) -> tuple[list, dict]:
         found = []
         for sense in (1.0, -1.0):
             lp.changeColCost(int(col), sense)
-            lp.run()
-            solved += 1
-            ok = lp.getModelStatus() == highspy.HighsModelStatus.kOptimal
-            found.append(sense * lp.getInfo().objective_function_value if ok else None)
+            value = _extreme(encoding, lp, t, cut_rounds, cut_rows, solved)
+            found.append(None if value is None else sense * value)
         lp.changeColCost(int(col), 0.0)
         new_lo = lo if found[0] is None else max(lo, found[0] - eps * (1 + abs(found[0])))
         new_hi = hi if found[1] is None else min(hi, found[1] + eps * (1 + abs(found[1])))
@@ -64,11 +120,38 @@ def lp_tighten(encoding, time_budget: float = np.inf) -> tuple[list, dict]:
         lp.changeRowBounds(int(relu.lower_row), -np.inf, model.row_upper[relu.lower_row])
         for row, c, val in coeffs:
             lp.changeCoeff(int(row), int(c), float(val))
-    return changes, {"lps": solved, "tighten_time_s": time.perf_counter() - start}
+    stats = {"lps": solved[0], "tighten_time_s": time.perf_counter() - start}
+    if cut_rounds:
+        stats.update(tighten_cuts=len(cut_rows), cut_rows=cut_rows)
+    return changes, stats
+
+
+def _extreme(encoding, lp, t: int, cut_rounds: int, cut_rows: list, solved: list):
+    """The LP's optimum for its current objective (``None`` unless solved to optimality),
+    after up to ``cut_rounds`` rounds of cuts on the ReLUs of steps ``<= t``; the cuts added
+    are appended to ``cut_rows``, the LPs solved counted in ``solved[0]``."""
+    import highspy
+
+    relus = None
+    for round_ in range(cut_rounds + 1):
+        lp.run()
+        solved[0] += 1
+        if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        if round_ == cut_rounds:
+            break
+        if relus is None:
+            relus = [sw for sw in encoding.switching if sw.t <= t]
+        rows = violated_cuts(encoding, np.asarray(lp.getSolution().col_value), relus)
+        if not rows:
+            break
+        _add_rows(lp, rows)
+        cut_rows += rows
+    return lp.getInfo().objective_function_value
 
 
 def root_cuts(encoding, rounds: int = 10, time_budget: float = np.inf,
-              min_gain: float = 1e-4) -> tuple[list, dict]:
+              min_gain: float = 1e-4, initial_rows: list | None = None) -> tuple[list, dict]:
     """The root cut loop: solve the LP relaxation, add the most violated ideal-formulation cut
     (:mod:`mpcnet.milp.cuts`) of every switching ReLU, repeat while the bound moves.
 
@@ -80,6 +163,8 @@ def root_cuts(encoding, rounds: int = 10, time_budget: float = np.inf,
         rounds: At most this many separation rounds.
         time_budget: Stop after this many seconds.
         min_gain: Stop when a round raises the LP bound by less than this share.
+        initial_rows: Cuts to start from (those of the bound tightening); returned with the
+            new ones.
 
     Returns:
         ``(rows, stats)``: each row ``(columns, values, lower, upper)`` for the MIP, and the
@@ -87,14 +172,10 @@ def root_cuts(encoding, rounds: int = 10, time_budget: float = np.inf,
     """
     import highspy
 
-    from mpcnet.milp.cuts import separate
-
-    model = encoding.model
     start = time.perf_counter()
-    lp = HighsBackend(model).highs
-    n = model.num_cols
-    lp.changeColsIntegrality(n, np.arange(n, dtype=np.int32), np.zeros(n, dtype=np.uint8))
-    rows, bounds = [], []
+    lp = _relaxation(encoding)
+    rows, bounds = list(initial_rows or []), []
+    _add_rows(lp, rows)
     for _ in range(rounds):
         if time.perf_counter() - start > time_budget:
             break
@@ -106,23 +187,11 @@ def root_cuts(encoding, rounds: int = 10, time_budget: float = np.inf,
             bounds.append(bound)
             break
         bounds.append(bound)
-        z = np.asarray(lp.getSolution().col_value)
-        new = []
-        for sw in encoding.switching:
-            if model.col_lower[sw.d_col] == model.col_upper[sw.d_col] or not len(sw.in_cols):
-                continue  # a fixed binary: the neuron is linear for this solve
-            cols = sw.in_cols
-            cut = separate(sw.in_w, sw.bias, model.col_lower[cols], model.col_upper[cols],
-                           z[cols], z[sw.y_col], z[sw.d_col])
-            if cut.violation > 1e-6 * (1.0 + abs(z[sw.y_col])):
-                keep = cut.coef_v != 0.0
-                new.append(([sw.y_col, sw.d_col, *cols[keep]],
-                            [1.0, -cut.coef_d, *(-cut.coef_v[keep])], -np.inf, cut.rhs))
+        new = violated_cuts(encoding, np.asarray(lp.getSolution().col_value),
+                            encoding.switching)
         if not new:
             break
-        for cols, vals, lo, hi in new:
-            lp.addRow(lo, hi, len(cols), np.asarray(cols, dtype=np.int32),
-                      np.asarray(vals, dtype=np.float64))
+        _add_rows(lp, new)
         rows += new
     return rows, {"cut_rounds": len(bounds), "cuts": len(rows),
                   "root_bound_before": bounds[0] if bounds else None,
