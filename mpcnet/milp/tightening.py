@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 
+from mpcnet.milp.cuts import separate
 from mpcnet.milp.solvers.highs_backend import HighsBackend
 
 
@@ -19,8 +20,6 @@ def violated_cuts(encoding, z: np.ndarray, relus) -> list:
     A neuron whose binary is fixed is linear for this solve, and one whose binary is 0 or 1 at
     ``z`` satisfies its big-M rows exactly, so neither is separated. Cuts use the current
     column bounds: valid for this ``x0`` with these bounds or any tighter ones."""
-    from mpcnet.milp.cuts import separate
-
     model, rows = encoding.model, []
     for sw in relus:
         d = z[sw.d_col]
@@ -94,7 +93,7 @@ def lp_tighten(encoding, time_budget: float = np.inf, cut_rounds: int = 0
     lp = _relaxation(encoding)
     n = model.num_cols
     lp.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
-    eps, changes, solved, cut_rows = 1e-7, [], [0], []
+    eps, changes, solved, cut_rows = 1e-7, [], 0, []
     for t, relu, col in encoding.tightening_order():
         if time.perf_counter() - start > time_budget:
             break
@@ -104,7 +103,9 @@ def lp_tighten(encoding, time_budget: float = np.inf, cut_rounds: int = 0
         found = []
         for sense in (1.0, -1.0):
             lp.changeColCost(int(col), sense)
-            value = _extreme(encoding, lp, t, cut_rounds, cut_rows, solved)
+            value, lps, rows = _extreme(encoding, lp, t, cut_rounds)
+            solved += lps
+            cut_rows += rows
             found.append(None if value is None else sense * value)
         lp.changeColCost(int(col), 0.0)
         new_lo = lo if found[0] is None else max(lo, found[0] - eps * (1 + abs(found[0])))
@@ -120,34 +121,32 @@ def lp_tighten(encoding, time_budget: float = np.inf, cut_rounds: int = 0
         lp.changeRowBounds(int(relu.lower_row), -np.inf, model.row_upper[relu.lower_row])
         for row, c, val in coeffs:
             lp.changeCoeff(int(row), int(c), float(val))
-    stats = {"lps": solved[0], "tighten_time_s": time.perf_counter() - start}
+    stats = {"lps": solved, "tighten_time_s": time.perf_counter() - start}
     if cut_rounds:
         stats.update(tighten_cuts=len(cut_rows), cut_rows=cut_rows)
     return changes, stats
 
 
-def _extreme(encoding, lp, t: int, cut_rounds: int, cut_rows: list, solved: list):
-    """The LP's optimum for its current objective (``None`` unless solved to optimality),
-    after up to ``cut_rounds`` rounds of cuts on the ReLUs of steps ``<= t``; the cuts added
-    are appended to ``cut_rows``, the LPs solved counted in ``solved[0]``."""
+def _extreme(encoding, lp, t: int, cut_rounds: int) -> tuple[float | None, int, list]:
+    """``(optimum, LPs solved, cuts added)`` for the LP's current objective, after up to
+    ``cut_rounds`` rounds of cuts on the ReLUs of steps ``<= t``; the optimum is ``None``
+    unless the last LP was solved to optimality. The cuts stay in ``lp``."""
     import highspy
 
-    relus = None
+    relus = [sw for sw in encoding.switching if sw.t <= t] if cut_rounds else []
+    added: list = []
     for round_ in range(cut_rounds + 1):
         lp.run()
-        solved[0] += 1
         if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None
+            return None, round_ + 1, added
         if round_ == cut_rounds:
             break
-        if relus is None:
-            relus = [sw for sw in encoding.switching if sw.t <= t]
         rows = violated_cuts(encoding, np.asarray(lp.getSolution().col_value), relus)
         if not rows:
             break
         _add_rows(lp, rows)
-        cut_rows += rows
-    return lp.getInfo().objective_function_value
+        added += rows
+    return lp.getInfo().objective_function_value, round_ + 1, added
 
 
 def root_cuts(encoding, rounds: int = 10, time_budget: float = np.inf,
