@@ -68,7 +68,7 @@ def test_bench_mip_warm_from_gd_counts_its_time_and_never_ends_above_it(tmp_path
 def test_bench_mip_refuses_an_unknown_warm_start(tmp_path):
     from mpcnet.errors import ConfigError
     from mpcnet.nn.relunet import ReluNet
-    from training.bench_mip import bench_mip
+    from training.bench.mip import bench_mip
 
     net = ReluNet.load(_tiny_model(tmp_path) / "relunet")
     with pytest.raises(ConfigError, match="warm_from: expected 'random' or 'gd', got 'mppi'"):
@@ -93,7 +93,7 @@ def test_bench_mip_grid_and_rollout_write_tables(tmp_path):
 
 
 def test_bench_planners_marks_the_defaults(tmp_path, monkeypatch):
-    from training import bench_planners
+    from training.bench import planners as bench_planners
 
     monkeypatch.setattr(bench_planners, "GRID", {bench_planners.MPPI: {"noise": [0.1, 0.3]},
                                                  bench_planners.RandomShooting: {}})
@@ -123,7 +123,7 @@ def test_plan_quality_rescores_every_controllers_plan_under_the_model(tmp_path, 
 
 def test_bench_mip_grid_marks_a_cell_the_solver_refuses_and_goes_on(tmp_path, monkeypatch):
     from mpcnet.errors import ConfigError
-    from training import bench_mip
+    from training.bench import mip as bench_mip
 
     real = bench_mip.bench_mip
 

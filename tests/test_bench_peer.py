@@ -8,7 +8,7 @@ import torch
 
 from mpcnet.errors import ConfigError
 from mpcnet.nn.relunet import Layer, ReluNet
-from training import bench_peer
+from training.bench import peer as bench_peer
 
 
 def tiny_pendulum_net() -> ReluNet:

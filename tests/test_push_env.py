@@ -85,7 +85,7 @@ def test_step_length_is_an_env_option_recorded_with_the_data(tmp_path):
     import envs  # noqa: F401 - registers the ids
     from mpcnet.errors import ConfigError
     from training.cli import main
-    from training.run_inputs import _control_env_kwargs
+    from training.cli.run_inputs import _control_env_kwargs
 
     env = gym.make("mpcnet/Push-v0", max_step=0.06)
     assert float(env.action_space.high[0]) == pytest.approx(0.06)

@@ -10,8 +10,8 @@ import pytest
 
 from mpcnet.errors import ConfigError, MpcnetError
 from tests.cli_helpers import run_cli as _run
-from training.stats import bootstrap_interval, paired_difference, wilson_interval
-from training.sweep_spec import SweepSpec
+from training.experiments.stats import bootstrap_interval, paired_difference, wilson_interval
+from training.experiments.sweep_spec import SweepSpec
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_one_worker_two_workers_and_ray_give_the_same_episodes(models, tmp_path,
 
 
 def test_an_interrupted_sweep_runs_only_the_missing_episodes(models, tmp_path, monkeypatch):
-    import training.sweep as sweep
+    import training.experiments.sweep as sweep
 
     spec = tmp_path / "spec.toml"
     spec.write_text(_spec_text(models, controllers=["mppi", "cem"], execute=[1]))

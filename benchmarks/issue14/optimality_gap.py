@@ -19,7 +19,7 @@ from mpcnet.milp.mip_mpc import MipMpc
 from mpcnet.milp.solvers import SolveOptions
 from mpcnet.nn.relunet import ReluNet
 from mpcnet.plan_cost import PlanCost
-from training.bench_mip import start_states
+from training.bench.mip import start_states
 from training.evaluate import build_controller
 
 model, horizon, budget_ms, starts, limit, out = sys.argv[1:7]

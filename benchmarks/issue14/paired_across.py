@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from training.stats import paired_difference
+from training.experiments.stats import paired_difference
 
 
 def load(cell: str) -> dict[int, dict]:

@@ -5,7 +5,7 @@ import envs
 from controllers import PlannerConfig
 from envs.task import read_task_file
 from mpcnet.nn.relunet import ReluNet
-from training.bench_mip import start_states
+from training.bench.mip import start_states
 from training.evaluate import build_controller
 
 kw = {"task": read_task_file("mountain_car")}

@@ -11,7 +11,7 @@ import numpy as np
 from push_problem import gurobi_mpc, load  # this folder's shared setup
 
 from mpcnet.milp.solvers import SolveOptions
-from training.bench_mip import start_states
+from training.bench.mip import start_states
 
 
 def one_step_range(net, env):

@@ -8,7 +8,7 @@ import envs
 from mpcnet.milp.mip_mpc import MipMpc
 from mpcnet.nn.relunet import ReluNet
 from mpcnet.sampling import best_sampled_plan
-from training.bench_mip import start_states
+from training.bench.mip import start_states
 
 
 def load(model: str = "push16"):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mpcnet.artifacts import run_directory, write_stage
 from mpcnet.errors import ArtifactError, ShapeError
-from training.run_inputs import _env_kwargs, _env_sizes, _load_net
+from training.cli.run_inputs import _env_kwargs, _env_sizes, _load_net
 
 
 def run_export(args: argparse.Namespace) -> None:

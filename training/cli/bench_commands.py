@@ -11,14 +11,14 @@ import numpy as np
 from mpcnet.artifacts import write_json
 from mpcnet.errors import ConfigError, unknown_name
 from mpcnet.nn.model_io import load_model
-from training.config import parse_int_list
-from training.run_inputs import (
+from training.cli.run_inputs import (
     _control_env_kwargs,
     _env_kwargs,
     _load_control_net,
     _load_net,
     _num_objects,
 )
+from training.config import parse_int_list
 
 
 def run_bench(args: argparse.Namespace) -> None:
@@ -36,7 +36,7 @@ def run_bench(args: argparse.Namespace) -> None:
 
     from mpcnet.artifacts import safe_name
     from mpcnet.nn.relunet import ReluNet
-    from training import bench
+    from training.bench import rollout as bench
     from training.train import resolve_device
 
     device = resolve_device(args.device)
@@ -86,7 +86,7 @@ def _mip_bounds(args: argparse.Namespace) -> str:
 
 def _run_bench_mip(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
-    from training.bench_mip import bench_mip, shuffled_like
+    from training.bench.mip import bench_mip, shuffled_like
 
     _check_warm_start(args)
     for name in ("horizon", "starts"):
@@ -119,7 +119,7 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
           f"{_median_gap_text(record['gap'])}, worst solve {record['worst_solve_time_s']:.2f} s")
     print(f"results -> {args.json}")
     if args.plot is not None:
-        from training.mip_plots import convergence_figure
+        from training.bench.mip_plots import convergence_figure
 
         convergence_figure(record, args.plot)
         print(f"plot -> {args.plot}")
@@ -143,7 +143,7 @@ def _check_png(path: Path) -> None:
 
 def _run_bench_bab(args: argparse.Namespace) -> None:
     from mpcnet.rollout import resolve_device
-    from training.bench_bab import bench_bab
+    from training.bench.bab import bench_bab
 
     resolve_device(args.device)  # a clear error before any work
     env_kw = _control_env_kwargs(args, [args.model])
@@ -169,8 +169,8 @@ def _run_bench_bab(args: argparse.Namespace) -> None:
 def _run_bench_objects(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
     from mpcnet.nn.graphnet import GraphNet
-    from training import bench
-    from training.bench_mip import bench_mip, objects_table
+    from training.bench import rollout as bench
+    from training.bench.mip import bench_mip, objects_table
 
     _check_warm_start(args)
     if args.env_id == "mpcnet/Push-v0":  # the shared default of the MIP bench options
@@ -208,7 +208,7 @@ def _run_bench_objects(args: argparse.Namespace) -> None:
 
 def _run_bench_planners(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
-    from training.bench_planners import bench_planners
+    from training.bench.planners import bench_planners
 
     if args.peer:
         return _run_bench_peer(args)
@@ -230,7 +230,7 @@ def _run_bench_planners(args: argparse.Namespace) -> None:
 def _run_plan_quality(args: argparse.Namespace) -> None:
     from controllers import CONTROLLER_NAMES, MIP_CONTROLLERS
     from controllers.config import MIP_SOLVERS
-    from training.bench_planners import plan_quality, plan_quality_table
+    from training.bench.planners import plan_quality, plan_quality_table
 
     names = [p.strip() for p in (args.planners or "mip,mip-mppi,mppi,cem,gd,random").split(",")
              if p.strip()]
@@ -266,7 +266,7 @@ def _parse_sizes(text: str) -> list[tuple[int, int]]:
 def _run_bench_peer(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
     from mpcnet.nn.relunet import ReluNet
-    from training import bench_peer
+    from training.bench import peer as bench_peer
 
     bench_peer.load_peer()  # a clear message before any work when it is not installed
     sizes = _parse_sizes(args.sizes)
@@ -318,8 +318,8 @@ def _params_text(args: argparse.Namespace) -> str:
 def _run_bench_grid(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
     from mpcnet.nn.relunet import ReluNet
-    from training import bench
-    from training.bench_mip import bench_mip, check_solver_options, grid_table
+    from training.bench import rollout as bench
+    from training.bench.mip import bench_mip, check_solver_options, grid_table
 
     _check_warm_start(args)
     horizons = list(parse_int_list(args.horizons, "horizons"))

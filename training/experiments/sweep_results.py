@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 
 from training.evaluate import EpisodeResult, summarize
-from training.stats import episode_intervals, paired_episodes
-from training.sweep_spec import SweepSpec
+from training.experiments.stats import episode_intervals, paired_episodes
+from training.experiments.sweep_spec import SweepSpec
 
 ROW_FIELDS = ("episodes", "success_rate", "final_cost_mean", "final_cost_std", "reward_mean",
               "reward_std", "plan_time_median_s", "plan_time_p95_s", "plan_time_max_s")
@@ -64,7 +64,7 @@ def _model_name(path: str) -> str:
 
 def results_markdown(rows: list[dict], paired: list[dict]) -> str:
     """The cells, then the paired differences, as markdown tables."""
-    from training.compare_plots import vs_best_text
+    from training.experiments.compare_plots import vs_best_text
 
     lines = ["| model | ReLUs | controller | budget (ms) | H | execute | episodes | success "
              "[95% CI] | final cost [95% CI] | vs best cell: success, final cost [95% CI] | "

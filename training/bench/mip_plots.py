@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from mpcnet.milp.solvers import relative_gap
-from training.compare_plots import pyplot, save_png
+from training.plotting import pyplot, save_png
 
 GOAL_GAP, GOAL_SECONDS = 0.01, 1.0  # issue 15's target: a 1% gap within one second
 

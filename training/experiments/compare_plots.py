@@ -7,19 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from mpcnet.artifacts import atomic_write
-
-
-def pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def save_png(fig, path: Path) -> None:
-    atomic_write(Path(path), lambda h: fig.savefig(h, format="png", dpi=110), "wb")
+from training.plotting import pyplot, save_png  # noqa: F401 - used by the plots below
 
 
 def results_table(rows: list[dict], skipped: list[str]) -> str:

@@ -11,14 +11,14 @@ from mpcnet.artifacts import read_json, run_directory, write_json, write_text
 from mpcnet.data import TransitionData
 from mpcnet.errors import unknown_name
 from mpcnet.nn.model_io import load_model
-from training.config import SparsifyConfig
-from training.run_inputs import (
+from training.cli.run_inputs import (
     _control_env_kwargs,
     _load_control_net,
     _train_config_of,
     check_known_env,
     check_model_fits,
 )
+from training.config import SparsifyConfig
 
 
 def _control_setup(args: argparse.Namespace, controllers: list[str]):
@@ -130,24 +130,24 @@ def _compare_pairs(args, names, nets, config, env_kw):
 
 def intervals(results, seed: int) -> dict:
     """95% intervals of a row: success (Wilson) and mean final cost (bootstrap)."""
-    from training.stats import episode_intervals
+    from training.experiments.stats import episode_intervals
 
     success, cost = episode_intervals(results, seed)
     return {"success_ci95": list(success), "final_cost_ci95": list(cost)}
 
 
 def add_paired_with_best(rows: list[dict], runs: dict, seed: int) -> None:
-    """Give every row ``vs_best`` (:func:`training.stats.add_vs_best`): it minus the best row
-    on the episode seeds both ran."""
-    from training.stats import add_vs_best
+    """Give every row ``vs_best`` (:func:`training.experiments.stats.add_vs_best`): it minus
+    the best row on the episode seeds both ran."""
+    from training.experiments.stats import add_vs_best
 
     labels = [f"{r['controller']}/{Path(r['model']).name}" for r in rows]
     add_vs_best(rows, [runs[label] for label in labels], labels, seed)
 
 
 def run_compare(args: argparse.Namespace) -> None:
-    from training import compare_plots as plots
     from training.evaluate import EpisodeStore, evaluate
+    from training.experiments import compare_plots as plots
 
     names = [c.strip() for c in args.controllers.split(",") if c.strip()]
     config = _control_setup(args, names)
@@ -199,18 +199,18 @@ def sweep_to(spec, out: Path, workers: int | None = None, ray: str | None = None
     ``paired.json``, ``results.md`` and ``success_vs_budget.png`` into ``out``.
 
     Args:
-        spec: A :class:`~training.sweep_spec.SweepSpec` or the path of its TOML file.
+        spec: A :class:`~training.experiments.sweep_spec.SweepSpec` or the path of its TOML file.
 
     Returns:
         ``(rows, paired)``.
     """
     from controllers import MIP_CONTROLLERS
-    from training import sweep_results
-    from training.compare_plots import plot_success_vs_budget
     from training.evaluate import build_controller
-    from training.stats import add_vs_best
-    from training.sweep import run_sweep
-    from training.sweep_spec import SweepSpec
+    from training.experiments import sweep_results
+    from training.experiments.compare_plots import plot_success_vs_budget
+    from training.experiments.stats import add_vs_best
+    from training.experiments.sweep import run_sweep
+    from training.experiments.sweep_spec import SweepSpec
 
     spec = spec if isinstance(spec, SweepSpec) else SweepSpec.load(spec)
     env_kw = _control_env_kwargs(argparse.Namespace(env_id=spec.env,

@@ -15,7 +15,7 @@ import envs
 from controllers import PlannerConfig
 from controllers.sampling import CEM, MPPI, GradientDescent, RandomShooting
 from mpcnet.nn.relunet import ReluNet
-from training.bench_mip import start_states
+from training.bench.mip import start_states
 
 GRID = {
     RandomShooting: {},

@@ -17,7 +17,16 @@ from mpcnet.artifacts import (
 )
 from mpcnet.data import TransitionData
 from mpcnet.nn.model_io import load_model, save_model
-from training.bench_commands import run_bench  # noqa: F401 - dispatched by name (cli.main)
+from training.cli.bench_commands import run_bench  # noqa: F401 - dispatched by name (cli.main)
+from training.cli.control_commands import (  # noqa: F401 - dispatched by name (cli.main)
+    run_compare,
+    run_evaluate,
+    run_improve,
+    run_sweep,
+    sweep_to,
+)
+from training.cli.onnx_commands import run_export, run_import  # noqa: F401 - dispatched by name
+from training.cli.run_inputs import _train_config_of, check_known_env, check_model_fits
 from training.collect import collect
 from training.config import (
     CollectConfig,
@@ -26,16 +35,7 @@ from training.config import (
     config_from_args,
     parse_int_list,
 )
-from training.control_commands import (  # noqa: F401 - dispatched by name (cli.main)
-    run_compare,
-    run_evaluate,
-    run_improve,
-    run_sweep,
-    sweep_to,
-)
-from training.onnx_commands import run_export, run_import  # noqa: F401 - dispatched by name
-from training.run_inputs import _train_config_of, check_known_env, check_model_fits
-from training.sparsify_tables import sweep_plot, sweep_table
+from training.experiments.sparsify_tables import sweep_plot, sweep_table
 from training.train import error_units
 
 
@@ -201,7 +201,7 @@ def run_sparsify(args: argparse.Namespace) -> None:
 
 
 def run_report(args: argparse.Namespace) -> None:
-    from training.report import write_report
+    from training.experiments.report import write_report
 
     out = write_report(args.runs, args.out, args.overwrite)
     print(f"report -> {out / 'report.html'} (self-contained) and {out / 'report.md'}")

@@ -23,7 +23,7 @@ import numpy as np
 
 from mpcnet.artifacts import atomic_write, read_json, write_text
 from mpcnet.errors import ConfigError
-from training.stats import bootstrap_interval, wilson_interval
+from training.experiments.stats import bootstrap_interval, wilson_interval
 
 KINDS = "a sparsify sweep (sweep.json), a sweep or compare run (results.json) or a bench " \
         "mip-grid JSON file"
@@ -156,10 +156,10 @@ def _mip_grid_figure(records: list[dict]):
 
 def _sections(inputs: list[tuple[Path, str]], figures: Path) -> list[dict]:
     """``{"title", "figure" (file name), "table" (markdown), "links"}`` per figure."""
-    from training.bench_mip import grid_table
-    from training.compare_plots import plot_success_vs_budget
-    from training.sparsify_tables import sweep_plot, sweep_table
-    from training.sweep_results import results_markdown
+    from training.bench.mip import grid_table
+    from training.experiments.compare_plots import plot_success_vs_budget
+    from training.experiments.sparsify_tables import sweep_plot, sweep_table
+    from training.experiments.sweep_results import results_markdown
 
     sections = []
     for i, (path, kind) in enumerate(inputs):

@@ -16,7 +16,7 @@ from mpcnet.milp.solvers import SolveOptions
 from mpcnet.nn.relunet import ReluNet
 from mpcnet.plan_cost import PlanCost
 from mpcnet.sampling import best_sampled_plan
-from training.bench_mip import json_row, start_states
+from training.bench.mip import json_row, start_states
 from training.progress import Progress
 
 

@@ -502,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         configure_threads(getattr(args, "threads", None))
         pin_heap_thresholds()
         check_outputs(args)
-        from training import commands  # heavy imports (torch, pybullet) only after parsing
+        from training.cli import commands  # heavy imports (torch, pybullet) only after parsing
 
         getattr(commands, f"run_{args.command}")(args)
     except MpcnetError as exc:
@@ -523,8 +523,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mpcnet {args.command}: interrupted; finished artefacts are kept.", file=sys.stderr)
         return 130
     return 0
-
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -21,8 +21,8 @@ from pathlib import Path
 from mpcnet.artifacts import provenance, read_json, run_directory, write_json
 from mpcnet.errors import ArtifactError, ConfigError
 from training.evaluate import EpisodeResult, EpisodeStore
+from training.experiments.sweep_spec import SweepSpec
 from training.progress import Progress
-from training.sweep_spec import SweepSpec
 
 _NETS: dict = {}  # model path -> network, in each worker process
 
