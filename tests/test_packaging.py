@@ -14,23 +14,38 @@ def run_python(code: str, cwd) -> subprocess.CompletedProcess:
 
 
 def test_own_packages_resolve_beside_mpcnet():
-    from mpcnet.packages import foreign_packages
+    from training.cli.packages import foreign_packages
 
     assert foreign_packages() == []
 
 
+def _fake_package(where: Path, name: str) -> None:
+    (where / name).mkdir()
+    (where / name / "__init__.py").write_text("raise SystemExit('imported the fake')\n")
+
+
+def _console_script(argv: list[str], cwd: Path, **env) -> subprocess.CompletedProcess:
+    script = Path(sys.executable).parent / "mpcnet"  # the command a user runs
+    return subprocess.run([str(script), *argv], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **env})
+
+
 def test_a_folder_named_like_one_of_ours_is_reported_not_imported(tmp_path):
-    for name in ("envs", "training"):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "__init__.py").write_text("raise SystemExit('imported the fake')\n")
-    # `python -c` puts the working directory first on sys.path, as a script's folder would be
-    proc = run_python("from mpcnet.packages import main; raise SystemExit(main(['collect', "
-                      "'--episodes', '1']))", cwd=tmp_path)
+    _fake_package(tmp_path, "envs")
+    # PYTHONPATH=. puts the working directory first on sys.path, as a script's folder would be
+    proc = _console_script(["collect", "--episodes", "1"], tmp_path, PYTHONPATH=".")
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "imported the fake" not in proc.stderr
     assert f"the package 'envs' resolves to {tmp_path / 'envs'}" in lines[0]
     assert "run from another directory" in lines[0]
+
+
+def test_the_console_script_does_not_see_the_working_directory(tmp_path):
+    _fake_package(tmp_path, "training")
+    proc = _console_script(["collect", "--episodes", "0"], tmp_path)
+    assert proc.returncode == 2 and "imported the fake" not in proc.stderr
+    assert "episodes: expected a positive number" in proc.stderr  # our checks answered
 
 
 def test_the_cli_module_checks_too(tmp_path):

@@ -26,13 +26,14 @@ import torch
 
 import envs
 from controllers import PlannerConfig
-from mpcnet.artifacts import provenance, read_json, write_json
+from mpcnet.artifacts import read_json, write_json
 from mpcnet.data import TransitionData
 from mpcnet.errors import ArtifactError
 from mpcnet.nn.model_io import load_model, save_model
 from training.config import SparsifyConfig, TrainConfig
 from training.evaluate import controller_for
 from training.progress import Progress
+from training.rundirs import provenance
 
 
 @dataclass(frozen=True)

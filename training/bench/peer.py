@@ -75,9 +75,9 @@ def pendulum_data(episodes: int, steps: int, seed: int) -> TransitionData:
 
 def train_pendulum_model(out: Path, seed: int, epochs: int = 60) -> Path:
     """Collect Pendulum data and train the 2 x 64 model into ``out``; returns ``out``."""
-    from mpcnet.artifacts import create_run_dir, write_stage
     from mpcnet.nn.model_io import save_model
     from training.config import TrainConfig
+    from training.rundirs import create_run_dir, write_stage
     from training.train import train
 
     config = TrainConfig(hidden=(64, 64), relative=False, epochs=epochs, seed=seed,

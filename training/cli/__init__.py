@@ -477,7 +477,7 @@ def check_outputs(args: argparse.Namespace) -> None:
     """Refuse, before any work, every output path that could not be written: ``--out`` (a
     file, under a file, unwritable, or an existing run without ``--overwrite``/``--resume``)
     and ``--json``/``--write``/``--plot`` (a directory, or unwritable)."""
-    from mpcnet.artifacts import check_out_dir, check_out_file
+    from training.rundirs import check_out_dir, check_out_file
 
     if hasattr(args, "overwrite") and hasattr(args, "out") and not getattr(args, "resume", False):
         check_out_dir(args.out, args.overwrite)
@@ -494,8 +494,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        from mpcnet.packages import check_own_packages
         from mpcnet.threads import configure_threads, pin_heap_thresholds
+        from training.cli.packages import check_own_packages
 
         check_own_packages()  # a folder named envs/ here would otherwise be imported as ours
 

@@ -34,9 +34,9 @@ def run_bench(args: argparse.Namespace) -> None:
         return _run_bench_bab(args)
     import torch
 
-    from mpcnet.artifacts import safe_name
     from mpcnet.nn.relunet import ReluNet
     from training.bench import rollout as bench
+    from training.rundirs import safe_name
     from training.train import resolve_device
 
     device = resolve_device(args.device)

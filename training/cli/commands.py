@@ -8,13 +8,7 @@ import time
 from pathlib import Path
 
 import envs
-from mpcnet.artifacts import (
-    create_run_dir,
-    run_directory,
-    write_json,
-    write_stage,
-    write_text,
-)
+from mpcnet.artifacts import write_json, write_text
 from mpcnet.data import TransitionData
 from mpcnet.nn.model_io import load_model, save_model
 from training.cli.bench_commands import run_bench  # noqa: F401 - dispatched by name (cli.main)
@@ -36,6 +30,7 @@ from training.config import (
     parse_int_list,
 )
 from training.experiments.sparsify_tables import sweep_plot, sweep_table
+from training.rundirs import create_run_dir, run_directory, write_stage
 from training.train import error_units
 
 

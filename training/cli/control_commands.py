@@ -7,7 +7,7 @@ import argparse
 import contextlib
 from pathlib import Path
 
-from mpcnet.artifacts import read_json, run_directory, write_json, write_text
+from mpcnet.artifacts import read_json, write_json, write_text
 from mpcnet.data import TransitionData
 from mpcnet.errors import unknown_name
 from mpcnet.nn.model_io import load_model
@@ -19,6 +19,7 @@ from training.cli.run_inputs import (
     check_model_fits,
 )
 from training.config import SparsifyConfig
+from training.rundirs import run_directory
 
 
 def _control_setup(args: argparse.Namespace, controllers: list[str]):
@@ -55,8 +56,8 @@ def _control_run(args: argparse.Namespace, stage: str):
     """The run directory of ``evaluate``/``compare``: fresh, or with ``--resume`` the existing
     one of an interrupted run with the same settings. ``meta.json`` says ``"complete": false``
     until the body finishes."""
-    from mpcnet.artifacts import provenance
     from mpcnet.errors import ArtifactError, ConfigError
+    from training.rundirs import provenance
 
     settings = _run_settings(args)
     if args.resume:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mpcnet.artifacts import run_directory, write_stage
 from mpcnet.errors import ArtifactError, ShapeError
 from training.cli.run_inputs import _env_kwargs, _env_sizes, _load_net
+from training.rundirs import run_directory, write_stage
 
 
 def run_export(args: argparse.Namespace) -> None:
     """The model's network (a graph model instantiated for ``--num-objects``) as ONNX."""
-    from mpcnet.artifacts import check_out_file
     from mpcnet.nn.onnx_io import to_onnx
+    from training.rundirs import check_out_file
 
     check_out_file(args.onnx, "--onnx")
     if args.onnx.exists() and not args.overwrite:

@@ -256,7 +256,7 @@ def _html(sections: list[dict], figures: Path, out: Path, sources: list[Path]) -
 
 def write_report(sources: list[Path], out: Path, overwrite: bool = False) -> Path:
     """Write ``report.html`` (self-contained), ``report.md`` and ``figures/`` into ``out``."""
-    from mpcnet.artifacts import run_directory
+    from training.rundirs import run_directory
 
     if not sources:
         raise ConfigError(f"report: expected at least one input: {KINDS}.")

@@ -18,11 +18,12 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 from pathlib import Path
 
-from mpcnet.artifacts import provenance, read_json, run_directory, write_json
+from mpcnet.artifacts import read_json, write_json
 from mpcnet.errors import ArtifactError, ConfigError
 from training.evaluate import EpisodeResult, EpisodeStore
 from training.experiments.sweep_spec import SweepSpec
 from training.progress import Progress
+from training.rundirs import provenance, run_directory
 
 _NETS: dict = {}  # model path -> network, in each worker process
 

@@ -5,7 +5,9 @@ mpcnet installs four top-level packages: ``mpcnet`` (the core) and, beside it, `
 folder ``envs/`` in the directory a script runs from, or another distribution that installs
 a ``training`` package, comes first on ``sys.path`` and would be imported in their place, with
 baffling errors far from the cause. :func:`check_own_packages` finds that before anything is
-imported and names both paths; the ``mpcnet`` command runs it first (:func:`main`).
+imported and names both paths; the ``mpcnet`` command runs it first (:func:`training.cli.main`).
+The console script itself starts from its own ``bin`` directory, so a folder in the working
+directory cannot shadow ``training``; ``python -m training.cli`` runs the same check.
 
 Install mpcnet into its own virtual environment (``make`` does) so that its packages shadow
 nothing of yours; the check covers the other direction.
@@ -14,7 +16,6 @@ nothing of yours; the check covers the other direction.
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 
 from mpcnet.errors import ConfigError
@@ -23,7 +24,7 @@ OWN_PACKAGES = ("envs", "controllers", "training")
 
 
 def _root() -> Path:
-    return Path(__file__).resolve().parent.parent
+    return Path(__file__).resolve().parents[2]
 
 
 def foreign_packages() -> list[tuple[str, str]]:
@@ -57,17 +58,3 @@ def check_own_packages() -> None:
                       f"{_root() / name}: a folder or distribution of that name comes first on "
                       "sys.path; run from another directory, rename it, or use mpcnet in its "
                       "own virtual environment.")
-
-
-def main(argv: list[str] | None = None) -> int:
-    """The ``mpcnet`` command: check the packages, then run :func:`training.cli.main`.
-
-    The core never imports ``training``; this launcher loads it by name only when the command
-    runs, after the check, so a shadowing ``training`` is reported instead of a traceback.
-    """
-    try:
-        check_own_packages()
-    except ConfigError as exc:
-        print(f"mpcnet: error: {exc}", file=sys.stderr)
-        return 2
-    return importlib.import_module("training.cli").main(argv)
