@@ -89,7 +89,7 @@ class MipController(PlanningController):
                 f"horizon {self.horizon}: the shortest step (bound update "
                 f"{1000 * seconds:.3g} ms, warm start, shortest solve) takes "
                 f"{1000 * shortest:.3g} ms ({shortest / self.budget_s:.1f}x the budget); use "
-                f"--budget-ms {need} or more, or a shorter --horizon.")
+                f"budget_ms={need} or more, or a shorter horizon=.")
         return seconds
 
     def _set_goal(self, goal: np.ndarray) -> None:

@@ -25,11 +25,11 @@ def check_env_id(env_id: str, task: dict | None = None) -> None:
     """Refuse an env id that is neither an mpcnet env nor a registered gymnasium env with a
     task; the message says which one is missing."""
     if task and task.get("env", env_id) != env_id:
-        raise ConfigError(f"the task (--task, or the model's) is written for {task['env']}, "
-                          f"got --env {env_id}; pass the env the task names.")
+        raise ConfigError(f"the task (task=, or the model's) is written for {task['env']}, "
+                          f"got env_id={env_id}; pass the env the task names.")
     if env_id in ENV_IDS:
         if task:
-            raise ConfigError(f"--task: {env_id} is an mpcnet env with its own cost and state "
+            raise ConfigError(f"task=: {env_id} is an mpcnet env with its own cost and state "
                               "box; task files are for other gymnasium envs.")
         return
     if env_id not in gym.registry:
@@ -39,7 +39,7 @@ def check_env_id(env_id: str, task: dict | None = None) -> None:
     if not task:
         from envs.task import shipped_tasks
 
-        raise ConfigError(f"{env_id} is a gymnasium env without an mpcnet task: pass --task "
+        raise ConfigError(f"{env_id} is a gymnasium env without an mpcnet task: pass task= "
                           f"FILE with its cost, state box and success test (shipped: "
                           f"{', '.join(shipped_tasks())}; see envs/task.py).")
 

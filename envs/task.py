@@ -4,7 +4,7 @@ An mpcnet task is an env plus what MPC needs to know about it and the env does n
 cost (a :class:`~mpcnet.costs.CostSpec` and a goal), a finite state box for the MILP, a success
 test and how to explore it when collecting data. A task file says it in TOML::
 
-    env = "Pendulum-v1"                  # optional; checked against --env when present
+    env = "Pendulum-v1"                  # optional; checked against the env id when present
     units = ""                           # unit of a squared state error in the summaries
     action_repeat = 2                    # each control step applies its action this often
 
@@ -83,13 +83,13 @@ def read_task_file(name_or_path: str | Path) -> dict:
     if not path.is_file():
         shipped = shipped_tasks()
         if str(name_or_path) not in shipped:
-            raise ConfigError(f"--task {name_or_path}: expected a TOML task file or a shipped "
+            raise ConfigError(f"task={name_or_path}: expected a TOML task file or a shipped "
                               f"task ({', '.join(shipped)}), got neither; see envs/task.py.")
         path = shipped[str(name_or_path)]
     try:
         raw = tomllib.loads(path.read_text())
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"--task {path}: not a readable TOML file ({exc}).") from None
+        raise ConfigError(f"task={path}: not a readable TOML file ({exc}).") from None
     return raw
 
 

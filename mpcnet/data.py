@@ -118,7 +118,7 @@ class TransitionData:
         if not directory.is_dir():
             raise ArtifactError(
                 f"data directory {directory} does not exist; run `mpcnet collect` first "
-                "or check the --data path."
+                "or check the path."
             )
         arrays = read_npz(directory / "data.npz", _KEYS, what="data file", optional=_OPTIONAL)
         arrays.setdefault("contacts", None)

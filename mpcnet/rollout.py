@@ -35,7 +35,7 @@ def resolve_device(name: str | torch.device | None) -> torch.device:
         raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda', got {name!r}.") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"device: {name!r} was asked for but torch sees no CUDA device; "
-                          "use --device cpu or auto.")
+                          "use device='cpu' or device='auto'.")
     if device.type not in ("cpu", "cuda"):
         raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda', got {name!r}.")
     return device

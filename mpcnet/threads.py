@@ -26,7 +26,7 @@ DEFAULT_THREADS = 1
 
 def requested_threads(threads: int | None = None) -> int:
     """``threads`` if given, else ``$MPCNET_THREADS``, else 1; ConfigError if not >= 1."""
-    source = "--threads"
+    source = "threads="
     if threads is None:
         text = os.environ.get(THREADS_ENV, "").strip()
         if not text:

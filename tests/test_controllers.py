@@ -88,7 +88,7 @@ def test_mip_mppi_never_returns_a_worse_plan_than_its_mppi_warm_start():
 
 
 def test_mip_refuses_a_budget_its_bound_update_cannot_fit_in():
-    with pytest.raises(ConfigError, match=r"too small for horizon 3.*--budget-ms \d+ or more"):
+    with pytest.raises(ConfigError, match=r"too small for horizon 3.*budget_ms=\d+ or more"):
         controller("mip", budget_ms=1e-3)
     with pytest.raises(ConfigError, match="too small"):
         controller("mip-mppi", budget_ms=1e-3)

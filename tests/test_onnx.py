@@ -84,7 +84,7 @@ def test_foreign_mlp_imports_with_its_normalisation_folded_in(tmp_path):
     z = np.random.default_rng(3).uniform(-1, 1, (100, 5)).astype(np.float32)
     delta = run_onnx(path, z)
     np.testing.assert_allclose(net.step(z[:, :3], z[:, 3:]) - z[:, :3], delta, atol=1e-5)
-    with pytest.raises(ConfigError, match="leave out --residual"):
+    with pytest.raises(ConfigError, match="leave out residual=True"):
         to_onnx(net, tmp_path / "ours.onnx")
         from_onnx(tmp_path / "ours.onnx", residual=True)
 
@@ -131,3 +131,7 @@ def test_export_and_import_through_the_cli(tmp_path, capsys):
     assert "exists; pass --overwrite" in capsys.readouterr().err
     assert run_cli(["import", "--onnx", str(path), "--out", str(tmp_path / "x")]) == 2
     assert "mpcnet/Push-v0 has states of 10" in capsys.readouterr().err
+    # the core names the parameter (residual=True), the command line its flag
+    assert run_cli(["import", "--onnx", str(tmp_path / "back.onnx"), "--residual", "--env",
+                    "Pendulum-v1", "--task", "pendulum", "--out", str(tmp_path / "y")]) == 2
+    assert "leave out --residual." in capsys.readouterr().err

@@ -128,5 +128,5 @@ def test_pusher_frame_export_equals_the_torch_model_and_moves_the_pusher_by_u(tm
 def test_pusher_frame_needs_a_pusher(tmp_path):
     from mpcnet.nn.torch_models import pusher_frame_maps
 
-    with pytest.raises(ConfigError, match="use --frame world"):
+    with pytest.raises(ConfigError, match="use frame='world'"):
         pusher_frame_maps(10, 4)

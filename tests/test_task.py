@@ -82,7 +82,7 @@ def test_bad_task_files_are_one_clear_error(change, needle):
 
 
 def test_env_ids_without_a_task_or_with_the_wrong_one_are_refused():
-    with pytest.raises(ConfigError, match="pass --task FILE"):
+    with pytest.raises(ConfigError, match="pass task= FILE"):
         envs.make("Pendulum-v1")
     with pytest.raises(UnknownNameError, match="Did you mean 'Pendulum-v1'"):
         envs.make("Pendulm-v1")

@@ -17,7 +17,7 @@ def test_default_is_one_thread_and_the_environment_or_argument_changes_it(monkey
     monkeypatch.setenv(THREADS_ENV, "many")
     with pytest.raises(ConfigError, match="MPCNET_THREADS"):
         requested_threads()
-    with pytest.raises(ConfigError, match="--threads"):
+    with pytest.raises(ConfigError, match="threads="):
         requested_threads(0)
     before = torch.get_num_threads()
     try:

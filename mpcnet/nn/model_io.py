@@ -49,7 +49,7 @@ def load_model(directory: Path) -> GatedReluModel:
     """
     directory = Path(directory)
     if not directory.is_dir():
-        raise ArtifactError(f"model directory {directory} does not exist; check --model.")
+        raise ArtifactError(f"model directory {directory} does not exist; check the path.")
     if not (directory / "model.json").is_file():
         raise ArtifactError(
             f"{directory} holds no model.json; expected a model directory written by "

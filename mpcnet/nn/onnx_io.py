@@ -132,44 +132,44 @@ def from_onnx(path: Path, residual: bool | None = None) -> ReluNet:
     try:
         model = onnx.load(str(path))
     except Exception as exc:  # noqa: BLE001 - protobuf raises many kinds
-        raise ConfigError(f"--onnx {path}: not a readable ONNX model ({exc}).") from None
+        raise ConfigError(f"onnx file {path}: not a readable ONNX model ({exc}).") from None
     graph = model.graph
     values: dict = {i.name: numpy_helper.to_array(i).astype(np.float64)
                     for i in graph.initializer}
     inputs = [i for i in graph.input if i.name not in values]
     if len(inputs) != 1 or len(graph.output) != 1:
-        raise ConfigError(f"--onnx {path}: expected one input [state; action] and one output "
+        raise ConfigError(f"onnx file {path}: expected one input [state; action] and one output "
                           f"(the next state), got {len(inputs)} inputs and "
                           f"{len(graph.output)} outputs.")
     dims = inputs[0].type.tensor_type.shape.dim
     if len(dims) != 2 or not dims[1].dim_value:
-        raise ConfigError(f"--onnx {path}: expected an input of shape (batch, n + m) with a "
+        raise ConfigError(f"onnx file {path}: expected an input of shape (batch, n + m) with a "
                           "fixed width, got another shape.")
     width = dims[1].dim_value
     values[inputs[0].name] = _Chain([], np.eye(width), np.zeros(width))
     added_state, after_residual = None, None
     for node in graph.node:
         if after_residual is not None and node.op_type not in _PASS_THROUGH:
-            raise ConfigError(f"--onnx {path}: op {node.op_type} after the residual sum; "
+            raise ConfigError(f"onnx file {path}: op {node.op_type} after the residual sum; "
                               "mpcnet reads x' = x + net(x, u) as the last step.")
         values[node.output[0]], added = _apply(node, values, width)
         if added is not None:
             added_state, after_residual = added, values[node.output[0]]
     out = values[graph.output[0].name]
     if not isinstance(out, _Chain):
-        raise ConfigError(f"--onnx {path}: the output is a constant, not a network.")
+        raise ConfigError(f"onnx file {path}: the output is a constant, not a network.")
     layers = [*out.layers, Layer(out.weight, out.bias, ("linear",) * out.weight.shape[0])]
     n = layers[-1].out_dim
     if added_state is not None and added_state != n:
-        raise ShapeError(f"--onnx {path}: the graph adds {added_state} input entries to an "
+        raise ShapeError(f"onnx file {path}: the graph adds {added_state} input entries to an "
                          f"output of {n}.")
     if n >= width:
-        raise ShapeError(f"--onnx {path}: an output of {n} (the state) needs an input wider "
+        raise ShapeError(f"onnx file {path}: an output of {n} (the state) needs an input wider "
                          f"than {n} (state and action), got {width}.")
     graph_residual = added_state is not None
     if residual and graph_residual:
-        raise ConfigError(f"--onnx {path}: the graph already adds the state to its output; "
-                          "leave out --residual.")
+        raise ConfigError(f"onnx file {path}: the graph already adds the state to its output; "
+                          "leave out residual=True.")
     return ReluNet(tuple(layers), n, width - n, bool(residual) or graph_residual)
 
 

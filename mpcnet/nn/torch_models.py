@@ -33,7 +33,7 @@ def relative_points_map(state_dim: int, action_dim: int, point_dim: int = 2) -> 
     if state_dim % point_dim or state_dim < 2 * point_dim:
         raise ConfigError(
             f"relative features: expected a state of >= 2 points of size {point_dim}, "
-            f"got state size {state_dim}; train with relative=False (--no-relative)."
+            f"got state size {state_dim}; train with relative=False."
         )
     n_rel = state_dim - point_dim
     rows = np.zeros((n_rel + action_dim, state_dim + action_dim))
@@ -55,7 +55,7 @@ def pusher_frame_maps(state_dim: int, action_dim: int) -> tuple[np.ndarray, np.n
     if state_dim < 4 or state_dim % 2 or action_dim != 2:
         raise ConfigError(f"frame 'pusher': expected a state of points ending with the pusher "
                           f"and a 2-D displacement action (as in mpcnet/Push-v0), got a state "
-                          f"of {state_dim} and actions of {action_dim}; use --frame world.")
+                          f"of {state_dim} and actions of {action_dim}; use frame='world'.")
     objects = state_dim - 2
     output_map = np.zeros((state_dim, objects))
     output_map[:objects] = np.eye(objects)

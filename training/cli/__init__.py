@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from mpcnet.errors import SEED_MAX, MpcnetError
+from training.cli.flags import flag_names, params_as_flags
 from training.config import CollectConfig, SparsifyConfig, TrainConfig, config_fields
 
 EXIT_USAGE = 2
@@ -505,8 +506,9 @@ def main(argv: list[str] | None = None) -> int:
         from training.cli import commands  # heavy imports (torch, pybullet) only after parsing
 
         getattr(commands, f"run_{args.command}")(args)
-    except MpcnetError as exc:
-        print(f"mpcnet {args.command}: error: {exc}", file=sys.stderr)
+    except MpcnetError as exc:  # the core names parameters (relative=False): show flags
+        message = params_as_flags(str(exc), flag_names(parser))
+        print(f"mpcnet {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # disk full, permission denied, a path that vanished mid-run
         where = f" {exc.filename}" if exc.filename else ""
