@@ -5,7 +5,7 @@ from mpcnet.data import TransitionData
 from mpcnet.errors import ArtifactError, ConfigError
 from mpcnet.nn.model_io import load_model
 from mpcnet.nn.relunet import ReluNet
-from training.cli.commands import collect_to, train_to
+from training.cli.stages import collect_to, train_to
 from training.collect import collect
 from training.config import CollectConfig, TrainConfig
 

@@ -141,7 +141,7 @@ def test_planner_settings_are_validated_config_fields():
 
 def test_cli_planner_flags_reach_the_config():
     from training.cli import build_parser
-    from training.config import planner_config_from_args
+    from training.cli.options import planner_config_from_args
 
     args = build_parser().parse_args(
         ["evaluate", "--model", "m", "--samples", "64", "--noise", "0.2", "--return-best",

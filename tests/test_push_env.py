@@ -85,7 +85,7 @@ def test_step_length_is_an_env_option_recorded_with_the_data(tmp_path):
     import envs  # noqa: F401 - registers the ids
     from mpcnet.errors import ConfigError
     from training.cli import main
-    from training.cli.run_inputs import _control_env_kwargs
+    from training.cli.inputs import control_env_kwargs
 
     env = gym.make("mpcnet/Push-v0", max_step=0.06)
     assert float(env.action_space.high[0]) == pytest.approx(0.06)
@@ -105,5 +105,5 @@ def test_step_length_is_an_env_option_recorded_with_the_data(tmp_path):
                  "--rollout-horizon", "2", "--val-fraction", "0.3", "--out", str(model)]) == 0
     from argparse import Namespace
 
-    kwargs = _control_env_kwargs(Namespace(env_id="mpcnet/Push-v0", num_objects=0), [model])
+    kwargs = control_env_kwargs(Namespace(env_id="mpcnet/Push-v0", num_objects=0), [model])
     assert kwargs == {"max_step": 0.06}  # evaluate and compare make the env the data came from

@@ -443,13 +443,13 @@ def test_overwrite_keeps_the_old_run_until_the_new_one_has_finished(ws, tmp_path
 
 
 def test_allocation_failures_give_one_line(monkeypatch, capsys, tmp_path):
-    import training.cli.commands
+    import training.cli.stages
 
     def exhausted(args):
         raise RuntimeError("[enforce fail at alloc_cpu.cpp:116] DefaultCPUAllocator: can't "
                            "allocate memory: you tried to allocate 800000000000 bytes.\nmore")
 
-    monkeypatch.setattr(training.cli.commands, "run_collect", exhausted)
+    monkeypatch.setattr(training.cli.stages, "run_collect", exhausted)
     assert _run(["collect", "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "out of memory" in err, err
@@ -466,12 +466,12 @@ def test_a_model_evaluated_on_another_env_of_the_same_size_is_warned_about(ws, t
 def test_a_failing_disk_gives_one_line(monkeypatch, capsys, tmp_path):
     import errno
 
-    import training.cli.commands
+    import training.cli.stages
 
     def full(args):
         raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x" / "data.npz"))
 
-    monkeypatch.setattr(training.cli.commands, "run_collect", full)
+    monkeypatch.setattr(training.cli.stages, "run_collect", full)
     assert _run(["collect", "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "No space left on device" in err, err

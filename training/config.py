@@ -6,7 +6,6 @@ and the Python API describe each option with the same words.
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import asdict, dataclass, field, fields
 
 from mpcnet.errors import SEED_MAX, ConfigError, check_field_limits
@@ -202,18 +201,3 @@ class SparsifyConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def config_from_args(cls, args: argparse.Namespace, **overrides):
-    """The stage config ``cls`` of the parsed options named like its fields."""
-    values = {f.name: getattr(args, f.name) for f in config_fields(cls) if hasattr(args, f.name)}
-    values.update(overrides)
-    return cls(**values)
-
-
-def planner_config_from_args(args: argparse.Namespace, **overrides):
-    """The :class:`PlannerConfig` of the parsed planner options."""
-    from controllers.config import PLANNER_FIELDS, PlannerConfig
-
-    values = {name: getattr(args, name) for name in PLANNER_FIELDS if hasattr(args, name)}
-    return PlannerConfig(**{**values, **overrides})

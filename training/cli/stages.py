@@ -1,4 +1,6 @@
-"""The work behind each ``mpcnet`` subcommand: configs in, artefacts out, location printed."""
+"""The pipeline's commands, ``collect``, ``train``, ``sparsify``, ``validate``, ``report`` and
+``demo``: their parsers, and the work behind each (configs in, artefacts out, location
+printed). The ``*_to`` functions are the same stages with their run directories, for Python."""
 
 from __future__ import annotations
 
@@ -7,37 +9,88 @@ import dataclasses
 import time
 from pathlib import Path
 
-import envs
 from mpcnet.artifacts import write_json, write_text
-from mpcnet.data import TransitionData
-from mpcnet.nn.model_io import load_model, save_model
-from training.cli.bench_commands import run_bench  # noqa: F401 - dispatched by name (cli.main)
-from training.cli.control_commands import (  # noqa: F401 - dispatched by name (cli.main)
-    run_compare,
-    run_evaluate,
-    run_improve,
-    run_sweep,
-    sweep_to,
+from training.cli.options import (
+    EPISODES,
+    HORIZON,
+    SEED,
+    add_config_args,
+    add_output_args,
+    config_from_args,
+    int_in,
 )
-from training.cli.onnx_commands import run_export, run_import  # noqa: F401 - dispatched by name
-from training.cli.run_inputs import _train_config_of, check_known_env, check_model_fits
-from training.collect import collect
 from training.config import (
     CollectConfig,
     SparsifyConfig,
     TrainConfig,
-    config_from_args,
     parse_int_list,
 )
-from training.experiments.sparsify_tables import sweep_plot, sweep_table
 from training.rundirs import create_run_dir, run_directory, write_stage
-from training.train import error_units
+
+
+def add_parsers(sub) -> None:
+    """`mpcnet collect | train | sparsify | validate | report | demo`."""
+    p = sub.add_parser("collect", help="collect transitions from an environment")
+    p.set_defaults(run=f"{__name__}:run_collect")
+    p.add_argument("--env", dest="env_id", default=CollectConfig.env_id,
+                   help="environment id (default: mpcnet/Push-v0)")
+    add_config_args(p, CollectConfig, skip=("env_id",))
+    add_output_args(p)
+
+    p = sub.add_parser("train", help="train a ReLU dynamics model on collected data")
+    p.set_defaults(run=f"{__name__}:run_train")
+    p.add_argument("--data", type=Path, required=True, help="directory written by `collect`")
+    add_config_args(p, TrainConfig)
+    add_output_args(p)
+
+    p = sub.add_parser("sparsify", help="sparsify a trained model to a ReLU budget (or a sweep)")
+    p.set_defaults(run=f"{__name__}:run_sparsify")
+    p.add_argument("--model", type=Path, required=True, help="directory written by `train`")
+    p.add_argument("--data", type=Path, required=True, help="directory written by `collect`")
+    p.add_argument("--relus", required=True, metavar="K[,K,...]",
+                   help="ReLU budget, or a comma-separated list for a sweep (e.g. 64,32,16,8)")
+    add_config_args(p, SparsifyConfig, skip=("relus",))
+    add_output_args(p)
+
+
+    p = sub.add_parser("validate", help="prediction error of a model on a dataset "
+                       "(e.g. held-out episodes, or more objects than in training)")
+    p.set_defaults(run=f"{__name__}:run_validate")
+    p.add_argument("--model", type=Path, required=True, help="model directory")
+    p.add_argument("--data", type=Path, required=True, help="directory written by `collect`")
+    p.add_argument("--rollout-horizon", type=HORIZON, default=None,
+                   help="open-loop rollout length (default: the model's training horizon)")
+    p.add_argument("--json", type=Path, default=None, help="also write the metrics as JSON")
+
+
+    p = sub.add_parser("report", help="the paper's figures from runs: one self-contained HTML "
+                       "page and a markdown twin")
+    p.set_defaults(run=f"{__name__}:run_report")
+    p.add_argument("runs", type=Path, nargs="+", metavar="RUN",
+                   help="sparsify sweeps, sweep or compare runs, bench mip-grid JSON files")
+    add_output_args(p)
+
+
+    p = sub.add_parser("demo", help="the main job on built-in defaults (what `make demo` runs)")
+    p.set_defaults(run=f"{__name__}:run_demo")
+    p.add_argument("--episodes", type=int_in(2, 1_000_000), default=200,
+                   help="episodes to collect (default 200)")
+    p.add_argument("--epochs", type=int_in(1, 100_000), default=100,
+                   help="training epochs (default 100)")
+    p.add_argument("--relus", type=int_in(0, 1_000_000), default=16,
+                   help="ReLU budget of the sparse model (default 16)")
+    p.add_argument("--compare-episodes", type=EPISODES, default=3,
+                   help="closed-loop episodes per controller (default 3)")
+    p.add_argument("--seed", type=SEED, default=0, help="random seed (default 0)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="parent directory of the demo's runs (default: runs/demo__{time})")
 
 
 def collect_to(config: CollectConfig, out: Path | None, overwrite: bool = False,
                progress: bool = True) -> tuple[Path, dict]:
     """Collect data and write ``data.npz``, ``config.json``, ``meta.json``, ``metrics.json``."""
-    from training.collect import env_kwargs
+    import envs
+    from training.collect import collect, env_kwargs
 
     envs.check_env_id(config.env_id, env_kwargs(config).get("task"))
     with run_directory(out, config.env_id, "collect", config.seed, overwrite) as out:
@@ -50,7 +103,10 @@ def collect_to(config: CollectConfig, out: Path | None, overwrite: bool = False,
 def train_to(data_dir: Path, config: TrainConfig, out: Path | None, overwrite: bool = False,
              progress: bool = True) -> tuple[Path, dict]:
     """Train on ``data_dir``; write the model, ``config.json``, ``meta.json``, ``metrics.json``."""
-    from training.train import check_trainable, train  # torch-heavy
+    from mpcnet.data import TransitionData
+    from mpcnet.nn.model_io import save_model
+    from training.cli.inputs import check_known_env
+    from training.train import check_trainable, error_units, train  # torch-heavy
 
     data = TransitionData.load(data_dir)
     check_known_env(data.env_id, f"data {data_dir}")
@@ -69,13 +125,16 @@ def run_validate(args: argparse.Namespace) -> None:
     """Open-loop prediction errors of a model on every episode of a dataset."""
     import torch
 
+    from mpcnet.data import TransitionData
     from mpcnet.errors import ConfigError
-    from training.train import ValidationSet
+    from mpcnet.nn.model_io import load_model
+    from training.cli.inputs import check_model_fits, train_config_of
+    from training.train import ValidationSet, error_units
 
     model = load_model(args.model)
     data = TransitionData.load(args.data)
     check_model_fits(model, data, args.model, args.data)
-    horizon = args.rollout_horizon or _train_config_of(args.model).rollout_horizon
+    horizon = args.rollout_horizon or train_config_of(args.model).rollout_horizon
     if len(data.windows(horizon)) == 0:
         raise ConfigError(f"rollout horizon {horizon}: no episode of {args.data} has {horizon} "
                           "consecutive transitions; pass a smaller --rollout-horizon.")
@@ -136,8 +195,12 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
     each and ``out/sweep.{md,json,png}``. The magnitude baseline (unless
     ``config.baseline`` is off) goes to ``magnitude/`` beside each sparse model.
     """
+    from mpcnet.data import TransitionData
+    from mpcnet.nn.model_io import load_model, save_model
+    from training.cli.inputs import check_known_env, check_model_fits, train_config_of
+    from training.experiments.sparsify_tables import sweep_plot, sweep_table
     from training.sparsify import check_budget, sparsify
-    from training.train import check_trainable, split_episodes
+    from training.train import check_trainable, error_units, split_episodes
 
     base = load_model(model_dir)
     configs = [dataclasses.replace(config, relus=k) for k in budgets]
@@ -146,7 +209,7 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
     data = TransitionData.load(data_dir)
     check_known_env(data.env_id, f"data {data_dir}")
     check_model_fits(base, data, model_dir, data_dir)
-    tcfg = _train_config_of(model_dir, required=True)
+    tcfg = train_config_of(model_dir, required=True)
     train_data, val_data = split_episodes(data, tcfg.val_fraction, tcfg.seed)
     check_trainable(data, dataclasses.replace(tcfg, device=config.device))
     with run_directory(out, data.env_id, "sparsify", config.seed, overwrite) as out:
@@ -184,6 +247,8 @@ def _sparsify_summary(m: dict) -> str:
 
 
 def run_sparsify(args: argparse.Namespace) -> None:
+    from training.experiments.sparsify_tables import sweep_table
+
     budgets = sorted(set(parse_int_list(args.relus, "relus", allow_zero=True)), reverse=True)
     config = config_from_args(SparsifyConfig, args, relus=budgets[0])
     out, rows = sparsify_to(args.model, args.data, budgets, config, args.out, args.overwrite)
@@ -205,7 +270,9 @@ def run_report(args: argparse.Namespace) -> None:
 def run_demo(args: argparse.Namespace) -> None:
     """The main job: collect, train (pusher frame), sparsify, then MIP-MPC on the sparse
     model against gradient descent, the best sampling-type planner measured on pushing
-    (BENCHMARKS.md, issue 14), on the dense and the sparse model, in closed loop."""
+    (BENCHMARKS.md), on the dense and the sparse model, in closed loop."""
+    from training.cli.control import run_compare
+
     root = args.out or Path("runs") / f"demo__{time.strftime('%Y%m%d-%H%M%S')}"
     root = create_run_dir(root, "demo", "demo", args.seed)
     print(f"[1/4] collecting {args.episodes} episodes of mpcnet/Push-v0")

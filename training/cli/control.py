@@ -10,22 +10,99 @@ from pathlib import Path
 from mpcnet.artifacts import read_json, write_json, write_text
 from mpcnet.data import TransitionData
 from mpcnet.errors import unknown_name
-from mpcnet.nn.model_io import load_model
-from training.cli.run_inputs import (
-    _control_env_kwargs,
-    _load_control_net,
-    _train_config_of,
+from training.cli.inputs import (
     check_known_env,
     check_model_fits,
+    control_env_kwargs,
+    load_control_net,
+    train_config_of,
+)
+from training.cli.options import (
+    EPISODES,
+    SEED,
+    add_control_args,
+    add_env_args,
+    add_output_args,
+    int_in,
 )
 from training.config import SparsifyConfig
 from training.rundirs import run_directory
 
 
+def add_parsers(sub) -> None:
+    """`mpcnet evaluate | compare | improve | sweep`."""
+    p = sub.add_parser("evaluate", help="closed-loop episodes with one controller")
+    p.set_defaults(run=f"{__name__}:run_evaluate")
+    add_env_args(p)
+    p.add_argument("--model", type=Path, required=True, help="model directory")
+    p.add_argument("--controller", default="mip",
+                   help="mip, mip-mppi (MPPI for 40%% of the budget, then the MIP from its "
+                        "plan), mppi, cem, gd or random")
+    p.add_argument("--episodes", type=EPISODES, default=10,
+                   help="episodes (default 10; at most 100,000)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the episodes (default 0)")
+    add_control_args(p)
+    add_output_args(p, resumable=True)
+
+    p = sub.add_parser("compare", help="every (model, controller) pair on the same episodes")
+    p.set_defaults(run=f"{__name__}:run_compare")
+    add_env_args(p)
+    p.add_argument("--models", type=Path, nargs="+", required=True,
+                   help="model directories, e.g. DENSE_DIR SPARSE_DIR")
+    p.add_argument("--controllers", default="mip,mppi,cem,gd,random",
+                   help="comma-separated controllers (default mip,mppi,cem,gd,random; "
+                        "also mip-mppi)")
+    p.add_argument("--episodes", type=EPISODES, default=10,
+                   help="episodes per pair (default 10; at most 100,000)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the episodes (default 0)")
+    p.add_argument("--max-mip-relus", type=int_in(0, 1_000_000), default=32,
+                   help="run mip and mip-mppi only on models with at most this many ReLUs "
+                        "per step (default 32)")
+    p.add_argument("--render", action="store_true",
+                   help="also save an animated GIF of the first episode of every pair")
+    add_control_args(p)
+    add_output_args(p, resumable=True)
+
+    p = sub.add_parser("improve", help="rounds of: run the controller with the sparse model, "
+                       "add its transitions, fine-tune the dense model, sparsify again")
+    p.set_defaults(run=f"{__name__}:run_improve")
+    p.add_argument("--model", type=Path, required=True, help="dense model directory")
+    p.add_argument("--data", type=Path, required=True, help="its data (from `collect`)")
+    p.add_argument("--controller", default="mip", help="controller that gathers data (mip)")
+    p.add_argument("--relus", type=int_in(0, 100_000), default=16,
+                   help="ReLU budget K of the sparse model (default 16)")
+    p.add_argument("--rounds", type=int_in(0, 100), default=3,
+                   help="rounds after round 0 (default 3)")
+    p.add_argument("--episodes", type=EPISODES, default=20,
+                   help="controller episodes per round (default 20)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the episodes (default 0)")
+    p.add_argument("--train-epochs", type=int_in(1, 100_000), default=30,
+                   help="fine-tuning epochs of the dense model per round (default 30)")
+    p.add_argument("--relaxed-epochs", type=int_in(1, 100_000), default=40,
+                   help="sparsification: relaxed epochs per round (default 40)")
+    p.add_argument("--finetune-epochs", type=int_in(0, 100_000), default=20,
+                   help="sparsification: fine-tuning epochs per round (default 20)")
+    add_control_args(p)
+    add_output_args(p, resumable=True)
+
+    p = sub.add_parser("sweep", help="closed-loop sweep of a TOML spec (models x controllers "
+                       "x budgets x horizons x execute x seeded episodes), resumable")
+    p.set_defaults(run=f"{__name__}:run_sweep")
+    p.add_argument("spec", type=Path, help="the sweep spec (TOML; see README, 'Sweeps')")
+    p.add_argument("--out", type=Path, required=True,
+                   help="sweep directory; run the same spec into it again to continue")
+    p.add_argument("--workers", type=int_in(1, 1_024), default=None,
+                   help="local worker processes, one torch thread each (default: the number "
+                        "of cores)")
+    p.add_argument("--ray", default=None, metavar="ADDRESS",
+                   help="run on Ray instead: 'local' (start a local instance), 'auto' (the "
+                        "running cluster) or a cluster address; needs pip install 'mpcnet[ray]'")
+
+
 def _control_setup(args: argparse.Namespace, controllers: list[str]):
     from controllers import CONTROLLER_NAMES
     from mpcnet.errors import ConfigError
-    from training.config import planner_config_from_args
+    from training.cli.options import planner_config_from_args
 
     if not controllers or len(set(controllers)) < len(controllers):
         raise ConfigError(f"--controllers: expected distinct names from "
@@ -89,8 +166,8 @@ def run_evaluate(args: argparse.Namespace) -> None:
     from training.evaluate import EpisodeStore, build_controller, evaluate
 
     config = _control_setup(args, [args.controller])
-    env_kw = _control_env_kwargs(args, [args.model])
-    net = _load_control_net(args.model, args.env_id, env_kw)
+    env_kw = control_env_kwargs(args, [args.model])
+    net = load_control_net(args.model, args.env_id, env_kw)
     kwargs = {"bounds": args.bounds} if args.controller in MIP_CONTROLLERS else {}
     ctrl = build_controller(args.env_id, net, args.controller, config, env_kw, **kwargs)
     with _control_run(args, f"evaluate-{args.controller}") as out:
@@ -152,8 +229,8 @@ def run_compare(args: argparse.Namespace) -> None:
 
     names = [c.strip() for c in args.controllers.split(",") if c.strip()]
     config = _control_setup(args, names)
-    env_kw = _control_env_kwargs(args, args.models)
-    nets = [(Path(d), _load_control_net(d, args.env_id, env_kw)) for d in args.models]
+    env_kw = control_env_kwargs(args, args.models)
+    nets = [(Path(d), load_control_net(d, args.env_id, env_kw)) for d in args.models]
     labels = [f"{name}__{Path(d).name}" for d in args.models for name in names]
     if len(set(labels)) < len(labels):
         from mpcnet.errors import ConfigError
@@ -214,9 +291,9 @@ def sweep_to(spec, out: Path, workers: int | None = None, ray: str | None = None
     from training.experiments.sweep_spec import SweepSpec
 
     spec = spec if isinstance(spec, SweepSpec) else SweepSpec.load(spec)
-    env_kw = _control_env_kwargs(argparse.Namespace(env_id=spec.env,
+    env_kw = control_env_kwargs(argparse.Namespace(env_id=spec.env,
                                                     num_objects=spec.num_objects), spec.models)
-    nets = {m: _load_control_net(Path(m), spec.env, env_kw) for m in spec.models}
+    nets = {m: load_control_net(Path(m), spec.env, env_kw) for m in spec.models}
     skip, relus = set(), {m: net.relu_count for m, net in nets.items()}
     for cell in spec.cells():  # every controller is built once, so a bad budget stops us here
         if cell.controller in MIP_CONTROLLERS and relus[cell.model] > spec.max_mip_relus:
@@ -247,6 +324,7 @@ def run_sweep(args: argparse.Namespace) -> None:
 
 
 def run_improve(args: argparse.Namespace) -> None:
+    from mpcnet.nn.model_io import load_model
     from training.improve import ImproveConfig, check_resumable, improve, settings_of
     from training.sparsify import check_budget
     from training.train import check_trainable
@@ -260,7 +338,7 @@ def run_improve(args: argparse.Namespace) -> None:
                            args.finetune_epochs)
     check_model_fits(model, data, args.model, args.data)
     check_budget(model, SparsifyConfig(relus=args.relus))
-    tcfg = _train_config_of(args.model, required=True)
+    tcfg = train_config_of(args.model, required=True)
     check_trainable(data, tcfg)
     settings = settings_of(config, planner, args.model, args.data)
     if args.resume:

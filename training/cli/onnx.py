@@ -6,8 +6,34 @@ import argparse
 from pathlib import Path
 
 from mpcnet.errors import ArtifactError, ShapeError
-from training.cli.run_inputs import _env_kwargs, _env_sizes, _load_net
+from training.cli.inputs import env_kwargs_of, env_sizes, load_net
+from training.cli.options import add_env_args, add_output_args, int_in
 from training.rundirs import run_directory, write_stage
+
+
+def add_parsers(sub) -> None:
+    """`mpcnet export | import`."""
+    p = sub.add_parser("export", help="write a model's network as ONNX ([state; action] rows "
+                       "to the next state, residual included)")
+    p.set_defaults(run=f"{__name__}:run_export")
+    p.add_argument("--model", type=Path, required=True, help="model directory")
+    p.add_argument("--onnx", type=Path, required=True, help="ONNX file to write")
+    p.add_argument("--num-objects", type=int_in(2, 6), default=None,
+                   help="graph models: the number of objects to instantiate it for")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                   help="float32 (default, what runtimes expect) or float64 (exact weights)")
+    p.add_argument("--overwrite", action="store_true", help="replace --onnx if it exists")
+
+    p = sub.add_parser("import", help="a ReLU MLP trained elsewhere (ONNX: Gemm/MatMul, Add, "
+                       "Relu) as a model directory for evaluate, compare and bench")
+    p.set_defaults(run=f"{__name__}:run_import")
+    p.add_argument("--onnx", type=Path, required=True, help="ONNX file: one input [state; "
+                   "action] of shape (batch, n + m), one output: the next state (batch, n)")
+    p.add_argument("--residual", action="store_true",
+                   help="the network predicts the state change (x' = x + net); default: as "
+                        "the graph says")
+    add_env_args(p)
+    add_output_args(p)
 
 
 def run_export(args: argparse.Namespace) -> None:
@@ -22,7 +48,7 @@ def run_export(args: argparse.Namespace) -> None:
     if not args.num_objects and (Path(args.model) / "graphnet.json").is_file():
         raise ArtifactError(f"--model {args.model} is a graph model: pass --num-objects N (2 to "
                             "6) for the object count to instantiate it for.")
-    net = _load_net(args.model, args.num_objects)
+    net = load_net(args.model, args.num_objects)
     to_onnx(net, args.onnx, args.dtype)
     print(f"{net.relu_count} ReLUs, {net.identity_count} identity neurons; input state_action "
           f"(batch, {net.state_dim} + {net.action_dim}), output next_state (batch, "
@@ -37,8 +63,8 @@ def run_import(args: argparse.Namespace) -> None:
     if not Path(args.onnx).is_file():
         raise ArtifactError(f"--onnx {args.onnx} does not exist; pass an ONNX file.")
     net = from_onnx(args.onnx, residual=args.residual or None)
-    env_kw = _env_kwargs(args)
-    _, n, m = _env_sizes(args.env_id, env_kw)
+    env_kw = env_kwargs_of(args)
+    _, n, m = env_sizes(args.env_id, env_kw)
     if (n, m) != (net.state_dim, net.action_dim):
         raise ShapeError(f"--onnx {args.onnx} maps states of {net.state_dim} and actions of "
                          f"{net.action_dim}; {args.env_id} has states of {n} and actions of "

@@ -7,11 +7,9 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-import envs
 from mpcnet.artifacts import read_json
 from mpcnet.data import TransitionData
 from mpcnet.errors import unknown_name
-from mpcnet.nn.model_io import load_model
 from training.config import CollectConfig, TrainConfig
 
 
@@ -19,6 +17,8 @@ def check_known_env(env_id: str, what: str) -> None:
     """Refuse data or a model whose env id is not registered with gymnasium (a typo in a
     hand-made ``data.json``, or a task from a package that is not installed)."""
     import gymnasium as gym
+
+    import envs
 
     if env_id not in gym.registry:
         raise unknown_name(f"environment id (named by {what})", env_id, envs.ENV_IDS)
@@ -44,7 +44,7 @@ def check_model_fits(model, data: TransitionData, model_dir: Path, data_dir: Pat
                          "model's env.")
 
 
-def _train_config_of(model_dir: Path, required: bool = False, _depth: int = 0) -> TrainConfig:
+def train_config_of(model_dir: Path, required: bool = False, _depth: int = 0) -> TrainConfig:
     """The training config of a model run, so sparsification holds out the same episodes.
 
     A sparsified model's config.json is its sparsify config, whose ``model`` names the dense
@@ -60,7 +60,7 @@ def _train_config_of(model_dir: Path, required: bool = False, _depth: int = 0) -
     parent = (saved or {}).get("model")
     if saved is not None and "relus" in saved and parent not in ("mlp", "gnn"):
         if parent and _depth < 8:
-            return _train_config_of(Path(parent), required, _depth + 1)
+            return train_config_of(Path(parent), required, _depth + 1)
         saved = None
     if saved is None:
         if required:
@@ -80,11 +80,12 @@ def is_imported(model_dir: Path) -> bool:
     return config.is_file() and "imported_from" in read_json(config, "model config")
 
 
-def _load_net(model_dir: Path, num_objects: int | None = None):
+def load_net(model_dir: Path, num_objects: int | None = None):
     """The exported network of a model directory; a graph model is instantiated for
     ``num_objects`` objects (required for one)."""
     from mpcnet.errors import ConfigError
     from mpcnet.nn.graphnet import GraphNet
+    from mpcnet.nn.model_io import load_model
     from mpcnet.nn.relunet import ReluNet
 
     if is_imported(model_dir):
@@ -98,10 +99,11 @@ def _load_net(model_dir: Path, num_objects: int | None = None):
     return GraphNet.load(Path(model_dir) / "graphnet").instantiate(num_objects)
 
 
-def _env_kwargs(args: argparse.Namespace, recorded: dict | None = None) -> dict:
+def env_kwargs_of(args: argparse.Namespace, recorded: dict | None = None) -> dict:
     """``envs.make`` keyword arguments: the ``recorded`` ones (the models' data was collected
     with), then ``--num-objects`` (0: the env's default) and ``--task``; checked against
     ``--env``."""
+    import envs
     from training.collect import env_kwargs
 
     kwargs = dict(recorded or {})
@@ -112,7 +114,7 @@ def _env_kwargs(args: argparse.Namespace, recorded: dict | None = None) -> dict:
     return kwargs
 
 
-def _control_env_kwargs(args: argparse.Namespace, model_dirs) -> dict:
+def control_env_kwargs(args: argparse.Namespace, model_dirs) -> dict:
     """``envs.make`` keyword arguments of a control run: the ones the models' data was
     collected with (``max_step``, ``task``), then ``--num-objects`` and ``--task``. Models
     that disagree are refused."""
@@ -126,11 +128,12 @@ def _control_env_kwargs(args: argparse.Namespace, model_dirs) -> dict:
     if any(r != recorded[0] for r in recorded):
         raise ConfigError(f"--models: their data came from differently made envs "
                           f"({recorded}); compare models of the same env settings.")
-    return _env_kwargs(args, recorded[0])
+    return env_kwargs_of(args, recorded[0])
 
 
-def _env_sizes(env_id: str, kwargs: dict) -> tuple[int | None, int, int]:
+def env_sizes(env_id: str, kwargs: dict) -> tuple[int | None, int, int]:
     """``(objects, state size, action size)`` of an env (objects ``None`` for one object)."""
+    import envs
     env = envs.make(env_id, **kwargs)
     try:
         return (getattr(env.unwrapped, "num_objects", None), env.observation_space.shape[0],
@@ -139,20 +142,20 @@ def _env_sizes(env_id: str, kwargs: dict) -> tuple[int | None, int, int]:
         env.close()
 
 
-def _num_objects(env_id: str, kwargs: dict) -> int | None:
+def num_objects_of(env_id: str, kwargs: dict) -> int | None:
     """Objects in the env's state (``None`` for a single-object env)."""
-    return _env_sizes(env_id, kwargs)[0]
+    return env_sizes(env_id, kwargs)[0]
 
 
-def _load_control_net(model_dir: Path, env_id: str, env_kw: dict):
+def load_control_net(model_dir: Path, env_id: str, env_kw: dict):
     """The network of ``model_dir`` for ``env_id``: refused if its sizes are not the env's;
     a warning on stderr if it was trained on another env of the same sizes."""
     import sys
 
     from mpcnet.errors import ShapeError
 
-    objects, n, m = _env_sizes(env_id, env_kw)
-    net = _load_net(model_dir, objects)
+    objects, n, m = env_sizes(env_id, env_kw)
+    net = load_net(model_dir, objects)
     if (net.state_dim, net.action_dim) != (n, m):
         raise ShapeError(f"--model {model_dir} predicts states of {net.state_dim} from actions "
                          f"of {net.action_dim}; {env_id} has states of {n} and actions of {m}; "

@@ -10,18 +10,186 @@ import numpy as np
 
 from mpcnet.artifacts import write_json
 from mpcnet.errors import ConfigError, unknown_name
-from mpcnet.nn.model_io import load_model
-from training.cli.run_inputs import (
-    _control_env_kwargs,
-    _env_kwargs,
-    _load_control_net,
-    _load_net,
-    _num_objects,
+from training.cli.inputs import (
+    control_env_kwargs,
+    env_kwargs_of,
+    load_control_net,
+    load_net,
+    num_objects_of,
+)
+from training.cli.options import (
+    HORIZON,
+    SECONDS,
+    SEED,
+    STARTS,
+    Parser,
+    SubParsers,
+    add_env_args,
+    backend_name,
+    float_in,
+    int_in,
+    solver_param,
 )
 from training.config import parse_int_list
 
 
+def add_parsers(sub) -> None:
+    """`mpcnet bench rollout | mip | planners | mip-objects | bab | mip-grid`."""
+    p = sub.add_parser("bench", help="benchmarks (results go into BENCHMARKS.md)", parents=[])
+    p.register("action", "parsers", SubParsers)
+    p.set_defaults(run=f"{__name__}:run_bench")
+    bench = p.add_subparsers(dest="bench", required=True, parser_class=Parser)
+    b = bench.add_parser("rollout", help="batched rollout kernel against a per-sample loop")
+    b.add_argument("--model", type=Path, default=None,
+                   help="model directory (default: a random dense 2x128 push-shaped network)")
+    b.add_argument("--samples", default="256,1024,4096", help="numbers of sequences K")
+    b.add_argument("--horizons", default="10,20", help="horizons H")
+    b.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda'")
+    b.add_argument("--compile", action="store_true", help="torch.compile the step function")
+    b.add_argument("--no-loop", action="store_true", help="skip the slow per-sample loop")
+    b.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
+    b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
+                   help="put the table into this file (e.g. BENCHMARKS.md) under its device")
+
+    b = bench.add_parser("mip", help="MILP solve times from seeded start states")
+    b.add_argument("--model", type=Path, required=True, help="model directory")
+    b.add_argument("--horizon", type=HORIZON, default=10,
+                   help="MPC horizon H (default 10; at most 1,000)")
+    b.add_argument("--starts", type=STARTS, default=10,
+                   help="seeded start states (default 10; at most 10,000)")
+    add_mip_solve_args(b)
+    b.add_argument("--highs-threads", type=int_in(1, 1_024), default=None,
+                   help="HiGHS threads (default: HiGHS chooses)")
+    b.add_argument("--random-like", type=SEED, default=None, metavar="SEED",
+                   help="solve a random network of the model's shape instead (entries permuted)")
+    b.add_argument("--json", type=Path, required=True, help="output JSON file")
+    b.add_argument("--plot", type=Path, default=None, metavar="PNG",
+                   help="also draw each start's gap, incumbent and bound over time "
+                        "(HiGHS and Gurobi record them as they go; other backends: the end)")
+
+    b = bench.add_parser("planners", help="plan quality of the sampling planners over a grid, "
+                         "or (--peer) against pytorch_mppi on Pendulum-v1")
+    b.add_argument("--model", type=Path, default=None,
+                   help="model directory (required without --peer; with --peer, default: train "
+                        "a 2x64 Pendulum model into JSON_STEM_model/)")
+    add_env_args(b)
+    b.add_argument("--starts", type=STARTS, default=8,
+                   help="seeded start states (default 8; at most 10,000)")
+    b.add_argument("--seed", type=SEED, default=1, help="seed of the start states (default 1)")
+    b.add_argument("--horizon", type=HORIZON, default=None,
+                   help="planning horizon (default 6; 10 with --peer; at most 1,000)")
+    b.add_argument("--budget-ms", type=float_in(0.0, 3_600_000.0), default=200.0,
+                   help="budget per plan (ms; default 200)")
+    b.add_argument("--peer", choices=["pytorch_mppi"], default=None,
+                   help="compare with this peer library on Pendulum-v1: throughput and "
+                        "closed-loop reward on the same model and cost")
+    b.add_argument("--samples", type=int_in(1, 1_000_000), default=256,
+                   help="--peer: samples K (default 256; at most 1,000,000)")
+    b.add_argument("--episodes", type=int_in(0, 10_000), default=10,
+                   help="--peer: Pendulum episodes per planner and budget; 0 = throughput only "
+                        "(default 10)")
+    b.add_argument("--budgets-ms", default="0,50",
+                   help="--peer: per-step budgets; 0 = one iteration per step (default 0,50)")
+    b.add_argument("--planners", default=None,
+                   help="--peer: planners in the closed loop (default "
+                        "mppi,mppi-best,cem,gd,pytorch_mppi); --quality: controllers "
+                        "(default mip,mip-mppi,mppi,cem,gd,random; mip:gurobi or "
+                        "mip-mppi:scip pick the MIP's solver)")
+    b.add_argument("--quality", action="store_true",
+                   help="plan quality under the model: every controller's first plan from "
+                        "the same start states at --budget-ms, re-scored in float64")
+    b.add_argument("--sizes", default="1024x20,256x10",
+                   help="--peer: K x H sizes of the throughput table (default 1024x20,256x10)")
+    b.add_argument("--json", type=Path, required=True, help="output JSON")
+
+    b = bench.add_parser("mip-objects",
+                         help="graph model: MIP size and solve time against the number of objects")
+    b.add_argument("--model", type=Path, required=True, help="graph model directory")
+    b.add_argument("--objects", dest="object_counts", default="2,3,4,5,6",
+                   help="numbers of objects N (default 2,3,4,5,6)")
+    b.add_argument("--horizon", type=HORIZON, default=2, help="MPC horizon H (default 2)")
+    b.add_argument("--starts", type=STARTS, default=3, help="start states per N (default 3)")
+    add_mip_solve_args(b)
+    b.add_argument("--json", type=Path, required=True, help="output JSON (all N)")
+    b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
+                   help="put the table into this file (e.g. BENCHMARKS.md)")
+
+    b = bench.add_parser("bab", help="action-space branch and bound: proven gap and plan cost "
+                         "from seeded start states (--milp: the MILP on the same problems)")
+    b.add_argument("--model", type=Path, required=True, help="model directory")
+    add_env_args(b)
+    b.add_argument("--num-objects", type=int_in(0, 6), default=0,
+                   help="objects in mpcnet/Sort-v0 (2 to 6; default: the env's 4)")
+    b.add_argument("--horizon", type=HORIZON, default=10,
+                   help="MPC horizon H (default 10; at most 1,000)")
+    b.add_argument("--starts", type=STARTS, default=10,
+                   help="seeded start states (default 10; at most 10,000)")
+    b.add_argument("--seed", type=SEED, default=0, help="seed of the start states (default 0)")
+    b.add_argument("--time-limit", type=SECONDS, default=1.0,
+                   help="seconds of search per start (default 1)")
+    b.add_argument("--batch", type=int_in(1, 1_000_000), default=16,
+                   help="boxes split per iteration (default 16)")
+    b.add_argument("--device", default="cpu", help="'cpu' (default), 'cuda' or 'auto'")
+    b.add_argument("--milp", type=SECONDS, default=None, metavar="SEC",
+                   help="also solve each start with the MILP (HiGHS, LP-tightened bounds) for "
+                        "SEC seconds, from the same warm start")
+    b.add_argument("--json", type=Path, required=True, help="output JSON file")
+
+    b = bench.add_parser("mip-grid", help="scalability grid: ReLU budgets x horizons")
+    b.add_argument("--models", type=Path, nargs="+", required=True,
+                   help="model directories (e.g. the relus_* of a sparsify sweep)")
+    b.add_argument("--horizons", default="2,4,6,8,10,15", help="horizons (default 2,...,15)")
+    b.add_argument("--starts", type=STARTS, default=3, help="start states per cell (default 3)")
+    add_mip_solve_args(b)
+    b.add_argument("--json", type=Path, required=True, help="output JSON (all cells)")
+    b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
+                   help="put the grid table into this file (e.g. BENCHMARKS.md)")
+
+
+def add_mip_solve_args(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `bench mip` and `bench mip-grid`."""
+    add_env_args(parser)
+    parser.add_argument("--seed", type=SEED, default=0,
+                        help="seed of the start states (default 0)")
+    parser.add_argument("--bounds", default="tight",
+                        choices=["interval", "symbolic", "lp", "tight"],
+                        help="bound method; 'tight' = 'lp' (symbolic + LP tightening, default)")
+    parser.add_argument("--no-warm-start", action="store_true",
+                        help="no warm start (default: best of 1024 sampled plans and zero "
+                             "actions)")
+    parser.add_argument("--warm-from", default="random", choices=["random", "gd"],
+                        help="warm start: the best of 1024 random plans (default) or gradient "
+                             "descent's plan in 200 ms (its time counts in the solve's)")
+    parser.add_argument("--time-limit", type=SECONDS, default=60.0,
+                        help="seconds per solve (default 60; at most 86,400)")
+    parser.add_argument("--backend", default="highs", type=backend_name,
+                        help="MIP solver: highs (default), gurobi (gurobipy direct, edited "
+                             "in place: pip install 'mpcnet[gurobi]', size-limited licence), "
+                             "scip (pip install 'mpcnet[scip]'), pyomo (appsi_highs) or "
+                             "pyomo:NAME for a Pyomo solver, e.g. pyomo:gurobi")
+    parser.add_argument("--solver-param", type=solver_param, action="append", default=[],
+                        metavar="NAME=VALUE", dest="solver_params",
+                        help="a parameter of the --backend solver by its own name, e.g. "
+                             "MIPFocus=2 (gurobi), mip_heuristic_effort=0.3 (highs), "
+                             "separating/maxrounds=5 (scip); repeatable, the last of a name "
+                             "wins; time limit, gap, threads and node limit are mpcnet's own "
+                             "options")
+    parser.add_argument("--cuts", default="none", choices=["none", "root", "separator"],
+                        help="ideal-formulation ReLU cuts: 'root' (highs) runs a root cut loop "
+                             "on the LP relaxation, 'separator' (scip) separates them at every "
+                             "node (default none)")
+    parser.add_argument("--tighten-cuts", type=int_in(0, 100), default=0, metavar="ROUNDS",
+                        help="rounds of ideal ReLU cuts in each LP of the bound tightening "
+                             "(needs LP bounds, the default; 0: plain LPs, default)")
+    parser.add_argument("--tighten-budget", type=float_in(0.0, float("inf")),
+                        default=float("inf"), metavar="SEC",
+                        help="cap on the LP bound tightening per start (default: none)")
+    parser.add_argument("--num-objects", type=int_in(0, 6), default=0,
+                        help="objects in mpcnet/Sort-v0 (2 to 6; default: the env's 4)")
+
+
 def run_bench(args: argparse.Namespace) -> None:
+    from mpcnet.nn.model_io import load_model
     if args.bench == "mip":
         return _run_bench_mip(args)
     if args.bench == "mip-grid":
@@ -96,8 +264,8 @@ def _run_bench_mip(args: argparse.Namespace) -> None:
         raise ConfigError(f"--time-limit: expected > 0 seconds, got {args.time_limit}.")
     if args.plot is not None:
         _check_png(args.plot)
-    env_kw = _control_env_kwargs(args, [args.model])
-    net = _load_net(args.model, _num_objects(args.env_id, env_kw))
+    env_kw = control_env_kwargs(args, [args.model])
+    net = load_net(args.model, num_objects_of(args.env_id, env_kw))
     if args.random_like is not None:
         net = shuffled_like(net, args.random_like)
     bounds = _mip_bounds(args)
@@ -146,8 +314,8 @@ def _run_bench_bab(args: argparse.Namespace) -> None:
     from training.bench.bab import bench_bab
 
     resolve_device(args.device)  # a clear error before any work
-    env_kw = _control_env_kwargs(args, [args.model])
-    net = _load_net(args.model, _num_objects(args.env_id, env_kw))
+    env_kw = control_env_kwargs(args, [args.model])
+    net = load_net(args.model, num_objects_of(args.env_id, env_kw))
     record = bench_bab(net, args.env_id, args.horizon, args.starts, args.seed,
                        args.time_limit, args.device, env_kw, args.milp, args.batch,
                        progress=True)
@@ -169,6 +337,7 @@ def _run_bench_bab(args: argparse.Namespace) -> None:
 def _run_bench_objects(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
     from mpcnet.nn.graphnet import GraphNet
+    from mpcnet.nn.model_io import load_model
     from training.bench import rollout as bench
     from training.bench.mip import bench_mip, objects_table
 
@@ -183,7 +352,7 @@ def _run_bench_objects(args: argparse.Namespace) -> None:
     bounds = _mip_bounds(args)
     records = []
     for n in counts:
-        kwargs = _env_kwargs(argparse.Namespace(env_id=args.env_id, num_objects=n))
+        kwargs = env_kwargs_of(argparse.Namespace(env_id=args.env_id, num_objects=n))
         rec = bench_mip(graph.instantiate(n), args.env_id, args.horizon, args.starts, args.seed,
                         bounds, not args.no_warm_start, args.time_limit, progress=True,
                         tighten_budget=args.tighten_budget, cuts=args.cuts,
@@ -216,8 +385,8 @@ def _run_bench_planners(args: argparse.Namespace) -> None:
         raise ConfigError("--model: expected a model directory (only --peer trains its own).")
     if args.quality:
         return _run_plan_quality(args)
-    env_kw = _control_env_kwargs(args, [args.model])
-    net = _load_net(args.model, _num_objects(args.env_id, env_kw))
+    env_kw = control_env_kwargs(args, [args.model])
+    net = load_net(args.model, num_objects_of(args.env_id, env_kw))
     rows = bench_planners(net, args.env_id, args.starts, args.seed, args.horizon or 6,
                           args.budget_ms, env_kw)
     write_json(args.json, rows)
@@ -242,8 +411,8 @@ def _run_plan_quality(args: argparse.Namespace) -> None:
             raise ConfigError(f"--planners: a solver suffix goes on a MIP controller "
                               f"({', '.join(MIP_CONTROLLERS)}) and names one of "
                               f"{', '.join(MIP_SOLVERS)} (e.g. mip:gurobi); got {name!r}.")
-    env_kw = _control_env_kwargs(args, [args.model])
-    net = _load_control_net(args.model, args.env_id, env_kw)
+    env_kw = control_env_kwargs(args, [args.model])
+    net = load_control_net(args.model, args.env_id, env_kw)
     rows = plan_quality(net, args.env_id, names, args.starts, args.seed, args.horizon or 6,
                         args.budget_ms, env_kw)
     write_json(args.json, rows)
@@ -265,6 +434,7 @@ def _parse_sizes(text: str) -> list[tuple[int, int]]:
 
 def _run_bench_peer(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
+    from mpcnet.nn.model_io import load_model
     from mpcnet.nn.relunet import ReluNet
     from training.bench import peer as bench_peer
 
@@ -317,6 +487,7 @@ def _params_text(args: argparse.Namespace) -> str:
 
 def _run_bench_grid(args: argparse.Namespace) -> None:
     from mpcnet.errors import ConfigError
+    from mpcnet.nn.model_io import load_model
     from mpcnet.nn.relunet import ReluNet
     from training.bench import rollout as bench
     from training.bench.mip import bench_mip, check_solver_options, grid_table
