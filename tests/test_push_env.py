@@ -80,9 +80,7 @@ def test_step_length_is_an_env_option_recorded_with_the_data(tmp_path):
     import json
 
     import gymnasium as gym
-    import pytest
 
-    import envs  # noqa: F401 - registers the ids
     from mpcnet.errors import ConfigError
     from training.cli import main
     from training.cli.inputs import control_env_kwargs

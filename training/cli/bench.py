@@ -235,8 +235,6 @@ def run_bench(args: argparse.Namespace) -> None:
 
 def _check_warm_start(args: argparse.Namespace) -> None:
     """``--warm-from gd`` with ``--no-warm-start`` asks for two things at once: refuse it."""
-    from mpcnet.errors import ConfigError
-
     if args.no_warm_start and args.warm_from != "random":
         raise ConfigError(f"--warm-from {args.warm_from}: expected no --no-warm-start with it "
                           "(one asks for a warm start, the other for none); drop one of them.")
@@ -253,7 +251,6 @@ def _mip_bounds(args: argparse.Namespace) -> str:
 
 
 def _run_bench_mip(args: argparse.Namespace) -> None:
-    from mpcnet.errors import ConfigError
     from training.bench.mip import bench_mip, shuffled_like
 
     _check_warm_start(args)
@@ -302,8 +299,6 @@ def _median_gap_text(gaps: list[float | None]) -> str:
 def _check_png(path: Path) -> None:
     """Refuse a plot name other than .png before any solve runs (where it can be written is
     checked with the other outputs, in ``cli.check_outputs``)."""
-    from mpcnet.errors import ConfigError
-
     if path.suffix.lower() != ".png":
         raise ConfigError(f"--plot {path}: expected a .png file name, got "
                           f"{path.suffix or 'no suffix'}; end the name with .png.")
@@ -335,7 +330,6 @@ def _run_bench_bab(args: argparse.Namespace) -> None:
 
 
 def _run_bench_objects(args: argparse.Namespace) -> None:
-    from mpcnet.errors import ConfigError
     from mpcnet.nn.graphnet import GraphNet
     from mpcnet.nn.model_io import load_model
     from training.bench import rollout as bench
@@ -376,7 +370,6 @@ def _run_bench_objects(args: argparse.Namespace) -> None:
 
 
 def _run_bench_planners(args: argparse.Namespace) -> None:
-    from mpcnet.errors import ConfigError
     from training.bench.planners import bench_planners
 
     if args.peer:
@@ -421,8 +414,6 @@ def _run_plan_quality(args: argparse.Namespace) -> None:
 
 
 def _parse_sizes(text: str) -> list[tuple[int, int]]:
-    from mpcnet.errors import ConfigError
-
     try:
         sizes = [tuple(int(v) for v in part.lower().split("x")) for part in text.split(",")]
     except ValueError:
@@ -433,7 +424,6 @@ def _parse_sizes(text: str) -> list[tuple[int, int]]:
 
 
 def _run_bench_peer(args: argparse.Namespace) -> None:
-    from mpcnet.errors import ConfigError
     from mpcnet.nn.model_io import load_model
     from mpcnet.nn.relunet import ReluNet
     from training.bench import peer as bench_peer
@@ -486,7 +476,6 @@ def _params_text(args: argparse.Namespace) -> str:
 
 
 def _run_bench_grid(args: argparse.Namespace) -> None:
-    from mpcnet.errors import ConfigError
     from mpcnet.nn.model_io import load_model
     from mpcnet.nn.relunet import ReluNet
     from training.bench import rollout as bench
