@@ -12,15 +12,18 @@ from training.train import split_episodes, train
 
 
 def main(episodes: int, epochs: int, relus: int) -> None:
-    data, info = collect(CollectConfig(env_id="mpcnet/Push-v0", episodes=episodes, steps=30))
+    collected = collect(CollectConfig(env_id="mpcnet/Push-v0", episodes=episodes, steps=30))
+    data, info = collected.data, collected.metrics
     print(f"{info['transitions']} transitions, contact fraction {info['contact_fraction']:.2f}")
     train_config = TrainConfig(hidden=(64, 64), epochs=epochs)
-    dense, metrics, _ = train(data, train_config)
+    trained = train(data, train_config)
+    dense, metrics = trained.model, trained.metrics
     print(f"dense: {dense.relu_count} ReLUs, 10-step rollout MSE {metrics['val_mse_rollout']:.2e}"
           f" (no change: {metrics['val_mse_rollout_zero']:.2e})")
     train_data, val_data = split_episodes(data, train_config.val_fraction, train_config.seed)
     config = SparsifyConfig(relus=relus, relaxed_epochs=epochs, finetune_epochs=epochs // 2)
-    sparse, _, m, _ = sparsify(dense, train_data, val_data, config, train_config)
+    sparsified = sparsify(dense, train_data, val_data, config, train_config)
+    sparse, m = sparsified.model, sparsified.metrics
     print(f"sparse: {m['relus_after']} ReLUs, {m['identity_neurons']} identity, "
           f"{m['removed_neurons']} removed; rollout MSE {m['val_mse_rollout']:.2e} "
           f"(magnitude pruning: {m['magnitude_val_mse_rollout']:.2e})")

@@ -17,12 +17,12 @@ from training.train import split_episodes, train
 
 
 def quick_models(episodes: int, epochs: int, relus: int) -> tuple[ReluNet, ReluNet]:
-    data, _ = collect(CollectConfig(episodes=episodes, steps=30))
+    data = collect(CollectConfig(episodes=episodes, steps=30)).data
     config = TrainConfig(hidden=(64, 64), epochs=epochs)
-    dense, _, _ = train(data, config)
+    dense = train(data, config).model
     tr, va = split_episodes(data, config.val_fraction, config.seed)
-    sparse, _ = sparsify_progressive(dense, tr, va, SparsifyConfig(
-        relus=relus, relaxed_epochs=epochs, finetune_epochs=epochs // 2), config)
+    sparse = sparsify_progressive(dense, tr, va, SparsifyConfig(
+        relus=relus, relaxed_epochs=epochs, finetune_epochs=epochs // 2), config).model
     return dense.export(), sparse.export()
 
 
@@ -34,8 +34,8 @@ def main(args) -> None:
         dense, sparse = quick_models(*((8, 2, 4) if args.tiny else (100, 40, 16)))
     control = PlannerConfig(horizon=args.horizon, budget_ms=args.budget_ms)
     for name, net in (("mip", sparse), ("mppi", dense)):
-        _, summary, _ = evaluate("mpcnet/Push-v0", net, name, args.episodes, seed=0,
-                                 config=control, max_steps=args.steps)
+        summary = evaluate("mpcnet/Push-v0", net, name, args.episodes, seed=0,
+                           config=control, max_steps=args.steps).summary
         print(f"{name:4s} ({net.relu_count:3d} ReLUs): success {summary['success_rate']:.2f}, "
               f"final cost {summary['final_cost_mean']:.3f} +- {summary['final_cost_std']:.3f},"
               f" median plan time {summary['plan_time_median_s'] * 1e3:.0f} ms")

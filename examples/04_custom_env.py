@@ -55,8 +55,9 @@ def main(episodes: int, epochs: int, steps: int) -> None:
     env = PointMass()
     env.action_space.seed(0)
     data = collect_random(env, episodes, 40, seed=0)
-    model, metrics, _ = train(data, TrainConfig(hidden=(16, 16), epochs=epochs,
-                                                relative=False, rollout_horizon=5))
+    trained = train(data, TrainConfig(hidden=(16, 16), epochs=epochs,
+                                      relative=False, rollout_horizon=5))
+    model, metrics = trained.model, trained.metrics
     print(f"model: {model.relu_count} ReLUs, 5-step rollout MSE {metrics['val_mse_rollout']:.2e}"
           f" (no change {metrics['val_mse_rollout_zero']:.2e})")
     cost = CostSpec(state_weight=np.array([1.0, 1.0, 0.0, 0.0]), action_weight=np.full(2, 0.01))

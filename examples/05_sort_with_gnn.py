@@ -23,29 +23,30 @@ SORT = "mpcnet/Sort-v0"
 
 def main(tiny: bool) -> None:
     episodes, epochs = (10, 2) if tiny else (300, 60)
-    data, _ = collect(CollectConfig(env_id=SORT, episodes=episodes, steps=8, num_objects=4))
+    data = collect(CollectConfig(env_id=SORT, episodes=episodes, steps=8, num_objects=4)).data
     config = TrainConfig(model="gnn", relation_hidden=(32, 32), object_hidden=(32,),
                          effect_dim=16, epochs=epochs, rollout_horizon=4)
-    model, metrics, _ = train(data, config)
+    trained = train(data, config)
+    model, metrics = trained.model, trained.metrics
     print(f"4 objects, held out: {config.rollout_horizon}-step object MSE "
           f"{metrics['val_mse_rollout_objects']:.2e} (no change "
           f"{metrics['val_mse_rollout_objects_zero']:.2e})")
-    six, _ = collect(CollectConfig(env_id=SORT, episodes=max(2, episodes // 5), steps=8,
-                                   num_objects=6, seed=1))
+    six = collect(CollectConfig(env_id=SORT, episodes=max(2, episodes // 5), steps=8,
+                                   num_objects=6, seed=1)).data
     m6 = ValidationSet(six, config.rollout_horizon, "cpu").metrics(model)
     print(f"6 objects, same model: object MSE {m6['val_mse_rollout_objects']:.2e} "
           f"(no change {m6['val_mse_rollout_objects_zero']:.2e})")
     train_part, val_part = split_episodes(data, config.val_fraction, config.seed)
-    sparse, _ = sparsify_progressive(model, train_part, val_part, SparsifyConfig(
+    sparse = sparsify_progressive(model, train_part, val_part, SparsifyConfig(
         relus=4 if tiny else 16, relaxed_epochs=max(2, epochs // 2),
-        finetune_epochs=max(1, epochs // 4)), config)
+        finetune_epochs=max(1, epochs // 4)), config).model
     graph = sparse.export()
     for n in (2, 4, 6):
         print(f"N={n}: {graph.relus_per_step(n)} ReLUs per MPC step in the MILP")
-    _, summary, _ = evaluate(SORT, graph.instantiate(4), "mip-mppi", 1, seed=0,
-                             config=PlannerConfig(horizon=1 if tiny else 2,
-                                                  budget_ms=100 if tiny else 1000),
-                             max_steps=2 if tiny else 12)
+    summary = evaluate(SORT, graph.instantiate(4), "mip-mppi", 1, seed=0,
+                       config=PlannerConfig(horizon=1 if tiny else 2,
+                                            budget_ms=100 if tiny else 1000),
+                       max_steps=2 if tiny else 12).summary
     print(f"MIP-MPC (mip-mppi), one episode: final cost {summary['final_cost_mean']:.3f} m, "
           f"solver statuses {summary['statuses']}")
 

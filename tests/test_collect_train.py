@@ -11,9 +11,10 @@ from training.config import CollectConfig, TrainConfig
 
 
 def test_collection_is_seeded_and_touches_the_object():
-    a, metrics = collect(CollectConfig(episodes=6, steps=20, seed=3))
-    b, _ = collect(CollectConfig(episodes=6, steps=20, seed=3))
-    c, _ = collect(CollectConfig(episodes=6, steps=20, seed=4))
+    collected = collect(CollectConfig(episodes=6, steps=20, seed=3))
+    a, metrics = collected.data, collected.metrics
+    b = collect(CollectConfig(episodes=6, steps=20, seed=3)).data
+    c = collect(CollectConfig(episodes=6, steps=20, seed=4)).data
     np.testing.assert_array_equal(a.states, b.states)
     assert not np.array_equal(a.states[:20], c.states[:20])
     assert metrics["transitions"] == len(a)
@@ -24,11 +25,13 @@ def test_collection_is_seeded_and_touches_the_object():
 
 
 def test_collect_then_train_writes_loadable_artefacts(tmp_path):
-    data_dir, cm = collect_to(CollectConfig(episodes=8, steps=15), tmp_path / "data",
-                              progress=False)
+    run = collect_to(CollectConfig(episodes=8, steps=15), tmp_path / "data",
+                     progress=False)
+    data_dir, cm = run.path, run.metrics
     assert cm["transitions"] == len(TransitionData.load(data_dir))
     config = TrainConfig(hidden=(16, 16), epochs=3, rollout_horizon=5, val_fraction=0.25)
-    model_dir, m = train_to(data_dir, config, tmp_path / "model", progress=False)
+    run = train_to(data_dir, config, tmp_path / "model", progress=False)
+    model_dir, m = run.path, run.metrics
     for key in ("val_mse_1step", "val_mse_rollout", "val_mse_rollout_zero", "rollout_horizon",
                 "relus"):
         assert key in m
@@ -43,17 +46,18 @@ def test_collect_then_train_writes_loadable_artefacts(tmp_path):
 
 
 def test_training_reduces_rollout_error_below_no_change(tmp_path):
-    data, _ = collect(CollectConfig(episodes=30, steps=20, seed=1))
+    data = collect(CollectConfig(episodes=30, steps=20, seed=1)).data
     from training.train import train
 
-    _, m, history = train(data, TrainConfig(hidden=(32, 32), epochs=25, rollout_horizon=5,
-                                            val_fraction=0.2))
+    trained = train(data, TrainConfig(hidden=(32, 32), epochs=25, rollout_horizon=5,
+                                      val_fraction=0.2))
+    m, history = trained.metrics, trained.history
     assert m["val_mse_rollout"] < 0.7 * m["val_mse_rollout_zero"]
     assert history["val_mse_rollout"][-1] < history["val_mse_rollout"][0]
 
 
 def test_corrupted_data_is_refused(tmp_path):
-    data_dir, _ = collect_to(CollectConfig(episodes=2, steps=5), tmp_path / "d", progress=False)
+    data_dir = collect_to(CollectConfig(episodes=2, steps=5), tmp_path / "d", progress=False).path
     (data_dir / "data.npz").write_bytes(b"\x00" * 10)
     with pytest.raises(ArtifactError, match="data.npz"):
         TransitionData.load(data_dir)
@@ -68,7 +72,7 @@ def test_bad_train_config_is_rejected(kwargs):
 
 def test_data_without_contacts_round_trips_and_trains(tmp_path):
     """Data from a task without a pusher has no contact flags (issue 17)."""
-    full, _ = collect(CollectConfig(episodes=8, steps=10, seed=2))
+    full = collect(CollectConfig(episodes=8, steps=10, seed=2)).data
     data = TransitionData(full.states, full.actions, full.next_states, full.episode_ids, None,
                           full.env_id)
     data.save(tmp_path / "d")
@@ -79,8 +83,8 @@ def test_data_without_contacts_round_trips_and_trains(tmp_path):
     assert subset.contacts is None and len(subset) < len(loaded)
     from training.train import train
 
-    _, m, _ = train(loaded, TrainConfig(hidden=(8, 8), epochs=1, rollout_horizon=3,
-                                        val_fraction=0.25))
+    m = train(loaded, TrainConfig(hidden=(8, 8), epochs=1, rollout_horizon=3,
+                                  val_fraction=0.25)).metrics
     assert np.isfinite(m["val_mse_rollout"])
     with pytest.raises(Exception, match="contacts"):  # a wrong shape is still refused
         TransitionData(full.states, full.actions, full.next_states, full.episode_ids,
@@ -100,6 +104,6 @@ def test_relative_features_only_where_the_task_has_a_pusher():
     np.testing.assert_array_equal(model.input_map.cpu().numpy(), np.eye(4))
     with pytest.raises(ConfigError, match=r"TrainConfig\(relative=False\)"):
         uses_relative(pendulum, TrainConfig(relative=True))
-    push, _ = collect(CollectConfig(episodes=2, steps=5))
+    push = collect(CollectConfig(episodes=2, steps=5)).data
     assert uses_relative(push, TrainConfig()) and not uses_relative(push, TrainConfig(
         relative=False))

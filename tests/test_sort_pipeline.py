@@ -28,8 +28,9 @@ def sort_data(tmp_path_factory):
 
 
 def test_sort_collection_is_seeded_and_pushes_objects():
-    a, metrics = collect(CollectConfig(env_id=SORT, episodes=3, steps=3, seed=4, num_objects=2))
-    b, _ = collect(CollectConfig(env_id=SORT, episodes=3, steps=3, seed=4, num_objects=2))
+    collected = collect(CollectConfig(env_id=SORT, episodes=3, steps=3, seed=4, num_objects=2))
+    a, metrics = collected.data, collected.metrics
+    b = collect(CollectConfig(env_id=SORT, episodes=3, steps=3, seed=4, num_objects=2)).data
     np.testing.assert_array_equal(a.states, b.states)
     assert a.state_dim == 6 and a.action_dim == 4
     assert metrics["contact_fraction"] > 0.5
@@ -41,7 +42,7 @@ def test_gnn_learns_below_no_change(sort_data):
 
     config = TrainConfig(model="gnn", relation_hidden=(16,), object_hidden=(16,), effect_dim=8,
                          epochs=40, rollout_horizon=3, val_fraction=0.25, lr=5e-3)
-    _, metrics, _ = train(TransitionData.load(data3), config)
+    metrics = train(TransitionData.load(data3), config).metrics
     assert metrics["val_mse_rollout_objects"] < metrics["val_mse_rollout_objects_zero"]
 
 

@@ -16,7 +16,7 @@ TINY = dict(relaxed_epochs=4, finetune_epochs=2, seed=0)
 
 @pytest.fixture(scope="module")
 def tiny_data():
-    data, _ = collect(CollectConfig(episodes=8, steps=12, seed=2))
+    data = collect(CollectConfig(episodes=8, steps=12, seed=2)).data
     return split_episodes(data, 0.25, 0)
 
 
@@ -62,8 +62,8 @@ def test_sparsify_meets_the_budget_is_seeded_and_saves_like_train(tiny_data,
     train, val = tiny_data
     base = random_mlp(hidden=(12, 10))
     config = SparsifyConfig(relus=5, keep=12, **TINY)
-    a, _ = sparsify_progressive(base, train, val, config, tiny_train_config)
-    b, _ = sparsify_progressive(base, train, val, config, tiny_train_config)
+    a = sparsify_progressive(base, train, val, config, tiny_train_config).model
+    b = sparsify_progressive(base, train, val, config, tiny_train_config).model
     net_a, net_b = a.export(), b.export()
     assert net_a.relu_count <= 5
     assert net_a.relu_count + net_a.identity_count <= 12
@@ -82,8 +82,8 @@ def test_sparsify_meets_the_budget_is_seeded_and_saves_like_train(tiny_data,
 
 def test_sparsify_reports_every_metric(tiny_data, tiny_train_config):
     train, val = tiny_data
-    _, _, metrics, _ = sparsify(random_mlp(hidden=(12, 10)), train, val,
-                                SparsifyConfig(relus=3, **TINY), tiny_train_config)
+    metrics = sparsify(random_mlp(hidden=(12, 10)), train, val,
+                       SparsifyConfig(relus=3, **TINY), tiny_train_config).metrics
     for key in ("relus_before", "relus_after", "identity_neurons", "removed_neurons",
                 "val_mse_1step", "val_mse_rollout", "dense_val_mse_rollout",
                 "magnitude_val_mse_rollout"):

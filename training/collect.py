@@ -11,6 +11,7 @@ import envs
 from mpcnet.data import TransitionData
 from training.config import CollectConfig
 from training.progress import Progress
+from training.results import CollectResult
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +157,8 @@ def env_kwargs(config: CollectConfig) -> dict:
     return kwargs
 
 
-def collect(config: CollectConfig, progress: bool = False) -> tuple[TransitionData, dict]:
-    """Run ``config.episodes`` exploration episodes and return the transitions and metrics.
+def collect(config: CollectConfig, progress: bool = False) -> CollectResult:
+    """Run ``config.episodes`` exploration episodes; their transitions and figures.
 
     Episode ``i`` is reset with a seed drawn from ``config.seed``, so the same config gives the
     same data.
@@ -196,4 +197,4 @@ def collect(config: CollectConfig, progress: bool = False) -> tuple[TransitionDa
                "episodes_terminated_early": ended_early}
     log.info("collected %d transitions (contact fraction %s)", len(data),
              metrics["contact_fraction"])
-    return data, metrics
+    return CollectResult(data, metrics)

@@ -14,6 +14,7 @@ from mpcnet.artifacts import read_json, write_json
 from mpcnet.errors import ArtifactError
 from mpcnet.nn.relunet import ReluNet
 from training.progress import Progress
+from training.results import EvaluationResult
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,7 @@ def build_controller(env_id: str, net: ReluNet, controller_name: str, config: Pl
 
 
 def evaluate(env_id: str, net: ReluNet, controller_name: str, episodes: int, seed: int,
-             config: PlannerConfig, max_steps: int, progress: bool = False,
+             config: PlannerConfig | None = None, max_steps: int = 40, progress: bool = False,
              render_episodes: int = 0, env_kwargs: dict | None = None, controller=None,
              store: EpisodeStore | None = None, **controller_kwargs):
     """Run ``episodes`` seeded episodes with one controller on one model.
@@ -185,11 +186,14 @@ def evaluate(env_id: str, net: ReluNet, controller_name: str, episodes: int, see
         store: Where each finished episode is written; episodes already there (from an
             interrupted run with the same seeds) are read instead of run again.
 
+        config: The planner's settings (default ``PlannerConfig()``: horizon 6, 200 ms).
+        env_kwargs: Go to ``envs.make`` (e.g. ``num_objects`` for sorting).
+
     Returns:
-        ``(results, summary, frames)`` where ``frames[i]`` holds the RGB frames of episode
-        ``i`` for the first ``render_episodes`` episodes. ``env_kwargs`` go to
-        ``envs.make`` (e.g. ``num_objects`` for sorting).
+        The episodes, their summary, and ``frames[i]``: the RGB frames of episode ``i`` for
+        the first ``render_episodes`` episodes.
     """
+    config = config or PlannerConfig()
     env = envs.make(env_id, render_mode="rgb_array" if render_episodes else None,
                     max_episode_steps=max_steps, **(env_kwargs or {}))
     results, frames = [], []
@@ -212,4 +216,4 @@ def evaluate(env_id: str, net: ReluNet, controller_name: str, episodes: int, see
             bar.set_postfix(success=f"{np.mean([r.success for r in results]):.2f}")
     finally:
         env.close()
-    return results, summarize(results), frames
+    return EvaluationResult(results, summarize(results), frames)

@@ -113,7 +113,7 @@ def run_round(r: int, dense, data: TransitionData, val: TransitionData, env_id: 
     scfg = SparsifyConfig(relus=config.relus, relaxed_epochs=config.relaxed_epochs,
                           finetune_epochs=config.finetune_epochs, seed=config.seed,
                           device=tcfg.device)
-    sparse, _ = sparsify_progressive(dense, data, val, scfg, tcfg, progress)
+    sparse = sparsify_progressive(dense, data, val, scfg, tcfg, progress).model
     sparse = sparse.cpu().eval()
     device = resolve_device(tcfg.device)
     with torch.no_grad():

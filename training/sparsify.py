@@ -23,6 +23,7 @@ from mpcnet.nn.gated import GatedReluModel
 from mpcnet.nn.sparsity import RELU, REMOVED, Sparsifiable, neuron_magnitudes
 from training.config import SparsifyConfig, TrainConfig
 from training.progress import Progress
+from training.results import ProgressiveResult, SparsifyResult
 from training.train import ValidationSet, fit, resolve_device, train_epoch, window_tensors
 
 log = logging.getLogger(__name__)
@@ -63,8 +64,8 @@ def _structure_metrics(model: GatedReluModel) -> dict:
 
 def sparsify_progressive(base: GatedReluModel, train: TransitionData, val: TransitionData,
                          config: SparsifyConfig, train_config: TrainConfig,
-                         progress: bool = False) -> tuple[GatedReluModel, dict]:
-    """The progressive three-way sparsification. Returns the plain sparse model and history."""
+                         progress: bool = False) -> ProgressiveResult:
+    """The progressive three-way sparsification: the plain sparse model and its history."""
     check_budget(base, config)
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
@@ -105,7 +106,7 @@ def sparsify_progressive(base: GatedReluModel, train: TransitionData, val: Trans
     if config.finetune_epochs:
         history["finetune"] = fit(sparse, train, val, tune, progress=progress,
                                   epochs=config.finetune_epochs, desc="fine-tune")
-    return sparse.cpu().eval(), history
+    return ProgressiveResult(sparse.cpu().eval(), history)
 
 
 def _refresh(model: Sparsifiable) -> None:
@@ -132,19 +133,21 @@ def magnitude_prune(base: GatedReluModel, train: TransitionData, val: Transition
 
 
 def sparsify(base: GatedReluModel, train: TransitionData, val: TransitionData,
-             config: SparsifyConfig, train_config: TrainConfig, progress: bool = False):
+             config: SparsifyConfig, train_config: TrainConfig,
+             progress: bool = False) -> SparsifyResult:
     """Run the progressive method and (``config.baseline``) the baseline at one budget and
     measure both.
 
     Returns:
-        ``(sparse_model, magnitude_model, metrics, history)``; without the baseline its model
-        is ``None`` and its metrics (``magnitude_*``) are ``None``.
+        The sparse model, the baseline's (``None`` without it, and its ``magnitude_*``
+        metrics ``None``), the metrics of both and the dense model, and the history.
     """
     device = resolve_device(config.device)
     horizon = train_config.rollout_horizon
     validation = ValidationSet(val, horizon, device)
     dense = validation.metrics(base.to(device))
-    sparse, history = sparsify_progressive(base, train, val, config, train_config, progress)
+    progressive = sparsify_progressive(base, train, val, config, train_config, progress)
+    sparse, history = progressive.model, progressive.history
     ours = validation.metrics(sparse.to(device))
     magnitude, theirs = None, dict.fromkeys(ours)  # without the baseline its figures are None
     if config.baseline:
@@ -167,4 +170,5 @@ def sparsify(base: GatedReluModel, train: TransitionData, val: TransitionData,
     if metrics["relus_after"] > config.relus:  # harden() guarantees this; never ship otherwise
         raise RuntimeError(f"sparsify produced {metrics['relus_after']} > {config.relus} ReLUs")
     base.cpu()
-    return sparse.cpu(), None if magnitude is None else magnitude.cpu(), metrics, history
+    return SparsifyResult(sparse.cpu(), None if magnitude is None else magnitude.cpu(), metrics,
+                          history)

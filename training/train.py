@@ -16,6 +16,7 @@ from mpcnet.nn.torch_models import ReluMLP, pusher_frame_maps, relative_points_m
 from mpcnet.rollout import resolve_device, rollout
 from training.config import TrainConfig
 from training.progress import Progress
+from training.results import TrainResult
 
 log = logging.getLogger(__name__)
 
@@ -251,12 +252,15 @@ def fit(model: ReluMLP, train: TransitionData, val: TransitionData, config: Trai
     return history
 
 
-def train(data: TransitionData, config: TrainConfig, progress: bool = False):
+def train(data: TransitionData, config: TrainConfig | None = None,
+          progress: bool = False) -> TrainResult:
     """Split, build, fit and evaluate a dynamics model.
 
     Returns:
-        ``(model, metrics, history)``; the model is on the CPU and in eval mode.
+        The model (on the CPU, in eval mode), its figures and history, and the config and
+        episode split it was trained with. ``config`` defaults to ``TrainConfig()``.
     """
+    config = config or TrainConfig()
     torch.manual_seed(config.seed)
     train_data, val_data = split_episodes(data, config.val_fraction, config.seed)
     model = build_model(train_data, config)
@@ -270,4 +274,4 @@ def train(data: TransitionData, config: TrainConfig, progress: bool = False):
     log.info("validation: 1-step MSE %.3g, %d-step rollout MSE %.3g (no change: %.3g)",
              metrics["val_mse_1step"], config.rollout_horizon, metrics["val_mse_rollout"],
              metrics["val_mse_rollout_zero"])
-    return model, metrics, history
+    return TrainResult(model, metrics, history, config, train_data, val_data)

@@ -84,7 +84,8 @@ def train_pendulum_model(out: Path, seed: int, epochs: int = 60) -> Path:
                          device="cpu")
     data = pendulum_data(episodes=400, steps=25, seed=seed)
     out = create_run_dir(out, PENDULUM, "train", seed)
-    model, metrics, history = train(data, config, progress=True)
+    trained = train(data, config, progress=True)
+    model, metrics, history = trained.model, trained.metrics, trained.history
     save_model(model, out)
     write_stage(out, {**config.to_dict(), "data": "pendulum_data(400, 25)", "env_id": PENDULUM},
                 {**metrics, "history": history})

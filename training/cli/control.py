@@ -171,10 +171,11 @@ def run_evaluate(args: argparse.Namespace) -> None:
     kwargs = {"bounds": args.bounds} if args.controller in MIP_CONTROLLERS else {}
     ctrl = build_controller(args.env_id, net, args.controller, config, env_kw, **kwargs)
     with _control_run(args, f"evaluate-{args.controller}") as out:
-        results, summary, _ = evaluate(args.env_id, net, args.controller, args.episodes,
-                                       args.seed, config, args.steps, progress=True,
-                                       env_kwargs=env_kw, controller=ctrl,
-                                       store=EpisodeStore(out / "episodes"))
+        evaluated = evaluate(args.env_id, net, args.controller, args.episodes,
+                             args.seed, config, args.steps, progress=True,
+                             env_kwargs=env_kw, controller=ctrl,
+                             store=EpisodeStore(out / "episodes"))
+        results, summary = evaluated.episodes, evaluated.summary
         write_json(out / "metrics.json", {**summary, "relus": net.relu_count,
                                           "episodes_detail": [r.to_dict() for r in results]})
     print(f"{args.controller} on {args.model} ({net.relu_count} ReLUs): success rate "
@@ -241,10 +242,12 @@ def run_compare(args: argparse.Namespace) -> None:
     with _control_run(args, "compare") as out:
         rows, runs = [], {}
         for model_dir, net, name, ctrl in pairs:
-            results, summary, frames = evaluate(
+            evaluated = evaluate(
                 args.env_id, net, name, args.episodes, args.seed, config, args.steps,
                 progress=True, render_episodes=1 if args.render else 0, env_kwargs=env_kw,
                 controller=ctrl, store=EpisodeStore(out / "episodes" / f"{name}__{model_dir.name}"))
+            results, frames = evaluated.episodes, evaluated.frames
+            summary = evaluated.summary
             label = f"{name}/{model_dir.name}"
             runs[label] = results
             row = {"model": str(model_dir), "relus": net.relu_count, "controller": name,

@@ -25,6 +25,7 @@ from training.config import (
     TrainConfig,
     parse_int_list,
 )
+from training.results import SparsifyRun, StageRun
 from training.rundirs import create_run_dir, run_directory, write_stage
 
 
@@ -87,21 +88,22 @@ def add_parsers(sub) -> None:
 
 
 def collect_to(config: CollectConfig, out: Path | None, overwrite: bool = False,
-               progress: bool = True) -> tuple[Path, dict]:
+               progress: bool = True) -> StageRun:
     """Collect data and write ``data.npz``, ``config.json``, ``meta.json``, ``metrics.json``."""
     import envs
     from training.collect import collect, env_kwargs
 
     envs.check_env_id(config.env_id, env_kwargs(config).get("task"))
     with run_directory(out, config.env_id, "collect", config.seed, overwrite) as out:
-        data, metrics = collect(config, progress=progress)
+        collected = collect(config, progress=progress)
+        data, metrics = collected.data, collected.metrics
         data.save(out)
         write_stage(out, config.to_dict(), metrics)
-    return out, metrics
+    return StageRun(out, metrics)
 
 
 def train_to(data_dir: Path, config: TrainConfig, out: Path | None, overwrite: bool = False,
-             progress: bool = True) -> tuple[Path, dict]:
+             progress: bool = True) -> StageRun:
     """Train on ``data_dir``; write the model, ``config.json``, ``meta.json``, ``metrics.json``."""
     from mpcnet.data import TransitionData
     from mpcnet.nn.model_io import save_model
@@ -112,13 +114,14 @@ def train_to(data_dir: Path, config: TrainConfig, out: Path | None, overwrite: b
     check_known_env(data.env_id, f"data {data_dir}")
     check_trainable(data, config)
     with run_directory(out, data.env_id, "train", config.seed, overwrite) as out:
-        model, metrics, history = train(data, config, progress=progress)
+        trained = train(data, config, progress=progress)
+        model, metrics, history = trained.model, trained.metrics, trained.history
         metrics = {**metrics, "error_units": error_units(data)}
         save_model(model, out)
         write_stage(out, {**config.to_dict(), "data": str(data_dir), "env_id": data.env_id,
                           "env_kwargs": data.env_kwargs},
                     {**metrics, "history": history})
-    return out, metrics
+    return StageRun(out, metrics)
 
 
 def run_validate(args: argparse.Namespace) -> None:
@@ -157,7 +160,8 @@ def run_validate(args: argparse.Namespace) -> None:
 
 def run_collect(args: argparse.Namespace) -> None:
     config = config_from_args(CollectConfig, args)
-    out, metrics = collect_to(config, args.out, args.overwrite)
+    run = collect_to(config, args.out, args.overwrite)
+    out, metrics = run.path, run.metrics
     contact = metrics["contact_fraction"]
     print(f"collected {metrics['transitions']} transitions"
           + ("" if contact is None else f" (contact fraction {contact:.2f})") + f" -> {out}")
@@ -165,7 +169,8 @@ def run_collect(args: argparse.Namespace) -> None:
 
 def run_train(args: argparse.Namespace) -> None:
     config = config_from_args(TrainConfig, args)
-    out, m = train_to(args.data, config, args.out, args.overwrite)
+    run = train_to(args.data, config, args.out, args.overwrite)
+    out, m = run.path, run.metrics
     print(_train_summary(m))
     print(f"model -> {out}")
 
@@ -188,7 +193,8 @@ def _train_summary(m: dict) -> str:
 
 
 def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: SparsifyConfig,
-                out: Path | None, overwrite: bool = False, progress: bool = True):
+                out: Path | None, overwrite: bool = False,
+                progress: bool = True) -> SparsifyRun:
     """Sparsify to each budget; write models, metrics and (for several budgets) a sweep.
 
     One budget writes the sparse model into ``out`` itself; several write ``out/relus_{K}/``
@@ -216,8 +222,9 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
         rows = []
         for c in configs:
             run = out if len(configs) == 1 else out / f"relus_{c.relus}"
-            sparse, magnitude, metrics, history = sparsify(base, train_data, val_data, c, tcfg,
-                                                           progress=progress)
+            result = sparsify(base, train_data, val_data, c, tcfg, progress=progress)
+            sparse, magnitude, metrics = result.model, result.baseline, result.metrics
+            history = result.history
             metrics["error_units"] = error_units(data)
             save_model(sparse, run)
             if magnitude is not None:
@@ -235,7 +242,7 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
             sweep_plot(rows, out / "sweep.png")
             write_stage(out, {**config.to_dict(), "relus": budgets, "model": str(model_dir),
                               "data": str(data_dir), "env_id": data.env_id})
-    return out, rows
+    return SparsifyRun(out, rows)
 
 
 def _sparsify_summary(m: dict) -> str:
@@ -251,7 +258,8 @@ def run_sparsify(args: argparse.Namespace) -> None:
 
     budgets = sorted(set(parse_int_list(args.relus, "relus", allow_zero=True)), reverse=True)
     config = config_from_args(SparsifyConfig, args, relus=budgets[0])
-    out, rows = sparsify_to(args.model, args.data, budgets, config, args.out, args.overwrite)
+    run = sparsify_to(args.model, args.data, budgets, config, args.out, args.overwrite)
+    out, rows = run.path, run.rows
     if len(rows) > 1:
         print(sweep_table(rows), end="")
         print(f"sweep -> {out} (sweep.md, sweep.json, sweep.png; models in relus_*/)")
@@ -276,18 +284,21 @@ def run_demo(args: argparse.Namespace) -> None:
     root = args.out or Path("runs") / f"demo__{time.strftime('%Y%m%d-%H%M%S')}"
     root = create_run_dir(root, "demo", "demo", args.seed)
     print(f"[1/4] collecting {args.episodes} episodes of mpcnet/Push-v0")
-    data_dir, cm = collect_to(CollectConfig(episodes=args.episodes, seed=args.seed),
-                              root / "collect")
+    run = collect_to(CollectConfig(episodes=args.episodes, seed=args.seed),
+                     root / "collect")
+    data_dir, cm = run.path, run.metrics
     print(f"      {cm['transitions']} transitions, contact fraction {cm['contact_fraction']:.2f}")
     print(f"[2/4] training a 2x128 ReLU dynamics model (pusher frame) for {args.epochs} epochs")
-    model_dir, tm = train_to(data_dir, TrainConfig(epochs=args.epochs, seed=args.seed,
-                                                   frame="pusher"),
-                             root / "train")
+    run = train_to(data_dir, TrainConfig(epochs=args.epochs, seed=args.seed,
+                                         frame="pusher"),
+                   root / "train")
+    model_dir, tm = run.path, run.metrics
     print("      " + _train_summary(tm))
     print(f"[3/4] sparsifying to {args.relus} ReLUs (and the magnitude-pruning baseline)")
-    sparse_dir, rows = sparsify_to(model_dir, data_dir, [args.relus],
-                                   SparsifyConfig(relus=args.relus, seed=args.seed),
-                                   root / "sparsify")
+    run = sparsify_to(model_dir, data_dir, [args.relus],
+                      SparsifyConfig(relus=args.relus, seed=args.seed),
+                      root / "sparsify")
+    sparse_dir, rows = run.path, run.rows
     print("      " + _sparsify_summary(rows[0]))
     print(f"[4/4] closed loop, {args.compare_episodes} episodes: MIP-MPC on the sparse model, "
           "gradient descent on the dense and the sparse model, 200 ms per step")
