@@ -7,9 +7,7 @@ import argparse
 
 import numpy as np
 
-from mpcnet import CostSpec, Layer, ReluNet
-from mpcnet.milp.mip_mpc import MipMpc
-from mpcnet.milp.solvers import SolveOptions
+from mpcnet import CostSpec, Layer, MipMpc, ReluNet, SolveOptions
 
 
 def main(samples: int) -> None:
