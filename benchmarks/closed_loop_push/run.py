@@ -46,7 +46,8 @@ SUITE = Suite(
              "model_pf"),
         Step("mpcnet sparsify --model model_pf --data data --relus {relus} --seed 0 {sparsify} "
              "--out sw_pf", "sw_pf"),
-        Step("mpcnet sweep planners.toml --out planners --workers {workers}", "planners/results.md"),
+        Step("mpcnet sweep planners.toml --out planners --workers {workers}",
+             "planners/results.md"),
         Step("mpcnet sweep budgets.toml --out budgets --workers {workers}", "budgets/results.md"),
         Step("mpcnet sweep bab.toml --out bab --workers {workers}", "bab/results.md"),
     ),

@@ -19,7 +19,8 @@ SUITE = Suite(
         Step("mpcnet bench rollout --samples {samples} --horizons {horizons} {loop} "
              "--json rollout.json", "rollout.json"),
     ),
-    full={"model": "", "budgets": "", "episodes": 10, "sizes": "1024x20,256x10", "samples": "256,1024,4096",
+    full={"model": "", "budgets": "", "episodes": 10, "sizes": "1024x20,256x10",
+          "samples": "256,1024,4096",
           "horizons": "10,20", "loop": ""},
     quick={"model": "--model pend_model", "budgets": "--budgets-ms 0 --samples 16 --horizon 2",
            "episodes": 1, "sizes": "16x2", "samples": "16", "horizons": "2",

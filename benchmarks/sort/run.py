@@ -37,12 +37,13 @@ SUITE = Suite(
     ),
     full={"episodes": 1000, "steps": 10, "heldout": 100, "rollout": 5,
           "train": "--epochs 200", "relus": "32,4", "sparsify": "", "episodes_per_cell": 20,
-          "horizon": 2, "budget_ms": 1000, "steps_per_episode": 12, "objects": "2,3,4,5,6", "starts": 3, "limit": 10},
+          "horizon": 2, "budget_ms": 1000, "steps_per_episode": 12, "objects": "2,3,4,5,6",
+          "starts": 3, "limit": 10},
     quick={"episodes": 4, "steps": 4, "heldout": 2, "rollout": 2,
            "train": "--epochs 1 --relation-hidden 24 --object-hidden 16 --effect-dim 4",
            "relus": "32,4", "sparsify": "--relaxed-epochs 1 --finetune-epochs 0 --no-baseline",
-           "episodes_per_cell": 1, "horizon": 1, "budget_ms": 200, "steps_per_episode": 1, "objects": "2,3", "starts": 1,
-           "limit": 1},
+           "episodes_per_cell": 1, "horizon": 1, "budget_ms": 200, "steps_per_episode": 1,
+           "objects": "2,3", "starts": 1, "limit": 1},
 )
 
 if __name__ == "__main__":
