@@ -1,10 +1,12 @@
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parents[1]
+from tests.fixtures import ROOT
+
+pytestmark = pytest.mark.integration  # end to end: the command line, files, episodes
+
 # every example but the quickstart takes --tiny (the quickstart is the README's, tested below)
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("[0-9]*.py") if p.name[:2] != "00")
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.fixtures import ROOT
+
 PACKAGES = ("mpcnet", "envs", "controllers", "training")
 
 # room -> the rooms it may import (besides itself and third-party libraries)

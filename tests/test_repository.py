@@ -5,7 +5,8 @@ import re
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.fixtures import ROOT
+
 # an absolute path of a machine: a home, scratch or system directory at the start of a path
 ABSOLUTE = re.compile(r"(?<![\w.~/-])/(?:work|home|root|tmp|Users|mnt|opt|scratch|data)/[\w.-]+")
 USER_FACING = ["README.md", "BENCHMARKS.md", "CHANGELOG.md", "docs", "benchmarks", "examples"]

@@ -3,7 +3,7 @@ MIP-MPC on a 16-ReLU model beat MPPI, CEM, GD and the branch and bound on the de
 
 import sys
 
-from training.bench.suites import Step, Suite, main
+from training.cli.suites import Step, Suite, main
 
 _SPEC = """env = "mpcnet/Push-v0"
 models = [{models}]

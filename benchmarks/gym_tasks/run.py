@@ -3,7 +3,7 @@ sampling planners on the dense model do on Pendulum-v1 and MountainCarContinuous
 
 import sys
 
-from training.bench.suites import Step, Suite, main
+from training.cli.suites import Step, Suite, main
 
 
 def _task(env: str, task: str, short: str, episodes: str, steps: str, horizon: str,

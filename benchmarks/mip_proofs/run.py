@@ -4,7 +4,7 @@ branch and bound over the actions compare at horizon 10?"""
 
 import sys
 
-from training.bench.suites import Step, Suite, main
+from training.cli.suites import Step, Suite, main
 
 _MIP = "mpcnet bench mip --model sw_world/relus_16 --starts {starts} --time-limit {limit}"
 SUITE = Suite(

@@ -3,7 +3,7 @@
 
 import sys
 
-from training.bench.suites import Step, Suite, main
+from training.cli.suites import Step, Suite, main
 
 SUITE = Suite(
     name="planners_vs_peer",

@@ -3,7 +3,7 @@ progressive sparsification to 64, 32, 16 and 8 ReLUs (against one-shot magnitude
 
 import sys
 
-from training.bench.suites import Step, Suite, main
+from training.cli.suites import Step, Suite, main
 
 SUITE = Suite(
     name="push_model",

@@ -4,7 +4,7 @@ with the number of objects?"""
 
 import sys
 
-from training.bench.suites import Step, Suite, main
+from training.cli.suites import Step, Suite, main
 
 _SORT = "mpcnet/Sort-v0"
 _COMPARE = (f"mpcnet compare --env {_SORT} --episodes {{episodes_per_cell}} --seed 0 "

@@ -1,0 +1,100 @@
+import dataclasses
+
+import numpy as np
+import pytest
+
+from controllers import CONTROLLER_NAMES, PlannerConfig, make_controller
+from mpcnet.costs import CostSpec
+from mpcnet.errors import ConfigError, UnknownNameError
+from tests.fixtures import HIGH, LOW, easy_net
+
+
+def controller(name, **cfg):
+    net = easy_net()
+    cost = CostSpec(np.ones(2), np.full(2, 0.01))
+    return make_controller(name, net, cost, LOW, HIGH,
+                           PlannerConfig(**{"horizon": 3, "budget_ms": 200, **cfg}),
+                           state_low=-np.ones(2), state_high=np.ones(2))
+
+
+@pytest.mark.parametrize("name", CONTROLLER_NAMES)
+def test_controller_contract(name):
+    goal = np.array([0.3, -0.2])
+    ctrl = controller(name, iterations=4)
+    ctrl.reset(3, goal)
+    x = np.zeros(2)
+    first = ctrl.act(x)
+    assert first.action.shape == (2,) and first.plan.shape == (3, 2)
+    assert (first.action >= LOW - 1e-9).all() and (first.action <= HIGH + 1e-9).all()
+    assert first.plan_time_s > 0
+    # same seed, same action
+    again = controller(name, iterations=4)
+    again.reset(3, goal)
+    np.testing.assert_allclose(again.act(x).action, first.action, atol=1e-7)
+    # the cost goes down over a few closed-loop steps on the model
+    net, start_cost = easy_net(), np.abs(x - goal).sum()
+    for _ in range(4):
+        x = net.step(x, ctrl.act(x).action)
+    assert np.abs(x - goal).sum() < 0.7 * start_cost
+
+
+def test_mip_controller_survives_a_forced_time_out():
+    ctrl = controller("mip")
+    ctrl.config = dataclasses.replace(ctrl.config, budget_ms=1e-3)
+    ctrl.mpc.lp_time_budget = 0.0
+    ctrl.reset(0, np.array([0.3, -0.2]))
+    step = ctrl.act(np.zeros(2))
+    assert step.status in ("fallback", "time_limit", "optimal")
+    assert (step.action >= LOW - 1e-9).all() and (step.action <= HIGH + 1e-9).all()
+    # a state outside the box the program was built for falls back, it does not raise
+    step = ctrl.act(np.array([5.0, 5.0]))
+    assert step.status == "fallback"
+
+
+def test_unknown_controller_suggests_a_name():
+    with pytest.raises(UnknownNameError, match="Did you mean 'mppi'"):
+        make_controller("mppj", easy_net(), CostSpec(np.ones(2), np.zeros(2)), LOW, HIGH)
+
+
+def test_mip_mppi_never_returns_a_worse_plan_than_its_mppi_warm_start():
+    goal = np.array([0.3, -0.2])
+    hybrid = controller("mip-mppi", iterations=3, dtype="float64")
+    mppi = controller("mppi", iterations=3, dtype="float64")
+    hybrid.reset(5, goal)
+    mppi.reset(5, goal)
+    x = np.array([-0.4, 0.5])
+    step, alone = hybrid.act(x), mppi.act(x)
+    # same seed and iterations: the hybrid's MPPI stage is MPPI's plan; the MILP only improves
+    assert step.predicted_cost <= alone.predicted_cost + 1e-7
+    assert step.status == "optimal" and step.info["gap"] <= 1e-3
+    with pytest.raises(ConfigError, match="mppi_fraction"):
+        make_controller("mip-mppi", easy_net(), CostSpec(np.ones(2), np.full(2, 0.01)), LOW,
+                        HIGH, state_low=-np.ones(2), state_high=np.ones(2), mppi_fraction=1.5)
+
+
+def test_mip_refuses_a_budget_its_bound_update_cannot_fit_in():
+    with pytest.raises(ConfigError, match=r"too small for horizon 3.*budget_ms=\d+ or more"):
+        controller("mip", budget_ms=1e-3)
+    with pytest.raises(ConfigError, match="too small"):
+        controller("mip-mppi", budget_ms=1e-3)
+    controller("mip", budget_ms=1e-3, iterations=1)  # fixed iterations: no deadline to miss
+
+
+@pytest.mark.parametrize("solver", ["gurobi", "scip"])
+def test_mip_controllers_step_with_another_solver_to_the_same_plan(solver):
+    pytest.importorskip({"gurobi": "gurobipy", "scip": "pyscipopt"}[solver])
+    goal, x = np.array([0.3, -0.2]), np.array([-0.4, 0.5])
+    steps = {}
+    for name in ("highs", solver):
+        ctrl = controller("mip", budget_ms=20_000, mip_solver=name)
+        assert ctrl.mpc.backend.name == name
+        ctrl.reset(0, goal)
+        steps[name] = ctrl.act(x)
+        assert steps[name].status == "optimal"
+    assert steps[solver].predicted_cost == pytest.approx(steps["highs"].predicted_cost,
+                                                         rel=1e-3, abs=1e-9)
+
+
+def test_mip_solver_is_checked():
+    with pytest.raises(ConfigError, match="mip_solver: expected one of highs, gurobi, scip"):
+        PlannerConfig(mip_solver="cplex")

@@ -1,0 +1,71 @@
+"""`mpcnet improve`: rounds of controller data, fine-tuning and re-sparsification, resumable."""
+
+import json
+
+import pytest
+
+from tests.fixtures.cli import run_cli as _run
+
+pytestmark = pytest.mark.integration  # end to end: the command line, files, episodes
+
+
+@pytest.fixture(scope="module")
+def dense(tmp_path_factory):
+    root = tmp_path_factory.mktemp("improve")
+    assert _run(["collect", "--episodes", "6", "--steps", "8", "--seed", "1",
+                 "--out", str(root / "data")]) == 0
+    assert _run(["train", "--data", str(root / "data"), "--hidden", "8,8", "--epochs", "1",
+                 "--rollout-horizon", "3", "--val-fraction", "0.3",
+                 "--out", str(root / "model")]) == 0
+    return root
+
+
+def _improve(root, out, *extra):
+    return _run(["improve", "--model", str(root / "model"), "--data", str(root / "data"),
+                 "--controller", "mppi", "--relus", "4", "--rounds", "2", "--episodes", "2",
+                 "--steps", "4", "--horizon", "2", "--iterations", "1", "--samples", "8",
+                 "--train-epochs", "1", "--relaxed-epochs", "2", "--finetune-epochs", "1",
+                 "--out", str(out), *extra])
+
+
+def test_improve_rounds_grow_the_data_and_resume_after_a_kill(dense, tmp_path, monkeypatch):
+    import training.improve as improve
+
+    out = tmp_path / "run"
+    real, calls = improve.run_round, []
+
+    def killed_in_round_2(r, *args, **kwargs):
+        calls.append(r)
+        if r == 2:
+            raise KeyboardInterrupt
+        return real(r, *args, **kwargs)
+
+    monkeypatch.setattr(improve, "run_round", killed_in_round_2)
+    assert _improve(dense, out) == 130
+    rows = json.loads((out / "metrics.json").read_text())["rounds"]
+    assert [r["round"] for r in rows] == [0, 1] and calls == [0, 1, 2]
+    calls.clear()
+    monkeypatch.setattr(improve, "run_round", lambda r, *a, **k: (calls.append(r),
+                                                                   real(r, *a, **k))[1])
+    assert _improve(dense, out, "--resume") == 0
+    assert calls == [2]  # finished rounds are not repeated
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["complete"] is True and metrics["rounds"][:2] == rows
+    rows = metrics["rounds"]
+    assert [r["round"] for r in rows] == [0, 1, 2]
+    assert all(r["relus"] <= 4 and 0.0 <= r["success_rate"] <= 1.0 for r in rows)
+    for before, after in zip(rows, rows[1:], strict=False):
+        assert after["transitions"] == before["transitions"] + before["new_transitions"]
+        assert after["new_episode_ids"][0] > before["new_episode_ids"][1]  # new ids
+    assert (out / "round_2" / "sparse" / "relunet.json").is_file()
+
+
+def test_improve_refuses_changed_settings_on_resume(dense, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert _run(["improve", "--model", str(dense / "model"), "--data", str(dense / "data"),
+                 "--controller", "random", "--relus", "4", "--rounds", "0", "--episodes", "1",
+                 "--steps", "2", "--horizon", "2", "--iterations", "1", "--train-epochs", "1",
+                 "--relaxed-epochs", "1", "--finetune-epochs", "0", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert _improve(dense, out, "--resume") == 2
+    assert "started with other settings" in capsys.readouterr().err
