@@ -2,7 +2,7 @@
 
 The networks here are small (tens to hundreds of neurons): one intra-op thread is as fast as
 two for them, and a second thread turns every op into a barrier that stalls whenever another
-process holds the other core. Measured on a 2-core machine (BENCHMARKS.md, "Threads"):
+process holds the other core. Measured on a 2-core machine (docs/notes, "Threads"):
 `mpcnet train` beside another torch job took 9.5x its time alone with torch's default threads.
 So mpcnet runs with one thread unless told otherwise, by ``--threads`` on the command line or
 the ``MPCNET_THREADS`` environment variable.
@@ -62,7 +62,7 @@ def pin_heap_thresholds() -> bool:
     glibc serves allocations above a *dynamic* threshold (128 KiB at start) with ``mmap`` and
     returns them with ``munmap``, so a planner that allocates the same 0.5 MB activations every
     step pays page faults on each touch, or not, depending on the history of the process.
-    Measured (BENCHMARKS.md, issue 11): the same float64 rollout at K = 1024, H = 20 took 4.6
+    Measured (docs/notes, "Threads"): the same float64 rollout at K = 1024, H = 20 took 4.6
     to 6.6 ms from run to run, and pytorch_mppi's ``command()`` 9.8 to 21 ms; with the
     thresholds pinned, 4.6 to 5.0 and 9.8 to 10.8 ms. Set ``MALLOC_MMAP_THRESHOLD_`` in the
     environment to choose otherwise (then nothing is changed here).

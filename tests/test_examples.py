@@ -64,3 +64,11 @@ def test_the_quickstart_runs(tmp_path):
     script = tmp_path / "quickstart.py"
     script.write_text(code)
     assert run_script(script, [], tmp_path).startswith("16 ReLUs: success ")
+
+
+@pytest.mark.slow
+def test_the_quickstart_at_its_own_sizes(tmp_path):
+    """What a newcomer runs: 200 episodes, 100 epochs, 16 ReLUs, one MIP episode (about two
+    minutes on 2 cores)."""
+    out = run_script(QUICKSTART, [], tmp_path)
+    assert out.startswith("16 ReLUs: success ") and "final cost" in out

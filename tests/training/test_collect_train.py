@@ -71,7 +71,7 @@ def test_bad_train_config_is_rejected(kwargs):
 
 
 def test_data_without_contacts_round_trips_and_trains(tmp_path):
-    """Data from a task without a pusher has no contact flags (issue 17)."""
+    """Data from a task without a pusher has no contact flags."""
     full = collect(CollectConfig(episodes=8, steps=10, seed=2)).data
     data = TransitionData(full.states, full.actions, full.next_states, full.episode_ids, None,
                           full.env_id)
@@ -92,7 +92,7 @@ def test_data_without_contacts_round_trips_and_trains(tmp_path):
 
 
 def test_relative_features_only_where_the_task_has_a_pusher():
-    """TrainConfig()'s default works on a task without a pusher (issue 17, item 1)."""
+    """TrainConfig()'s default works on a task without a pusher."""
     from training.train import build_model, uses_relative
 
     rng = np.random.default_rng(0)

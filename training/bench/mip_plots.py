@@ -9,7 +9,7 @@ import numpy as np
 from mpcnet.milp.solvers import relative_gap
 from training.plotting import pyplot, save_png
 
-GOAL_GAP, GOAL_SECONDS = 0.01, 1.0  # issue 15's target: a 1% gap within one second
+GOAL_GAP, GOAL_SECONDS = 0.01, 1.0  # the target: a 1% gap within one second
 
 
 def convergence_figure(record: dict, path: Path) -> None:

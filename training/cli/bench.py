@@ -35,7 +35,8 @@ from training.config import parse_int_list
 
 def add_parsers(sub) -> None:
     """`mpcnet bench rollout | mip | planners | mip-objects | bab | mip-grid`."""
-    p = sub.add_parser("bench", help="benchmarks (results go into BENCHMARKS.md)", parents=[])
+    p = sub.add_parser("bench", help="benchmarks (the suites in benchmarks/ run them; figures "
+                       "in BENCHMARKS.md)", parents=[])
     p.register("action", "parsers", SubParsers)
     p.set_defaults(run=f"{__name__}:run_bench")
     bench = p.add_subparsers(dest="bench", required=True, parser_class=Parser)
@@ -49,7 +50,7 @@ def add_parsers(sub) -> None:
     b.add_argument("--no-loop", action="store_true", help="skip the slow per-sample loop")
     b.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
-                   help="put the table into this file (e.g. BENCHMARKS.md) under its device")
+                   help="put the table into this file (a markdown page) under its device")
 
     b = bench.add_parser("mip", help="MILP solve times from seeded start states")
     b.add_argument("--model", type=Path, required=True, help="model directory")
@@ -112,7 +113,7 @@ def add_parsers(sub) -> None:
     add_mip_solve_args(b)
     b.add_argument("--json", type=Path, required=True, help="output JSON (all N)")
     b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
-                   help="put the table into this file (e.g. BENCHMARKS.md)")
+                   help="put the table into this file (a markdown page)")
 
     b = bench.add_parser("bab", help="action-space branch and bound: proven gap and plan cost "
                          "from seeded start states (--milp: the MILP on the same problems)")
@@ -143,7 +144,7 @@ def add_parsers(sub) -> None:
     add_mip_solve_args(b)
     b.add_argument("--json", type=Path, required=True, help="output JSON (all cells)")
     b.add_argument("--write", type=Path, default=None, metavar="MARKDOWN",
-                   help="put the grid table into this file (e.g. BENCHMARKS.md)")
+                   help="put the grid table into this file (a markdown page)")
 
 
 def add_mip_solve_args(parser: argparse.ArgumentParser) -> None:

@@ -88,7 +88,7 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("sweep", help="closed-loop sweep of a TOML spec (models x controllers "
                        "x budgets x horizons x execute x seeded episodes), resumable")
     p.set_defaults(run=f"{__name__}:run_sweep")
-    p.add_argument("spec", type=Path, help="the sweep spec (TOML; see README, 'Sweeps')")
+    p.add_argument("spec", type=Path, help="the sweep spec (TOML; see docs/sweeps-and-report.md)")
     p.add_argument("--out", type=Path, required=True,
                    help="sweep directory; run the same spec into it again to continue")
     p.add_argument("--workers", type=int_in(1, 1_024), default=None,
