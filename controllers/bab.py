@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from controllers.base import PlannerConfig, PlanningController, _CallTimer
+from controllers.base import PlannerConfig, PlanningController, CallTimer
 from mpcnet.bab.plan_bounds import SPLIT_RULES, PlanBounds
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError
@@ -141,7 +141,7 @@ class ActionBranchAndBound:
         self.batch, self.samples_per_box, self.gap = int(batch), int(samples_per_box), gap
         self.split = split
         bounds.set_action_box(low, high)
-        self.timer = _CallTimer()
+        self.timer = CallTimer()
 
     def _sample(self, lo, hi, incumbent, gen):
         """Plans ``(k * s, D)`` inside boxes ``lo, hi`` ``(k, D)``."""

@@ -49,7 +49,7 @@ class Controller(Protocol):
     def act(self, state: np.ndarray) -> ControlStep: ...
 
 
-class _CallTimer:
+class CallTimer:
     """How long kernel calls of a given batch size take (a decaying average per size), so a
     planner only starts work that ends before its deadline."""
 
@@ -107,7 +107,7 @@ class PlanningController:
         self.low_t, self.high_t = self.kernel.tensor(self.low), self.kernel.tensor(self.high)
         self.span_t = self.high_t - self.low_t
         self.gen = torch.Generator(device=self.kernel.device)
-        self.timer = _CallTimer()
+        self.timer = CallTimer()
         self.goal: np.ndarray | None = None
         self.rng = np.random.default_rng(0)
         self.previous: np.ndarray | None = None
