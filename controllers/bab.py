@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from controllers.base import PlannerConfig, PlanningController, CallTimer
+from controllers.base import CallTimer, PlannerConfig, PlanningController
 from mpcnet.bab.plan_bounds import SPLIT_RULES, PlanBounds
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError
