@@ -172,6 +172,26 @@ class BulletEnv(gym.Env):
         _, _, rgba, _, _ = c.getCameraImage(240, 240, view, proj, renderer=c.ER_TINY_RENDERER)
         return np.asarray(rgba, dtype=np.uint8).reshape(240, 240, 4)[:, :, :3]
 
+    # the Python side of a step's state beside the simulation (restored with it)
+    _step_attributes: tuple[str, ...] = ("_last_contact",)
+
+    def save_state(self) -> tuple[int, dict]:
+        """A snapshot of the whole episode state: PyBullet's in-memory ``saveState`` and the
+        Python attributes a step changes. Free it with :meth:`drop_state`."""
+        return (self._sim.client.saveState(),
+                {name: getattr(self, name) for name in self._step_attributes})
+
+    def restore_state(self, snapshot: tuple[int, dict]) -> None:
+        """Return to a :meth:`save_state` snapshot of this episode (bodies, velocities and
+        contacts; a step overwrites the pusher's constraint target before simulating)."""
+        state_id, attributes = snapshot
+        self._sim.client.restoreState(stateId=state_id)
+        for name, value in attributes.items():
+            setattr(self, name, value)
+
+    def drop_state(self, snapshot: tuple[int, dict]) -> None:
+        self._sim.client.removeState(snapshot[0])
+
     def close(self) -> None:
         if self._sim is not None:
             self._sim.close()

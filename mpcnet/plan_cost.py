@@ -16,7 +16,9 @@ it removes work that does not depend on the state:
 
 The kernel runs in float32 or float64 on any torch device, and is differentiable (gradient
 descent plans through it). Graph networks (:meth:`GraphNet.instantiate`) run through their
-shared-weight kernel with the same fused cost.
+shared-weight kernel with the same fused cost. A model that is not a network (the simulator
+itself, ``envs.simulator.SimModel``) gives its states through ``simulate(x0, plans)``; the same
+cost is taken of them, without gradients.
 """
 
 from __future__ import annotations
@@ -114,7 +116,12 @@ class PlanCost:
         self.dtype, self.device = resolve_dtype(dtype), resolve_device(device)
         self.state_dim, self.action_dim = net.state_dim, net.action_dim
         graph = getattr(net, "graph", None)
-        if graph is not None:
+        # a model that is not a network (the simulator itself, envs.simulator.SimModel)
+        # predicts with simulate(x0, plans) -> (H, K, n) states; not differentiable
+        self._simulator = net if hasattr(net, "simulate") else None
+        if self._simulator is not None:
+            self._graph = self._mlp = None
+        elif graph is not None:
             from mpcnet.nn.graphnet import TorchGraphNet
 
             self._graph = TorchGraphNet(graph, dtype=self.dtype, device=self.device)
@@ -146,6 +153,9 @@ class PlanCost:
         if plans.dim() != 3 or plans.shape[2] != self.action_dim:
             raise ShapeError(f"plans: expected shape (K, H, {self.action_dim}), got "
                              f"{tuple(plans.shape)}.")
+        if self._simulator is not None:
+            return self.tensor(self._simulator.simulate(x0.detach().cpu().numpy(),
+                                                        plans.detach().cpu().numpy()))
         if self._mlp is not None:
             return self._mlp.rollout(x0, plans.transpose(0, 1).contiguous())
         from mpcnet.rollout import rollout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 import envs
 from controllers import PlannerConfig, make_controller
 from mpcnet.artifacts import read_json, write_json
-from mpcnet.errors import ArtifactError
+from mpcnet.errors import ArtifactError, ConfigError
 from mpcnet.nn.relunet import ReluNet
 from training.progress import Progress
 from training.results import EvaluationResult
@@ -77,29 +78,38 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
     task = envs.task_of(env)
     spec = task.cost_spec
     controller.reset(seed, goal)
+    simulator = _simulator_of(controller)
+    if simulator is not None:  # the reference model follows the real episode step by step
+        simulator.start(seed)
     object_centres = getattr(task, "object_centres", _mean_of_positions)
     centres = lambda o: object_centres(o).tolist()  # noqa: E731
     costs, path, times, statuses = [float(spec.state_cost(obs, goal))], [centres(obs)], [], {}
     frames = [env.render()] if render else []
     steps, success, done, reward = 0, bool(info["is_success"]), False, 0.0
-    while steps < max_steps and not done:
-        step = controller.act(obs)
-        times.append(step.plan_time_s)
-        statuses[step.status] = statuses.get(step.status, 0) + 1
-        applied = 0
-        for action in np.asarray(step.plan)[:execute]:
-            obs, r, terminated, truncated, info = env.step(action.astype(np.float32))
-            steps, applied, reward = steps + 1, applied + 1, reward + float(r)
-            costs.append(float(spec.state_cost(obs, goal)))
-            path.append(centres(obs))
-            if render:
-                frames.append(env.render())
-            success = bool(info["is_success"])
-            done = terminated or truncated
-            if done or steps >= max_steps:
-                break
-        if hasattr(controller, "executed"):
-            controller.executed(applied)
+    try:
+        while steps < max_steps and not done:
+            step = controller.act(obs)
+            times.append(step.plan_time_s)
+            statuses[step.status] = statuses.get(step.status, 0) + 1
+            applied = 0
+            for action in np.asarray(step.plan)[:execute]:
+                obs, r, terminated, truncated, info = env.step(action.astype(np.float32))
+                if simulator is not None:
+                    simulator.applied(action, obs)
+                steps, applied, reward = steps + 1, applied + 1, reward + float(r)
+                costs.append(float(spec.state_cost(obs, goal)))
+                path.append(centres(obs))
+                if render:
+                    frames.append(env.render())
+                success = bool(info["is_success"])
+                done = terminated or truncated
+                if done or steps >= max_steps:
+                    break
+            if hasattr(controller, "executed"):
+                controller.executed(applied)
+    finally:
+        if simulator is not None:
+            simulator.finish()
     goal_regions = getattr(task, "goal_regions", lambda g: (_mean_of_positions(g),
                                                              np.zeros((1, 2))))
     goal_centres, goal_half_sizes = goal_regions(goal)
@@ -155,9 +165,43 @@ class EpisodeStore:
         write_json(self._path(index), result.to_dict())
 
 
+def _simulator_of(controller):
+    """The simulator model a controller plans with, or ``None`` for a network."""
+    net = getattr(controller, "net", None)
+    return net if getattr(net, "mirrors_env", False) else None
+
+
+# the planners that need only predictions: the simulator reference runs these
+SAMPLING_ONLY = ("mppi", "cem", "random")
+
+
+def unsupported(net, controller_name: str) -> str | None:
+    """Why ``controller_name`` cannot plan with ``net``, or ``None`` if it can."""
+    if getattr(net, "mirrors_env", False) and controller_name not in SAMPLING_ONLY:
+        return (f"{controller_name} needs a ReLU network (gradients or a MILP); the simulator "
+                f"'sim' runs {', '.join(SAMPLING_ONLY)}")
+    return None
+
+
+def sim_planner_config(config: PlannerConfig) -> PlannerConfig:
+    """The simulator's planner settings: a fixed number of iterations (its rollouts are slow,
+    so a time budget would cut them short; its plan times are reported, not capped) and
+    fewer samples, where the config leaves them to the planner."""
+    from envs.simulator import SIM_ITERATIONS, SIM_SAMPLES
+
+    return dataclasses.replace(
+        config, iterations=config.iterations or SIM_ITERATIONS,
+        samples=config.samples or SIM_SAMPLES)
+
+
 def controller_for(env, net: ReluNet, controller_name: str, config: PlannerConfig,
                    **controller_kwargs):
     """A controller for ``env``'s cost, action box and state box."""
+    reason = unsupported(net, controller_name)
+    if reason:
+        raise ConfigError(f"{reason}; choose one of those for it.")
+    if getattr(net, "mirrors_env", False):
+        config = sim_planner_config(config)
     base = envs.task_of(env)
     return make_controller(controller_name, net, base.cost_spec, base.action_space.low,
                            base.action_space.high, config, base.state_low, base.state_high,

@@ -191,11 +191,15 @@ def _compare_pairs(args, names, nets, config, env_kw):
     """``(model_dir, net, name, controller)`` of every pair to run, each controller built
     (and its budget checked) before anything is written; and the pairs skipped, with why."""
     from controllers import MIP_CONTROLLERS
-    from training.evaluate import build_controller
+    from training.evaluate import build_controller, unsupported
 
     pairs, skipped = [], []
     for model_dir, net in nets:
         for name in names:
+            reason = unsupported(net, name)
+            if reason:
+                skipped.append(f"{name} on {model_dir} ({reason})")
+                continue
             if name in MIP_CONTROLLERS and net.relu_count > args.max_mip_relus:
                 skipped.append(f"{name} on {model_dir} ({net.relu_count} ReLUs > "
                                f"--max-mip-relus {args.max_mip_relus}: too many binaries to "
@@ -286,7 +290,7 @@ def sweep_to(spec, out: Path, workers: int | None = None, ray: str | None = None
         ``(rows, paired)``.
     """
     from controllers import MIP_CONTROLLERS
-    from training.evaluate import build_controller
+    from training.evaluate import build_controller, unsupported
     from training.experiments import sweep_results
     from training.experiments.compare_plots import plot_success_vs_budget
     from training.experiments.stats import add_vs_best
@@ -299,7 +303,8 @@ def sweep_to(spec, out: Path, workers: int | None = None, ray: str | None = None
     nets = {m: load_control_net(Path(m), spec.env, env_kw) for m in spec.models}
     skip, relus = set(), {m: net.relu_count for m, net in nets.items()}
     for cell in spec.cells():  # every controller is built once, so a bad budget stops us here
-        if cell.controller in MIP_CONTROLLERS and relus[cell.model] > spec.max_mip_relus:
+        if unsupported(nets[cell.model], cell.controller) or (
+                cell.controller in MIP_CONTROLLERS and relus[cell.model] > spec.max_mip_relus):
             skip.add(cell.key)
             continue
         kwargs = {"bounds": spec.bounds} if cell.controller in MIP_CONTROLLERS else {}
@@ -313,7 +318,8 @@ def sweep_to(spec, out: Path, workers: int | None = None, ray: str | None = None
     write_json(Path(out) / "paired.json", paired)
     table = sweep_results.results_markdown(rows, paired)
     if skip:
-        table += "\nSkipped (more ReLUs than max_mip_relus): " + ", ".join(sorted(skip)) + "\n"
+        table += ("\nSkipped (more ReLUs than max_mip_relus, or a planner that needs a "
+                  "network on the simulator): " + ", ".join(sorted(skip)) + "\n")
     write_text(Path(out) / "results.md", table)
     plot_success_vs_budget(rows, Path(out) / "success_vs_budget.png")
     return rows, paired

@@ -122,9 +122,12 @@ def control_env_kwargs(args: argparse.Namespace, model_dirs) -> dict:
 
     recorded = []
     for d in model_dirs:
+        if is_sim(d):  # the simulator is made like the models' env
+            continue
         path = Path(d) / "config.json"
         saved = read_json(path, "model config").get("env_kwargs", {}) if path.is_file() else {}
         recorded.append({k: v for k, v in saved.items() if k != "num_objects"})
+    recorded = recorded or [{}]
     if any(r != recorded[0] for r in recorded):
         raise ConfigError(f"--models: their data came from differently made envs "
                           f"({recorded}); compare models of the same env settings.")
@@ -147,13 +150,26 @@ def num_objects_of(env_id: str, kwargs: dict) -> int | None:
     return env_sizes(env_id, kwargs)[0]
 
 
+def is_sim(model_dir) -> bool:
+    """Whether a ``--model``/``--models`` entry names the simulator (``sim``), not a directory
+    (a model directory called ``sim`` is named with its parent, e.g. ``runs/sim``)."""
+    from envs.simulator import SIM_NAME
+
+    return str(model_dir) == SIM_NAME
+
+
 def load_control_net(model_dir: Path, env_id: str, env_kw: dict):
-    """The network of ``model_dir`` for ``env_id``: refused if its sizes are not the env's;
-    a warning on stderr if it was trained on another env of the same sizes."""
+    """The network of ``model_dir`` for ``env_id`` (or the simulator itself for ``sim``):
+    refused if its sizes are not the env's; a warning on stderr if it was trained on another
+    env of the same sizes."""
     import sys
 
     from mpcnet.errors import ShapeError
 
+    if is_sim(model_dir):
+        from envs.simulator import SimModel
+
+        return SimModel(env_id, env_kw)
     objects, n, m = env_sizes(env_id, env_kw)
     net = load_net(model_dir, objects)
     if (net.state_dim, net.action_dim) != (n, m):

@@ -25,7 +25,8 @@ def results_table(rows: list[dict], skipped: list[str]) -> str:
         c_low, c_high = r.get("final_cost_ci95", (float("nan"),) * 2)
         ret = (f"{r['reward_mean']:.1f} +- {r['reward_std']:.1f} | "
                if r.get("reward_mean") is not None else "- | ") if reward else ""
-        lines.append(f"| {r['model']} | {r['relus']} | {r['controller']} | {r['episodes']} | "
+        relus = "-" if r["relus"] is None else r["relus"]  # the simulator has none
+        lines.append(f"| {r['model']} | {relus} | {r['controller']} | {r['episodes']} | "
                      f"{r['success_rate']:.2f} [{s_low:.2f}, {s_high:.2f}] | "
                      f"{r['final_cost_mean']:.3f} [{c_low:.3f}, {c_high:.3f}] | "
                      f"{r['final_cost_std']:.3f} | {vs_best_text(r)} | {ret}"

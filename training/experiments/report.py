@@ -104,7 +104,13 @@ def _closed_loop_figure(rows: list[dict]):
         fig, (ax_s, ax_c) = plt.subplots(1, 2, figsize=(10, 3.8))
         several_runs = len({r["run"] for r in rows}) > 1
         groups: dict[tuple, list[dict]] = {}
-        for r in rows:  # one line per run, planner and setting: never mix two runs' points
+        for r in (r for r in rows if r["relus"] is None):  # the simulator: a reference line
+            for ax, key in ((ax_s, "success_rate"), (ax_c, "final_cost_mean")):
+                ax.axhline(r[key], linestyle="--", color="grey", linewidth=1)
+            ax_s.annotate(f"sim, {r['controller']}", (0.01, r["success_rate"]), fontsize=7,
+                          xycoords=("axes fraction", "data"), va="bottom")
+        for r in (r for r in rows if r["relus"] is not None):  # one line per run, planner and
+            # setting: never mix two runs' points
             key = (r["run"], r["controller"], r.get("budget_ms"), r.get("horizon"),
                    r.get("execute"))
             groups.setdefault(key, []).append(r)

@@ -72,7 +72,8 @@ def results_markdown(rows: list[dict], paired: list[dict]) -> str:
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
-            f"| {_model_name(r['model'])} | {r['relus']} | {r['controller']} | "
+            f"| {_model_name(r['model'])} | {'-' if r['relus'] is None else r['relus']} | "
+            f"{r['controller']} | "
             f"{r['budget_ms']:g} | {r['horizon']} | {r['execute']} | {r['episodes']} | "
             f"{r['success_rate']:.2f} [{r['success_low']:.2f}, {r['success_high']:.2f}] | "
             f"{r['final_cost_mean']:.3f} [{r['final_cost_low']:.3f}, "
