@@ -9,6 +9,7 @@ import numpy as np
 
 import envs
 from mpcnet.data import TransitionData
+from mpcnet.errors import ConfigError
 from training.config import CollectConfig
 from training.progress import Progress
 from training.results import CollectResult
@@ -157,35 +158,78 @@ def env_kwargs(config: CollectConfig) -> dict:
     return kwargs
 
 
-def collect(config: CollectConfig, progress: bool = False) -> CollectResult:
+def _episode(env, policy, config: CollectConfig, index: int, seed: int) -> dict:
+    """One exploration episode, reset and explored from its own seed (so episode ``index``
+    is the same whichever process runs it); its rows and whether it ended early."""
+    obs, _ = env.reset(seed=seed, options={"explore": True} if config.task else None)
+    policy.rng = np.random.default_rng(seed)
+    policy.reset()
+    rows: dict[str, list] = {k: [] for k in ("states", "actions", "next_states", "contacts")}
+    terminated = False
+    for _ in range(config.steps):
+        action = policy.act(obs).astype(np.float32)
+        next_obs, _, terminated, truncated, info = env.step(action)
+        for key, value in (("states", obs), ("actions", action), ("next_states", next_obs),
+                           ("contacts", info.get("contact"))):
+            rows[key].append(value)
+        obs = next_obs
+        if terminated or truncated:
+            break
+    return {**rows, "ids": [index] * len(rows["states"]), "ended_early": bool(terminated)}
+
+
+_WORKER: dict = {}  # this process's env and explorer (collection workers)
+
+
+def _start_worker(config: CollectConfig) -> None:
+    # collection runs the simulator only: a worker imports neither torch nor a solver
+    env = envs.make(config.env_id, max_episode_steps=config.steps, **env_kwargs(config))
+    _WORKER.update(env=env, policy=make_explorer(env, config, np.random.default_rng(0)),
+                   config=config)
+
+
+def _worker_episode(job: tuple[int, int]) -> dict:
+    return _episode(_WORKER["env"], _WORKER["policy"], _WORKER["config"], *job)
+
+
+def _episodes(config: CollectConfig, jobs: list[tuple[int, int]], workers: int):
+    """Each episode's rows, in episode order, from ``workers`` processes (1: this one)."""
+    if workers == 1:
+        _start_worker(config)
+        try:
+            yield from map(_worker_episode, jobs)
+        finally:
+            _WORKER.pop("env").close()
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    chunk = max(1, min(16, len(jobs) // (8 * workers)))
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
+                             initializer=_start_worker, initargs=(config,)) as pool:
+        yield from pool.map(_worker_episode, jobs, chunksize=chunk)
+
+
+def collect(config: CollectConfig, progress: bool = False, workers: int = 1) -> CollectResult:
     """Run ``config.episodes`` exploration episodes; their transitions and figures.
 
-    Episode ``i`` is reset with a seed drawn from ``config.seed``, so the same config gives the
-    same data.
+    Episode ``i`` is reset, and explored, from its own seed drawn from ``config.seed``, so the
+    same config gives the same data, byte for byte, on any number of ``workers`` (processes
+    with a simulator each).
     """
-    env = envs.make(config.env_id, max_episode_steps=config.steps, **env_kwargs(config))
+    if not isinstance(workers, int) or not 1 <= workers <= 1024:
+        raise ConfigError(f"workers: expected an integer from 1 to 1,024, got {workers!r}.")
     seeds = np.random.SeedSequence(config.seed).generate_state(config.episodes)
-    policy = make_explorer(env, config, np.random.default_rng(config.seed))
-    options = {"explore": True} if config.task else None
+    jobs = [(i, int(seed)) for i, seed in enumerate(seeds)]
     rows: dict[str, list] = {k: [] for k in ("states", "actions", "next_states", "ids", "contacts")}
     ended_early = 0
-    try:
-        bar = Progress(range(config.episodes), desc="collect", unit="ep", disable=not progress)
-        for episode in bar:
-            obs, _ = env.reset(seed=int(seeds[episode]), options=options)
-            policy.reset()
-            for _ in range(config.steps):
-                action = policy.act(obs).astype(np.float32)
-                next_obs, _, terminated, truncated, info = env.step(action)
-                for key, value in (("states", obs), ("actions", action), ("next_states", next_obs),
-                                   ("ids", episode), ("contacts", info.get("contact"))):
-                    rows[key].append(value)
-                obs = next_obs
-                if terminated or truncated:
-                    ended_early += int(terminated)
-                    break
-    finally:
-        env.close()
+    bar = Progress(total=config.episodes, desc="collect", unit="ep", disable=not progress)
+    with bar:
+        for episode in _episodes(config, jobs, min(workers, config.episodes)):
+            for key in rows:
+                rows[key].extend(episode[key])
+            ended_early += episode["ended_early"]
+            bar.update(1)
     contacts = None if config.task else np.asarray(rows["contacts"], bool)
     data = TransitionData(np.asarray(rows["states"], np.float64),
                           np.asarray(rows["actions"], np.float64),

@@ -107,3 +107,17 @@ def test_relative_features_only_where_the_task_has_a_pusher():
     push = collect(CollectConfig(episodes=2, steps=5)).data
     assert uses_relative(push, TrainConfig()) and not uses_relative(push, TrainConfig(
         relative=False))
+
+
+def test_any_number_of_workers_gives_the_same_data_byte_for_byte(tmp_path):
+    config = CollectConfig(episodes=5, steps=6, seed=11)
+    one = collect(config).data
+    two = collect(config, workers=2).data
+    for key in ("states", "actions", "next_states", "episode_ids", "contacts"):
+        assert np.array_equal(getattr(one, key), getattr(two, key)), key
+    one.save(tmp_path / "one")
+    two.save(tmp_path / "two")
+    saved = [(tmp_path / name / "data.npz").read_bytes() for name in ("one", "two")]
+    assert saved[0] == saved[1]
+    with pytest.raises(ConfigError, match="workers: expected an integer from 1"):
+        collect(config, workers=0)

@@ -36,6 +36,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--env", dest="env_id", default=CollectConfig.env_id,
                    help="environment id (default: mpcnet/Push-v0)")
     add_config_args(p, CollectConfig, skip=("env_id",))
+    p.add_argument("--workers", type=int_in(1, 1_024), default=1,
+                   help="processes, each with its own simulator; any number gives the same "
+                        "data, byte for byte (default 1)")
     add_output_args(p)
 
     p = sub.add_parser("train", help="train a ReLU dynamics model on collected data")
@@ -88,14 +91,14 @@ def add_parsers(sub) -> None:
 
 
 def collect_to(config: CollectConfig, out: Path | None, overwrite: bool = False,
-               progress: bool = True) -> StageRun:
+               progress: bool = True, workers: int = 1) -> StageRun:
     """Collect data and write ``data.npz``, ``config.json``, ``meta.json``, ``metrics.json``."""
     import envs
     from training.collect import collect, env_kwargs
 
     envs.check_env_id(config.env_id, env_kwargs(config).get("task"))
     with run_directory(out, config.env_id, "collect", config.seed, overwrite) as out:
-        collected = collect(config, progress=progress)
+        collected = collect(config, progress=progress, workers=workers)
         data, metrics = collected.data, collected.metrics
         data.save(out)
         write_stage(out, config.to_dict(), metrics)
@@ -160,7 +163,7 @@ def run_validate(args: argparse.Namespace) -> None:
 
 def run_collect(args: argparse.Namespace) -> None:
     config = config_from_args(CollectConfig, args)
-    run = collect_to(config, args.out, args.overwrite)
+    run = collect_to(config, args.out, args.overwrite, workers=args.workers)
     out, metrics = run.path, run.metrics
     contact = metrics["contact_fraction"]
     print(f"collected {metrics['transitions']} transitions"
