@@ -12,7 +12,8 @@ from controllers import PlannerConfig
 from envs.simulator import SimModel
 from envs.task import read_task_file
 from mpcnet.errors import ConfigError
-from tests.fixtures.cli import usage_error_line
+from tests.fixtures.cli import run_cli, usage_error_line
+from tests.fixtures.models import tiny_model
 from training.evaluate import evaluate
 
 PUSH = "mpcnet/Push-v0"
@@ -92,3 +93,15 @@ def test_the_command_line_refuses_a_network_planner_on_sim(tmp_path):
     line = usage_error_line(["evaluate", "--model", "sim", "--controller", "mip", "--episodes",
                              "1", "--out", str(tmp_path / "e")], tmp_path)
     assert "mip needs a ReLU network" in line and "runs mppi, cem, random" in line
+
+
+@pytest.mark.integration
+def test_compare_has_a_sim_row_and_says_what_it_skipped(tmp_path):
+    model = tiny_model(tmp_path)
+    out = tmp_path / "cmp"
+    assert run_cli(["compare", "--models", "sim", str(model), "--controllers", "cem,gd",
+                    "--episodes", "1", "--steps", "1", "--horizon", "2", "--samples", "4",
+                    "--iterations", "1", "--out", str(out)]) == 0
+    table = (out / "results.md").read_text()
+    assert "| sim | - | cem |" in table and "| gd |" in table
+    assert "gd on sim (gd needs a ReLU network" in table

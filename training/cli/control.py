@@ -178,7 +178,8 @@ def run_evaluate(args: argparse.Namespace) -> None:
         results, summary = evaluated.episodes, evaluated.summary
         write_json(out / "metrics.json", {**summary, "relus": net.relu_count,
                                           "episodes_detail": [r.to_dict() for r in results]})
-    print(f"{args.controller} on {args.model} ({net.relu_count} ReLUs): success rate "
+    size = "the simulator" if net.relu_count is None else f"{net.relu_count} ReLUs"
+    print(f"{args.controller} on {args.model} ({size}): success rate "
           f"{summary['success_rate']:.2f}, final cost {summary['final_cost_mean']:.3f} +- "
           f"{summary['final_cost_std']:.3f}, "
           + ("" if summary["reward_mean"] is None else
