@@ -67,11 +67,14 @@ def _mean_of_positions(state) -> np.ndarray:
 
 
 def run_episode(env, controller, seed: int, max_steps: int, render: bool = False,
-                execute: int = 1):
+                execute: int = 1, trace: list | None = None):
     """Run one episode; returns ``(EpisodeResult, frames)`` (frames empty unless render).
 
     Each plan's first ``execute`` actions are applied before the controller plans again
-    (fewer if the episode ends); ``steps`` counts env steps, ``plan_times_s`` plans.
+    (fewer if the episode ends); ``steps`` counts env steps, ``plan_times_s`` plans. With a
+    ``trace`` list, every env step appends ``{state, action, next_state, contact, goal, plan,
+    predicted_cost}`` to it (``plan`` and its model-predicted cost: the plan the action came
+    from, on the step that planned it, else ``None``).
     """
     obs, info = env.reset(seed=seed)
     goal = np.asarray(info["goal"], dtype=np.float64)
@@ -93,7 +96,16 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
             statuses[step.status] = statuses.get(step.status, 0) + 1
             applied = 0
             for action in np.asarray(step.plan)[:execute]:
+                before = obs
                 obs, r, terminated, truncated, info = env.step(action.astype(np.float32))
+                if trace is not None:
+                    planned = applied == 0
+                    trace.append({"state": np.asarray(before, np.float64),
+                                  "action": np.asarray(action, np.float64),
+                                  "next_state": np.asarray(obs, np.float64),
+                                  "contact": info.get("contact"), "goal": goal,
+                                  "plan": np.asarray(step.plan) if planned else None,
+                                  "predicted_cost": step.predicted_cost if planned else None})
                 if simulator is not None:
                     simulator.applied(action, obs)
                 steps, applied, reward = steps + 1, applied + 1, reward + float(r)

@@ -100,3 +100,16 @@ class SparsifyRun(_Unpackable):
     path: Path
     rows: list
     _legacy: ClassVar[tuple[str, ...]] = ("path", "rows")
+
+
+@dataclass(frozen=True)
+class DiagnosisResult:
+    """:func:`training.diagnose.diagnose`: the episodes and their summary, the model's errors
+    on the visited states with planned against realised cost (``measures``), the failed
+    episodes counted by class, and one row per episode (seed, class, steps, costs)."""
+
+    episodes: list
+    summary: dict
+    measures: dict
+    failures: dict
+    per_episode: list

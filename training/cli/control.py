@@ -30,7 +30,7 @@ from training.rundirs import run_directory
 
 
 def add_parsers(sub) -> None:
-    """`mpcnet evaluate | compare | improve | sweep`."""
+    """`mpcnet evaluate | compare | diagnose | improve | sweep`."""
     p = sub.add_parser("evaluate", help="closed-loop episodes with one controller")
     p.set_defaults(run=f"{__name__}:run_evaluate")
     add_env_args(p)
@@ -62,6 +62,19 @@ def add_parsers(sub) -> None:
                    help="also save an animated GIF of the first episode of every pair")
     add_control_args(p)
     add_output_args(p, resumable=True)
+
+    p = sub.add_parser("diagnose", help="where a model fails its planner: errors on the states "
+                       "the planner visits, planned against realised cost, failed episodes "
+                       "classified")
+    p.set_defaults(run=f"{__name__}:run_diagnose")
+    add_env_args(p)
+    p.add_argument("--model", type=Path, required=True, help="model directory")
+    p.add_argument("--controller", default="gd", help="the planner (default gd)")
+    p.add_argument("--episodes", type=EPISODES, default=20,
+                   help="episodes (default 20; at most 100,000)")
+    p.add_argument("--seed", type=SEED, default=0, help="seed of the episodes (default 0)")
+    add_control_args(p)
+    add_output_args(p)
 
     p = sub.add_parser("improve", help="rounds of: run the controller with the sparse model, "
                        "add its transitions, fine-tune the dense model, sparsify again")
@@ -365,3 +378,30 @@ def run_improve(args: argparse.Namespace) -> None:
             write_json(out / "config.json", settings)
             rows = improve(args.model, args.data, config, planner, tcfg, out)
     print(f"{len(rows)} rounds -> {out / 'metrics.json'} (models and data in round_*/)")
+
+
+def run_diagnose(args: argparse.Namespace) -> None:
+    """Closed-loop episodes with one planner, and where the model fails it
+    (:mod:`training.diagnose`): ``diagnosis.json``, ``diagnosis.md``, ``diagnosis.png``."""
+    from mpcnet.errors import ConfigError
+    from training.diagnose import diagnose
+    from training.experiments.compare_plots import diagnosis_markdown, plot_diagnosis
+
+    config = _control_setup(args, [args.controller])
+    env_kw = control_env_kwargs(args, [args.model])
+    net = load_control_net(args.model, args.env_id, env_kw)
+    if not hasattr(net, "step"):
+        raise ConfigError(f"--model {args.model}: diagnose measures a learned model's errors; "
+                          "the simulator has none. Pass a model directory.")
+    with run_directory(args.out, args.env_id, f"diagnose-{args.controller}", args.seed,
+                       args.overwrite) as out:
+        result = diagnose(args.env_id, net, args.controller, args.episodes, args.seed, config,
+                          args.steps, env_kw, progress=True)
+        record = {"model": str(args.model), "controller": args.controller,
+                  "summary": result.summary, "measures": result.measures,
+                  "failures": result.failures, "episodes": result.per_episode}
+        write_json(out / "diagnosis.json", record)
+        write_text(out / "diagnosis.md", diagnosis_markdown(record))
+        plot_diagnosis(result.per_episode, out / "diagnosis.png")
+    print(diagnosis_markdown(record), end="")
+    print(f"diagnosis -> {out} (diagnosis.md, diagnosis.json, diagnosis.png)")

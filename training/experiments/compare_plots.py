@@ -167,3 +167,49 @@ def plot_success_vs_budget(rows: list[dict], path: Path) -> None:
     fig.tight_layout()
     save_png(fig, path)
     plt.close(fig)
+
+
+def diagnosis_markdown(record: dict) -> str:
+    """The diagnosis of :func:`training.diagnose.diagnose` as a short markdown page."""
+    m, s = record["measures"], record["summary"]
+
+    def number(value) -> str:
+        return "-" if value is None else f"{value:.3g}"
+
+    lines = [f"# Where {record['model']} fails {record['controller']}", "",
+             f"{s['episodes']} episodes, success {s['success_rate']:.2f}, final cost "
+             f"{s['final_cost_mean']:.3f}.", "",
+             "| on the visited states | model | no change |", "|---|---|---|",
+             f"| 1-step MSE ({m['visited_transitions']} transitions) | "
+             f"{number(m['visited_mse_1step'])} | {number(m['visited_mse_1step_zero'])} |",
+             f"| {m['horizon']}-step MSE over the executed actions ({m['visited_windows']} "
+             f"windows) | {number(m['visited_mse_rollout'])} | "
+             f"{number(m['visited_mse_rollout_zero'])} |", "",
+             f"Planned over realised cost, median of {m['plans_compared']} plans: "
+             f"{number(m['planned_over_realised_median'])}; plans more optimistic than what "
+             f"happened: {number(m['plans_optimistic_fraction'])}.", "",
+             "| failed episodes by class | count |", "|---|---|"]
+    lines += [f"| {name} | {count} |" for name, count in record["failures"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def plot_diagnosis(per_episode: list[dict], path: Path) -> None:
+    """Task cost along every episode, coloured by how it ended, and the count of each end."""
+    plt = pyplot()
+    fig, (ax, bars) = plt.subplots(1, 2, figsize=(10, 3.8), gridspec_kw={"width_ratios": [2, 1]})
+    classes = sorted({e["class"] for e in per_episode})
+    colours = {c: plt.cm.tab10(i % 10) for i, c in enumerate(classes)}
+    for e in per_episode:
+        ax.plot(e["costs"], color=colours[e["class"]], alpha=0.7, linewidth=1)
+    for c in classes:
+        ax.plot([], [], color=colours[c], label=c)
+    ax.set_xlabel("env step")
+    ax.set_ylabel("task cost (L1 to goal)")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    counts = [sum(e["class"] == c for e in per_episode) for c in classes]
+    bars.barh(classes, counts, color=[colours[c] for c in classes])
+    bars.set_xlabel("episodes")
+    fig.tight_layout()
+    save_png(fig, path)
+    plt.close(fig)
