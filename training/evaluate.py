@@ -198,12 +198,14 @@ def unsupported(net, controller_name: str) -> str | None:
 def sim_planner_config(config: PlannerConfig) -> PlannerConfig:
     """The simulator's planner settings: a fixed number of iterations (its rollouts are slow,
     so a time budget would cut them short; its plan times are reported, not capped) and
-    fewer samples, where the config leaves them to the planner."""
+    fewer samples where the config leaves them to the planner; MPPI and CEM return the best
+    sample seen, which on the simulator is exact (CEM on Push-v0, 10 episodes: 0.90 success
+    with it, 0.50 with the elite mean)."""
     from envs.simulator import SIM_ITERATIONS, SIM_SAMPLES
 
     return dataclasses.replace(
         config, iterations=config.iterations or SIM_ITERATIONS,
-        samples=config.samples or SIM_SAMPLES)
+        samples=config.samples or SIM_SAMPLES, return_best=True)
 
 
 def controller_for(env, net: ReluNet, controller_name: str, config: PlannerConfig,
