@@ -101,6 +101,13 @@ class TrainConfig:
     effect_dim: int = _help("GNN effect vector size (relation output, summed per object)",
                             high=16_384, default=32)
     epochs: int = _help("passes over the training windows", high=100_000, default=150)
+    max_steps: int = _help("also stop after this many gradient steps, at the end of an epoch "
+                           "(0: no limit)", low=0, high=10**9, default=0)
+    max_seconds: float = _help("also stop after this many seconds of training, at the end of "
+                               "an epoch (0: no limit)", low=0.0, high=10**7, default=0.0)
+    patience: int = _help("also stop when the validation rollout error has not improved for "
+                          "this many epochs (0: never); the best weights are kept",
+                          low=0, high=100_000, default=0)
     batch_size: int = _help("windows per gradient step", high=1_000_000, default=256)
     lr: float = _help("Adam learning rate", default=2e-3)
     rollout_horizon: int = _help(

@@ -44,7 +44,7 @@ class TrainResult(_Unpackable):
 
     model: Any
     metrics: dict
-    history: list
+    history: dict
     config: Any = None
     train_data: TransitionData | None = field(default=None, repr=False)
     val_data: TransitionData | None = field(default=None, repr=False)

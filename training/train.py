@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 
 import numpy as np
 import torch
@@ -220,12 +221,30 @@ def train_epoch(model, windows: dict[str, torch.Tensor], opt, config: TrainConfi
     return total / n_windows
 
 
+def _stop_reason(config: TrainConfig, steps: int, seconds: float, since_best: int) -> str:
+    """Why training stops after this epoch (``""``: it goes on)."""
+    if config.max_steps and steps >= config.max_steps:
+        return "max_steps"
+    if config.max_seconds and seconds >= config.max_seconds:
+        return "max_seconds"
+    if config.patience and since_best >= config.patience:
+        return "patience"
+    return ""
+
+
 def fit(model: ReluMLP, train: TransitionData, val: TransitionData, config: TrainConfig,
         progress: bool = False, epochs: int | None = None, desc: str = "train") -> dict:
     """Train ``model`` in place; keep the weights with the best validation rollout error.
 
+    Training runs ``epochs`` passes, or stops earlier at the end of the epoch that reaches
+    ``config.max_steps`` gradient steps, ``config.max_seconds`` of training, or
+    ``config.patience`` epochs without a better validation rollout error.
+
     Returns:
-        A history dict with per-epoch training loss and validation rollout MSE.
+        A history dict with per-epoch training loss and validation rollout MSE, and
+        ``epochs_run``, ``stopped`` (``"epochs"``, ``"max_steps"``, ``"max_seconds"`` or
+        ``"patience"``), ``gradient_steps``, ``train_seconds`` and
+        ``transitions_per_second`` (training transitions seen per second of training).
     """
     device = resolve_device(config.device)
     model.to(device)
@@ -237,18 +256,32 @@ def fit(model: ReluMLP, train: TransitionData, val: TransitionData, config: Trai
     gen = torch.Generator(device="cpu").manual_seed(config.seed)
     validation = ValidationSet(val, config.rollout_horizon, device)
     best, best_state, history = float("inf"), None, {"loss": [], "val_mse_rollout": []}
+    steps_per_epoch = -(-windows["x0"].shape[0] // config.batch_size)
+    steps, since_best, seconds, stopped = 0, 0, 0.0, "epochs"
     bar = Progress(range(epochs), desc=desc, unit="epoch", disable=not progress, leave=False)
     for _ in bar:
+        start = time.perf_counter()
         loss = train_epoch(model, windows, opt, config, gen)
         sched.step()
+        seconds += time.perf_counter() - start
+        steps += steps_per_epoch
         val_mse = validation.rollout_mse(model)
         history["loss"].append(loss)
         history["val_mse_rollout"].append(val_mse)
+        since_best += 1
         if val_mse < best:
-            best, best_state = val_mse, copy.deepcopy(model.state_dict())
+            best, best_state, since_best = val_mse, copy.deepcopy(model.state_dict()), 0
         bar.set_postfix(loss=f"{loss:.4f}", val_rollout=f"{val_mse:.2e}")
+        reason = _stop_reason(config, steps, seconds, since_best)
+        if reason:
+            stopped = reason
+            break
     if best_state is not None:
         model.load_state_dict(best_state)
+    epochs_run = len(history["loss"])
+    history.update(epochs_run=epochs_run, stopped=stopped, gradient_steps=steps,
+                   train_seconds=seconds,
+                   transitions_per_second=len(train) * epochs_run / max(seconds, 1e-9))
     return history
 
 
@@ -268,6 +301,8 @@ def train(data: TransitionData, config: TrainConfig | None = None,
     device = resolve_device(config.device)
     metrics = evaluate(model, val_data, config.rollout_horizon, device)
     model.cpu().eval()
+    metrics.update({key: history[key] for key in ("epochs_run", "stopped", "gradient_steps",
+                                                  "train_seconds", "transitions_per_second")})
     metrics.update({"rollout_horizon": config.rollout_horizon, "relus": model.relu_count,
                     "train_transitions": len(train_data), "val_transitions": len(val_data),
                     "val_episodes": len(val_data.episodes()), "device": str(device)})

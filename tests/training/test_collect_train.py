@@ -8,6 +8,7 @@ from mpcnet.nn.relunet import ReluNet
 from training.cli.stages import collect_to, train_to
 from training.collect import collect
 from training.config import CollectConfig, TrainConfig
+from training.train import train
 
 
 def test_collection_is_seeded_and_touches_the_object():
@@ -47,8 +48,6 @@ def test_collect_then_train_writes_loadable_artefacts(tmp_path):
 
 def test_training_reduces_rollout_error_below_no_change(tmp_path):
     data = collect(CollectConfig(episodes=30, steps=20, seed=1)).data
-    from training.train import train
-
     trained = train(data, TrainConfig(hidden=(32, 32), epochs=25, rollout_horizon=5,
                                       val_fraction=0.2))
     m, history = trained.metrics, trained.history
@@ -81,8 +80,6 @@ def test_data_without_contacts_round_trips_and_trains(tmp_path):
     np.testing.assert_array_equal(loaded.states, data.states)
     subset = loaded.select_episodes(loaded.episodes()[:3])
     assert subset.contacts is None and len(subset) < len(loaded)
-    from training.train import train
-
     m = train(loaded, TrainConfig(hidden=(8, 8), epochs=1, rollout_horizon=3,
                                   val_fraction=0.25)).metrics
     assert np.isfinite(m["val_mse_rollout"])
@@ -121,3 +118,20 @@ def test_any_number_of_workers_gives_the_same_data_byte_for_byte(tmp_path):
     assert saved[0] == saved[1]
     with pytest.raises(ConfigError, match="workers: expected an integer from 1"):
         collect(config, workers=0)
+
+
+def test_training_stops_by_steps_seconds_or_patience_and_reports_its_speed():
+    from training.train import _stop_reason
+
+    data = collect(CollectConfig(episodes=6, steps=8, seed=5)).data
+    trained = train(data, TrainConfig(hidden=(8, 8), epochs=50, rollout_horizon=3,
+                                      max_steps=1, val_fraction=0.2))
+    m = trained.metrics
+    assert (m["epochs_run"], m["stopped"], m["gradient_steps"]) == (1, "max_steps", 1)
+    assert m["transitions_per_second"] > 0 and len(trained.history["loss"]) == 1
+    config = TrainConfig(max_steps=0, max_seconds=2.0, patience=3)
+    assert _stop_reason(config, steps=10**6, seconds=1.0, since_best=2) == ""
+    assert _stop_reason(config, steps=0, seconds=2.5, since_best=0) == "max_seconds"
+    assert _stop_reason(config, steps=0, seconds=0.0, since_best=3) == "patience"
+    with pytest.raises(ConfigError, match="patience: expected a value >= 0"):
+        TrainConfig(patience=-1)

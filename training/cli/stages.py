@@ -192,7 +192,10 @@ def _train_summary(m: dict) -> str:
             f"1-step MSE {m['val_mse_1step']:.3g}{units} (no change "
             f"{m['val_mse_1step_zero']:.3g}), {m['rollout_horizon']}-step rollout MSE "
             f"{m['val_mse_rollout']:.3g}{units} (no change {m['val_mse_rollout_zero']:.3g}"
-            f"{group_errors(m)}), {m['relus']} ReLUs")
+            f"{group_errors(m)}), {m['relus']} ReLUs"
+            + ("" if "transitions_per_second" not in m else
+               f"; {m['epochs_run']} epochs ({m['stopped']}), "
+               f"{m['transitions_per_second']:,.0f} transitions/s"))
 
 
 def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: SparsifyConfig,
