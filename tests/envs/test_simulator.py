@@ -27,9 +27,11 @@ def _plans(sim, k, h, seed=0):
 
 
 @pytest.mark.parametrize("env_id, kwargs", [(PUSH, {}),
+                                            ("mpcnet/Sort-v0", {"num_objects": 2}),
                                             ("Pendulum-v1", {"task": "pendulum"})])
 def test_predictions_are_the_envs_own_steps(env_id, kwargs):
-    kwargs = {"task": read_task_file(kwargs["task"])} if kwargs else {}
+    if "task" in kwargs:
+        kwargs = {"task": read_task_file(kwargs["task"])}
     sim, env = SimModel(env_id, kwargs), envs.make(env_id, **kwargs)
     obs, _ = env.reset(seed=3)
     assert np.array_equal(sim.start(3), obs)
