@@ -5,7 +5,9 @@ exploration rarely goes there. Each round:
 
 1. runs the controller with the current sparse model in the env (``episodes`` seeded episodes,
    seeds new for every round) and keeps the transitions;
-2. adds them to the data set under new episode ids (``round_R/new_data`` holds them alone);
+2. adds them to the data set under new episode ids (``round_R/new_data`` holds them alone),
+   with, if asked (``teacher_episodes``), episodes of the reference planner (CEM on the
+   simulator itself), which show the model the states that succeed;
 3. fine-tunes the dense model from its weights on the grown training set;
 4. sparsifies it again to ``K`` ReLUs (progressive method, no magnitude baseline).
 
@@ -31,7 +33,7 @@ from mpcnet.data import TransitionData
 from mpcnet.errors import ArtifactError
 from mpcnet.nn.model_io import load_model, save_model
 from training.config import SparsifyConfig, TrainConfig
-from training.evaluate import controller_for
+from training.evaluate import controller_for, run_episode
 from training.progress import Progress
 from training.rundirs import provenance
 
@@ -47,40 +49,53 @@ class ImproveConfig:
     train_epochs: int = 30
     relaxed_epochs: int = 40
     finetune_epochs: int = 20
+    teacher_episodes: int = 0  # per round: CEM on the simulator itself, the reference planner
 
 
-def controller_transitions(env_id: str, net, config: ImproveConfig, planner: PlannerConfig,
-                           seeds: list[int], first_id: int, progress: bool = False,
-                           env_kwargs: dict | None = None):
-    """Run the controller; returns ``(TransitionData, success_rate)``."""
+def controller_transitions(env_id: str, net, controller: str, config: ImproveConfig,
+                           planner: PlannerConfig, seeds: list[int], first_id: int,
+                           progress: bool = False, env_kwargs: dict | None = None):
+    """Run ``controller`` on ``net`` (a network, or the simulator itself) for one seeded
+    episode per seed; returns ``(TransitionData, success_rate)``."""
     env = envs.make(env_id, max_episode_steps=config.steps, **(env_kwargs or {}))
     rows: dict[str, list] = {k: [] for k in ("states", "actions", "next", "ids", "contacts")}
     successes = 0
     try:
-        ctrl = controller_for(env, net, config.controller, planner)
-        for i, seed in enumerate(Progress(seeds, desc=config.controller, unit="ep", leave=False,
+        ctrl = controller_for(env, net, controller, planner)
+        for i, seed in enumerate(Progress(seeds, desc=controller, unit="ep", leave=False,
                                       disable=not progress)):
-            obs, info = env.reset(seed=seed)
-            ctrl.reset(seed, np.asarray(info["goal"], dtype=np.float64))
-            success = bool(info["is_success"])
-            for _ in range(config.steps):
-                action = ctrl.act(obs).action.astype(np.float32)
-                nxt, _, terminated, truncated, info = env.step(action)
-                for key, value in (("states", obs), ("actions", action), ("next", nxt),
-                                   ("ids", first_id + i), ("contacts", info.get("contact"))):
-                    rows[key].append(value)
-                obs, success = nxt, bool(info["is_success"])
-                if terminated or truncated:
-                    break
-            successes += success
+            trace: list[dict] = []
+            result, _ = run_episode(env, ctrl, seed, config.steps, execute=planner.execute,
+                                    trace=trace)
+            for step in trace:
+                for key, name in (("states", "state"), ("actions", "action"),
+                                  ("next", "next_state"), ("contacts", "contact")):
+                    rows[key].append(step[name])
+                rows["ids"].append(first_id + i)
+            successes += result.success
     finally:
         env.close()
-    data = TransitionData(np.asarray(rows["states"], np.float64),
-                          np.asarray(rows["actions"], np.float64),
-                          np.asarray(rows["next"], np.float64), np.asarray(rows["ids"], np.int64),
+    data = TransitionData(np.asarray(rows["states"], np.float64).reshape(-1, net.state_dim),
+                          np.asarray(rows["actions"], np.float64).reshape(-1, net.action_dim),
+                          np.asarray(rows["next"], np.float64).reshape(-1, net.state_dim),
+                          np.asarray(rows["ids"], np.int64),
                           (None if None in rows["contacts"]  # a task env reports no contact
                            else np.asarray(rows["contacts"], bool)), env_id, env_kwargs or {})
     return data, successes / len(seeds)
+
+
+def teacher_transitions(r: int, env_id: str, config: ImproveConfig, planner: PlannerConfig,
+                        first_id: int, progress: bool, env_kwargs: dict):
+    """Round ``r``'s episodes of the reference planner (CEM on the simulator itself), which
+    show the model the states that succeed; ``(None, None)`` without teacher episodes."""
+    if not config.teacher_episodes:
+        return None, None
+    from envs.simulator import SimModel
+
+    seeds = [int(s) for s in np.random.SeedSequence([config.seed, r, 1]).generate_state(
+        config.teacher_episodes)]
+    return controller_transitions(env_id, SimModel(env_id, env_kwargs), "cem", config, planner,
+                                  seeds, first_id, progress, env_kwargs)
 
 
 def concat(a: TransitionData, b: TransitionData) -> TransitionData:
@@ -120,9 +135,14 @@ def run_round(r: int, dense, data: TransitionData, val: TransitionData, env_id: 
         metrics = ValidationSet(val, tcfg.rollout_horizon, device).metrics(sparse.to(device))
     sparse.cpu()
     first_id = int(data.episode_ids.max()) + 1
-    new, success = controller_transitions(env_id, sparse.export(), config, planner,
-                                          round_seeds(config.seed, r, config.episodes),
+    new, success = controller_transitions(env_id, sparse.export(), config.controller, config,
+                                          planner, round_seeds(config.seed, r, config.episodes),
                                           first_id, progress, data.env_kwargs)
+    taught, teacher_success = teacher_transitions(r, env_id, config, planner,
+                                                  int(new.episode_ids.max(initial=first_id - 1))
+                                                  + 1, progress, data.env_kwargs)
+    if taught is not None:
+        new = concat(new, taught)
     save_model(dense, directory / "dense")
     save_model(sparse, directory / "sparse")
     new.save(directory / "new_data")
@@ -131,7 +151,9 @@ def run_round(r: int, dense, data: TransitionData, val: TransitionData, env_id: 
     row = {"round": r, "transitions": len(data), "val_mse_rollout": metrics["val_mse_rollout"],
            "val_mse_rollout_objects": metrics.get("val_mse_rollout_objects"),
            "relus": sparse.relu_count, "success_rate": success,
-           "new_transitions": len(new), "new_episode_ids": [first_id, int(new.episode_ids.max())]}
+           "new_transitions": len(new), "new_episode_ids": [first_id, int(new.episode_ids.max())],
+           "teacher_transitions": 0 if taught is None else len(taught),
+           "teacher_success_rate": teacher_success}
     write_json(directory / "round.json", row)  # written last: the round is finished
     return row, dense, grown
 
@@ -173,6 +195,7 @@ def check_resumable(out: Path, settings: dict) -> None:
         raise ArtifactError(f"--resume {out}: no config.json there, so it is not an improve "
                             "run; check --out.")
     saved = read_json(path, what="improve settings")
+    saved.setdefault("teacher_episodes", 0)  # runs started before teachers existed
     changed = sorted(k for k in settings.keys() | saved.keys() if settings.get(k) != saved.get(k))
     if changed:
         raise ArtifactError(f"--resume {out}: the run was started with other settings "

@@ -69,3 +69,17 @@ def test_improve_refuses_changed_settings_on_resume(dense, tmp_path, capsys):
     capsys.readouterr()
     assert _improve(dense, out, "--resume") == 2
     assert "started with other settings" in capsys.readouterr().err
+
+
+def test_a_teacher_adds_the_reference_planners_episodes(dense, tmp_path):
+    out = tmp_path / "taught"
+    assert _run(["improve", "--model", str(dense / "model"), "--data", str(dense / "data"),
+                 "--controller", "random", "--relus", "4", "--rounds", "1", "--episodes", "1",
+                 "--steps", "3", "--horizon", "2", "--iterations", "1", "--samples", "4",
+                 "--train-epochs", "1", "--relaxed-epochs", "1", "--finetune-epochs", "0",
+                 "--teacher-episodes", "2", "--out", str(out)]) == 0
+    rows = json.loads((out / "metrics.json").read_text())["rounds"]
+    for row in rows:
+        assert row["teacher_transitions"] > 0 and 0.0 <= row["teacher_success_rate"] <= 1.0
+        assert row["new_transitions"] > row["teacher_transitions"]  # the controller's too
+    assert rows[1]["transitions"] == rows[0]["transitions"] + rows[0]["new_transitions"]

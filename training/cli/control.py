@@ -95,6 +95,9 @@ def add_parsers(sub) -> None:
                    help="sparsification: relaxed epochs per round (default 40)")
     p.add_argument("--finetune-epochs", type=int_in(0, 100_000), default=20,
                    help="sparsification: fine-tuning epochs per round (default 20)")
+    p.add_argument("--teacher-episodes", type=int_in(0, 100_000), default=0,
+                   help="also, per round, episodes of the reference planner (CEM on the "
+                        "simulator itself), whose transitions join the data (default 0)")
     add_control_args(p)
     add_output_args(p, resumable=True)
 
@@ -358,7 +361,7 @@ def run_improve(args: argparse.Namespace) -> None:
                              [args.controller])
     config = ImproveConfig(args.controller, args.relus, args.rounds, args.episodes, args.steps,
                            args.seed, args.train_epochs, args.relaxed_epochs,
-                           args.finetune_epochs)
+                           args.finetune_epochs, args.teacher_episodes)
     check_model_fits(model, data, args.model, args.data)
     check_budget(model, SparsifyConfig(relus=args.relus))
     tcfg = train_config_of(args.model, required=True)
