@@ -46,30 +46,26 @@ class SimModel:
     mirrors_env = True  # the closed loop calls start() and applied() (training.evaluate)
 
     def __init__(self, env_id: str, env_kwargs: dict | None = None) -> None:
+        import envs
+
         self.env_id, self.env_kwargs = env_id, dict(env_kwargs or {})
-        self._env = None
-        env = self._make()
-        self.state_dim = int(env.observation_space.shape[0])
-        self.action_dim = int(env.action_space.shape[0])
-        self._env, self._obs, self._started, self._dirty = env, None, False, False
+        self._env = envs.make(env_id, **self.env_kwargs)
+        self.state_dim = int(self._env.observation_space.shape[0])
+        self.action_dim = int(self._env.action_space.shape[0])
+        # PyBullet tasks snapshot their simulation in memory; other envs are deep-copied
+        self._in_memory = hasattr(self._env.unwrapped, "save_state")
+        self._obs, self._started, self._dirty = None, False, False
         self._seed, self._options, self._actions = 0, None, []
 
     # ---------------------------------------------------------------- the private copy
-    def _make(self):
-        import envs
-
-        return envs.make(self.env_id, **self.env_kwargs)
-
     def _stepper(self):
         """What a step is applied to: the PyBullet env itself (no wrappers counting steps),
         or the whole wrapped env for a gymnasium task."""
-        inner = self._env.unwrapped
-        return inner if hasattr(inner, "save_state") else self._env
+        return self._env.unwrapped if self._in_memory else self._env
 
     def _save(self):
-        inner = self._env.unwrapped
-        if hasattr(inner, "save_state"):
-            return inner.save_state()
+        if self._in_memory:
+            return self._env.unwrapped.save_state()
         try:
             return copy.deepcopy(self._env)
         except Exception as exc:  # noqa: BLE001 - any failure to copy means the same thing
@@ -78,14 +74,13 @@ class SimModel:
                               "mpcnet env or a gymnasium env that can be deep-copied.") from None
 
     def _restore(self, snapshot) -> None:
-        inner = self._env.unwrapped
-        if hasattr(inner, "restore_state"):
-            inner.restore_state(snapshot)
+        if self._in_memory:
+            self._env.unwrapped.restore_state(snapshot)
         else:
             self._env = copy.deepcopy(snapshot)
 
     def _drop(self, snapshot) -> None:
-        if hasattr(self._env.unwrapped, "drop_state"):
+        if self._in_memory:
             self._env.unwrapped.drop_state(snapshot)
 
     # ---------------------------------------------------------------- following the episode
@@ -148,7 +143,7 @@ class SimModel:
         finally:
             self._restore(snapshot)
             self._drop(snapshot)
-            self._dirty = True
+            self._dirty = self._in_memory  # a deep copy restores exactly; a snapshot nearly
         return states
 
     def __getstate__(self) -> dict:

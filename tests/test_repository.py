@@ -8,7 +8,9 @@ from pathlib import Path
 from tests.fixtures import ROOT
 
 # an absolute path of a machine: a home, scratch or system directory at the start of a path
-ABSOLUTE = re.compile(r"(?<![\w.~/-])/(?:work|home|root|tmp|Users|mnt|opt|scratch|data)/[\w.-]+")
+# (the names are joined here so that this file does not spell such a path itself)
+_ROOTS = ("work", "home", "root", "tmp", "Users", "mnt", "opt", "scratch", "data")
+ABSOLUTE = re.compile(r"(?<![\w.~/-])/(?:" + "|".join(_ROOTS) + r")/[\w.-]+")
 USER_FACING = ["README.md", "BENCHMARKS.md", "CHANGELOG.md", "docs", "benchmarks", "examples"]
 
 
@@ -29,15 +31,16 @@ def test_no_file_names_an_absolute_path_of_a_machine():
     found = []
     for path in tracked_files():
         text = _text(path)
-        if text is None or path == Path(__file__).resolve():
+        if text is None:
             continue
         found += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in ABSOLUTE.finditer(text)]
     assert found == [], "\n".join(found[:20])
 
 
 def test_the_absolute_path_check_catches_one():
-    assert ABSOLUTE.search('models = ["/work/bench/model_pf"]')
-    assert ABSOLUTE.search("cd /home/me/mpcnet && make")
+    scratch, home = "/".join(("", "work", "bench", "model_pf")), "/".join(("", "home", "me"))
+    assert ABSOLUTE.search(f'models = ["{scratch}"]')
+    assert ABSOLUTE.search(f"cd {home}/mpcnet && make")
     assert not ABSOLUTE.search("see docs/notes/x.md and runs/push/model, 2/2 opt, 1/3")
 
 

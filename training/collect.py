@@ -178,14 +178,19 @@ def _episode(env, policy, config: CollectConfig, index: int, seed: int) -> dict:
     return {**rows, "ids": [index] * len(rows["states"]), "ended_early": bool(terminated)}
 
 
-_WORKER: dict = {}  # this process's env and explorer (collection workers)
+def _explorer_env(config: CollectConfig):
+    """An env and its explorer (the explorer's generator is re-seeded every episode)."""
+    env = envs.make(config.env_id, max_episode_steps=config.steps, **env_kwargs(config))
+    return env, make_explorer(env, config, np.random.default_rng(0))
+
+
+_WORKER: dict = {}  # a collection worker's env, explorer and config
 
 
 def _start_worker(config: CollectConfig) -> None:
     # collection runs the simulator only: a worker imports neither torch nor a solver
-    env = envs.make(config.env_id, max_episode_steps=config.steps, **env_kwargs(config))
-    _WORKER.update(env=env, policy=make_explorer(env, config, np.random.default_rng(0)),
-                   config=config)
+    env, policy = _explorer_env(config)
+    _WORKER.update(env=env, policy=policy, config=config)
 
 
 def _worker_episode(job: tuple[int, int]) -> dict:
@@ -195,11 +200,12 @@ def _worker_episode(job: tuple[int, int]) -> dict:
 def _episodes(config: CollectConfig, jobs: list[tuple[int, int]], workers: int):
     """Each episode's rows, in episode order, from ``workers`` processes (1: this one)."""
     if workers == 1:
-        _start_worker(config)
+        env, policy = _explorer_env(config)
         try:
-            yield from map(_worker_episode, jobs)
+            for job in jobs:
+                yield _episode(env, policy, config, *job)
         finally:
-            _WORKER.pop("env").close()
+            env.close()
         return
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context

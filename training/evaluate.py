@@ -66,6 +66,14 @@ def _mean_of_positions(state) -> np.ndarray:
     return np.asarray(state, dtype=np.float64)[:-2].reshape(-1, 2).mean(0, keepdims=True)
 
 
+def _traced(state, action, next_state, info: dict, goal: np.ndarray, step) -> dict:
+    """One env step of a trace; ``step`` is the controller's plan when this step planned."""
+    return {"state": np.asarray(state, np.float64), "action": np.asarray(action, np.float64),
+            "next_state": np.asarray(next_state, np.float64), "contact": info.get("contact"),
+            "goal": goal, "plan": None if step is None else np.asarray(step.plan),
+            "predicted_cost": None if step is None else step.predicted_cost}
+
+
 def run_episode(env, controller, seed: int, max_steps: int, render: bool = False,
                 execute: int = 1, trace: list | None = None):
     """Run one episode; returns ``(EpisodeResult, frames)`` (frames empty unless render).
@@ -99,13 +107,8 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
                 before = obs
                 obs, r, terminated, truncated, info = env.step(action.astype(np.float32))
                 if trace is not None:
-                    planned = applied == 0
-                    trace.append({"state": np.asarray(before, np.float64),
-                                  "action": np.asarray(action, np.float64),
-                                  "next_state": np.asarray(obs, np.float64),
-                                  "contact": info.get("contact"), "goal": goal,
-                                  "plan": np.asarray(step.plan) if planned else None,
-                                  "predicted_cost": step.predicted_cost if planned else None})
+                    trace.append(_traced(before, action, obs, info, goal,
+                                         step if applied == 0 else None))
                 if simulator is not None:
                     simulator.applied(action, obs)
                 steps, applied, reward = steps + 1, applied + 1, reward + float(r)
