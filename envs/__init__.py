@@ -10,11 +10,17 @@ import gymnasium as gym
 
 from mpcnet.errors import ConfigError, unknown_name
 
+# v1: quasi-static pushing (the observation is the whole state); v0: the object slides on
+# after a push, with a velocity the observation does not hold (kept to reproduce old results).
 ENV_IDS = {
+    "mpcnet/Push-v1": ("envs.push:PushEnv", {"shape": "box", "quasi_static": True}, 100),
+    "mpcnet/PushT-v1": ("envs.push:PushEnv", {"shape": "t", "quasi_static": True}, 100),
     "mpcnet/Push-v0": ("envs.push:PushEnv", {"shape": "box"}, 100),
     "mpcnet/PushT-v0": ("envs.push:PushEnv", {"shape": "t"}, 100),
     "mpcnet/Sort-v0": ("envs.sort:SortEnv", {"num_objects": 4}, 12),
 }
+
+DEFAULT_ENV_ID = "mpcnet/Push-v1"  # what the commands use when neither --env nor a model says
 
 for _env_id, (_entry, _kwargs, _steps) in ENV_IDS.items():
     if _env_id not in gym.registry:

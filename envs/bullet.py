@@ -121,6 +121,10 @@ class Simulation:
                                           c.getQuaternionFromEuler([0.0, 0.0, yaw]))
         c.resetBaseVelocity(body, [0.0, 0.0, 0.0], [0.0, 0.0, 0.0])
 
+    def stop(self, name: str) -> None:
+        """Zero a body's linear and angular velocity."""
+        self.client.resetBaseVelocity(self.bodies[name], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0])
+
     def planar_pose(self, name: str) -> tuple[float, float, float]:
         """``(x, y, yaw)`` of a body."""
         c = self.client

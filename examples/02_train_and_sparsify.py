@@ -12,7 +12,7 @@ from training.train import split_episodes, train
 
 
 def main(episodes: int, epochs: int, relus: int) -> None:
-    collected = collect(CollectConfig(env_id="mpcnet/Push-v0", episodes=episodes, steps=30))
+    collected = collect(CollectConfig(env_id="mpcnet/Push-v1", episodes=episodes, steps=30))
     data, info = collected.data, collected.metrics
     print(f"{info['transitions']} transitions, contact fraction {info['contact_fraction']:.2f}")
     train_config = TrainConfig(hidden=(64, 64), epochs=epochs)

@@ -1,4 +1,4 @@
-"""Closed loop on mpcnet/Push-v0: MIP-MPC on a sparse model against MPPI on the dense one.
+"""Closed loop on mpcnet/Push-v1: MIP-MPC on a sparse model against MPPI on the dense one.
 
 Run: python examples/03_mip_vs_mppi.py [--model DENSE_DIR --sparse SPARSE_DIR]
 Without model directories it trains a small dense model and sparsifies it first.
@@ -34,7 +34,7 @@ def main(args) -> None:
         dense, sparse = quick_models(*((8, 2, 4) if args.tiny else (100, 40, 16)))
     control = PlannerConfig(horizon=args.horizon, budget_ms=args.budget_ms)
     for name, net in (("mip", sparse), ("mppi", dense)):
-        summary = evaluate("mpcnet/Push-v0", net, name, args.episodes, seed=0,
+        summary = evaluate("mpcnet/Push-v1", net, name, args.episodes, seed=0,
                            config=control, max_steps=args.steps).summary
         print(f"{name:4s} ({net.relu_count:3d} ReLUs): success {summary['success_rate']:.2f}, "
               f"final cost {summary['final_cost_mean']:.3f} +- {summary['final_cost_std']:.3f},"

@@ -44,7 +44,7 @@ def _positive(cfg, *names: str) -> None:
 
 @dataclass(frozen=True)
 class CollectConfig:
-    env_id: str = _help("gymnasium id of the environment", default="mpcnet/Push-v0")
+    env_id: str = _help("gymnasium id of the environment", default="mpcnet/Push-v1")
     episodes: int = _help("number of episodes to collect", high=1_000_000, default=200)
     steps: int = _help("control steps per episode (fewer if the episode ends)",
                        high=100_000, default=30)
@@ -123,6 +123,10 @@ class TrainConfig:
     relative: bool | None = _help(
         "express object points relative to the pusher (translation-invariant, still linear); "
         "default: where the task has a pusher (the mpcnet/ envs)", default=None)
+    augment: str = _help(
+        "'rotate': train on randomly turned copies of every window (planar pushing looks the "
+        "same from every direction; Push envs); 'none': the data as collected",
+        default="none")
     seed: int = _seed("random seed of initialisation, split and batches")
     device: str = _help("'auto' (CUDA when present), 'cpu' or 'cuda'", default="auto")
 
@@ -147,6 +151,8 @@ class TrainConfig:
             raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda', got {self.device!r}.")
         if self.frame not in ("world", "pusher"):
             raise ConfigError(f"frame: expected 'world' or 'pusher', got {self.frame!r}.")
+        if self.augment not in ("none", "rotate"):
+            raise ConfigError(f"augment: expected 'none' or 'rotate', got {self.augment!r}.")
         if self.frame == "pusher" and self.model != "mlp":
             raise ConfigError("frame: 'pusher' is for --model mlp (the graph model is "
                               "object-centric already); use --frame world.")

@@ -15,6 +15,7 @@ from mpcnet.nn.graphnet import PUSH_ACTION_DIM, num_objects_of
 from mpcnet.nn.torch_gnn import ReluGNN
 from mpcnet.nn.torch_models import ReluMLP, pusher_frame_maps, relative_points_map
 from mpcnet.rollout import resolve_device, rollout
+from training.augment import check_rotatable, rotate_windows, rotated_copy
 from training.config import TrainConfig
 from training.progress import Progress
 from training.results import TrainResult
@@ -68,6 +69,8 @@ def uses_relative(data: TransitionData, config: TrainConfig) -> bool:
 
 def build_model(data: TransitionData, config: TrainConfig):
     """A fresh model (``config.model``) with normalisation statistics from ``data``."""
+    if config.augment == "rotate":
+        check_rotatable(data.state_dim, data.action_dim, data.env_id)
     if config.model == "gnn":
         return build_gnn(data, config)
     n, m = data.state_dim, data.action_dim
@@ -78,10 +81,13 @@ def build_model(data: TransitionData, config: TrainConfig):
     relative = uses_relative(data, config) or config.frame == "pusher"
     input_map = relative_points_map(n, m) if relative else np.eye(n + m)
     model = ReluMLP(n, m, list(config.hidden), input_map, **maps)
-    feats = np.concatenate([data.states, data.actions], axis=1) @ input_map.T
-    delta = data.next_states - data.states
+    states, actions, next_states = data.states, data.actions, data.next_states
+    if config.augment == "rotate":  # statistics of the data the model will be trained on
+        states, actions, next_states = rotated_copy(states, actions, next_states, config.seed)
+    feats = np.concatenate([states, actions], axis=1) @ input_map.T
+    delta = next_states - states
     if maps:  # the network's targets: the part of the change the action does not explain
-        delta = (delta - data.actions @ maps["action_map"].T) @ maps["output_map"]
+        delta = (delta - actions @ maps["action_map"].T) @ maps["output_map"]
     model.set_normalization(feats.mean(0), feats.std(0), delta.mean(0), delta.std(0))
     return model
 
@@ -100,6 +106,8 @@ def check_trainable(data: TransitionData, config: TrainConfig) -> None:
     training (so a command can refuse before it creates its run directory)."""
     train_data, val_data = split_episodes(data, config.val_fraction, config.seed)
     resolve_device(config.device)
+    if config.augment == "rotate":
+        check_rotatable(data.state_dim, data.action_dim, data.env_id)
     if config.model == "gnn":
         _check_gnn_data(data)
     elif config.frame == "pusher":
@@ -209,6 +217,8 @@ def train_epoch(model, windows: dict[str, torch.Tensor], opt, config: TrainConfi
     for batch in order.split(config.batch_size):
         extra = before_batch(model) if before_batch is not None else None
         x0, acts, targ = (windows[k][batch] for k in ("x0", "actions", "targets"))
+        if config.augment == "rotate":
+            x0, acts, targ = rotate_windows(x0, acts, targ, gen)
         pred = rollout(model, x0, acts)
         loss = ((pred[:, 0] - targ[:, 0]) ** 2).mean() / scale
         loss = loss + config.rollout_weight * ((pred - targ) ** 2).mean() / scale

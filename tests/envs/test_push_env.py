@@ -105,3 +105,26 @@ def test_step_length_is_an_env_option_recorded_with_the_data(tmp_path):
 
     kwargs = control_env_kwargs(Namespace(env_id="mpcnet/Push-v0", num_objects=0), [model])
     assert kwargs == {"max_step": 0.06}  # evaluate and compare make the env the data came from
+
+
+def _push_then_retreat(env_id):
+    """Object motion in the step after a fast push, with the pusher moving away."""
+    env = envs.make(env_id).unwrapped
+    env.reset(seed=0, options={"object_pose": (0.0, 0.0, 0.0), "goal_pose": (0.15, 0.0, 0.0),
+                               "pusher": (-0.07, 0.0)})
+    for _ in range(3):
+        obs, *_, info = env.step(np.array([0.03, 0.0], dtype=np.float32))
+    assert info["contact"]
+    after, *_, info = env.step(np.array([-0.03, 0.0], dtype=np.float32))
+    env.close()
+    assert not info["contact"]
+    return np.abs(after[:8] - obs[:8]).max()
+
+
+def test_v1_is_quasi_static_and_v0_slides():
+    # v1: the observation is the whole state, so nothing moves without contact
+    assert _push_then_retreat("mpcnet/Push-v1") < 1e-4
+    assert _push_then_retreat("mpcnet/PushT-v1") < 1e-4
+    # v0 (kept to reproduce old results): the object slides on with a velocity nobody sees
+    assert _push_then_retreat("mpcnet/Push-v0") > 3e-3
+    assert envs.DEFAULT_ENV_ID == "mpcnet/Push-v1"

@@ -23,6 +23,7 @@ import sys
 from mpcnet.errors import MpcnetError
 from training.cli import bench, control, onnx, stages
 from training.cli.flags import flag_names, params_as_flags
+from training.cli.inputs import resolve_env_id
 from training.cli.options import EXIT_USAGE, Parser, SubParsers
 
 
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         configure_threads(getattr(args, "threads", None))
         pin_heap_thresholds()
         check_outputs(args)
+        resolve_env_id(args)
         module, name = args.run.split(":")  # looked up now, so a test can replace it
         getattr(importlib.import_module(module), name)(args)
     except MpcnetError as exc:  # the core names parameters (relative=False): show flags

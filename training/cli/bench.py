@@ -337,7 +337,7 @@ def _run_bench_objects(args: argparse.Namespace) -> None:
     from training.bench.mip import bench_mip, objects_table
 
     _check_warm_start(args)
-    if args.env_id == "mpcnet/Push-v0":  # the shared default of the MIP bench options
+    if args.env_id.startswith("mpcnet/Push"):  # a graph model is for sorting
         args.env_id = "mpcnet/Sort-v0"
     counts = list(parse_int_list(args.object_counts, "objects"))
     if load_model(args.model).config()["type"] != "ReluGNN":

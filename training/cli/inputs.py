@@ -150,6 +150,25 @@ def num_objects_of(env_id: str, kwargs: dict) -> int | None:
     return env_sizes(env_id, kwargs)[0]
 
 
+def resolve_env_id(args: argparse.Namespace) -> None:
+    """Fill an omitted ``--env``: the env the first model's data came from (``--model`` or
+    ``--models``; the simulator has none), else ``envs.DEFAULT_ENV_ID``."""
+    if not hasattr(args, "env_id") or args.env_id is not None:
+        return
+    from envs import DEFAULT_ENV_ID
+
+    models = getattr(args, "models", None) or [getattr(args, "model", None)]
+    for model_dir in models:
+        if model_dir is None or is_sim(model_dir):
+            continue
+        config = Path(model_dir) / "config.json"
+        env_id = read_json(config, "model config").get("env_id") if config.is_file() else None
+        if env_id:
+            args.env_id = env_id
+            return
+    args.env_id = DEFAULT_ENV_ID
+
+
 def is_sim(model_dir) -> bool:
     """Whether a ``--model``/``--models`` entry names the simulator (``sim``), not a directory
     (a model directory called ``sim`` is named with its parent, e.g. ``runs/sim``)."""

@@ -148,9 +148,10 @@ def solver_param(text: str) -> tuple[str, object]:
 def add_env_args(parser: argparse.ArgumentParser) -> None:
     """``--env`` and ``--task`` (the task file of a gymnasium env; default: the one the
     model's data was collected with)."""
-    parser.add_argument("--env", dest="env_id", default="mpcnet/Push-v0",
+    parser.add_argument("--env", dest="env_id", default=None,
                         help="environment id: an mpcnet env, or a gymnasium env with a task "
-                             "file (default mpcnet/Push-v0)")
+                             "file (default: the env the model's data came from, else "
+                             "mpcnet/Push-v1)")
     parser.add_argument("--task", default="",
                         help="task file or shipped task name for a gymnasium env (default: the "
                              "task the model's data was collected with)")

@@ -34,7 +34,7 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("collect", help="collect transitions from an environment")
     p.set_defaults(run=f"{__name__}:run_collect")
     p.add_argument("--env", dest="env_id", default=CollectConfig.env_id,
-                   help="environment id (default: mpcnet/Push-v0)")
+                   help=f"environment id (default: {CollectConfig.env_id})")
     add_config_args(p, CollectConfig, skip=("env_id",))
     p.add_argument("--workers", type=int_in(1, 1_024), default=1,
                    help="processes, each with its own simulator; any number gives the same "
@@ -289,7 +289,7 @@ def run_demo(args: argparse.Namespace) -> None:
 
     root = args.out or Path("runs") / f"demo__{time.strftime('%Y%m%d-%H%M%S')}"
     root = create_run_dir(root, "demo", "demo", args.seed)
-    print(f"[1/4] collecting {args.episodes} episodes of mpcnet/Push-v0")
+    print(f"[1/4] collecting {args.episodes} episodes of {CollectConfig.env_id}")
     run = collect_to(CollectConfig(episodes=args.episodes, seed=args.seed),
                      root / "collect")
     data_dir, cm = run.path, run.metrics
@@ -309,7 +309,7 @@ def run_demo(args: argparse.Namespace) -> None:
     print(f"[4/4] closed loop, {args.compare_episodes} episodes: MIP-MPC on the sparse model, "
           "gradient descent on the dense and the sparse model, 200 ms per step")
     compare = argparse.Namespace(
-        env_id="mpcnet/Push-v0", models=[model_dir, sparse_dir], controllers="mip,gd",
+        env_id=CollectConfig.env_id, models=[model_dir, sparse_dir], controllers="mip,gd",
         episodes=args.compare_episodes, seed=args.seed, max_mip_relus=args.relus,
         render=False, horizon=6, budget_ms=200.0, steps=30, bounds="symbolic",
         out=root / "compare", overwrite=False, resume=False, threads=None)

@@ -76,3 +76,29 @@ def test_sparsify_sweep_through_the_cli(tmp_path, capsys):
                  "--out", str(tmp_path / "y")]) == 2
     assert "holds no model.json" in capsys.readouterr().err
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_an_omitted_env_is_the_one_the_model_was_trained_on(tmp_path):
+    import argparse
+    import json
+
+    import envs
+    from training.cli.inputs import resolve_env_id
+
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "config.json").write_text(json.dumps({"env_id": "mpcnet/Push-v0"}))
+    bare = tmp_path / "bare"
+    bare.mkdir()
+
+    def resolved(**kw):
+        args = argparse.Namespace(**kw)
+        resolve_env_id(args)
+        return args.env_id
+
+    assert resolved(env_id=None, models=["sim", str(bare), str(old)]) == "mpcnet/Push-v0"
+    assert resolved(env_id=None, model=str(old)) == "mpcnet/Push-v0"
+    assert resolved(env_id=None, model=str(bare)) == envs.DEFAULT_ENV_ID
+    assert resolved(env_id="mpcnet/Sort-v0", model=str(old)) == "mpcnet/Sort-v0"
+    assert not hasattr(argparse.Namespace(), "env_id")  # commands without --env: untouched
+    resolve_env_id(argparse.Namespace())
