@@ -24,9 +24,16 @@ from mpcnet.errors import ConfigError
 AUGMENTS = ("none", "rotate")
 
 
+def is_planar_push(state_dim: int, action_dim: int, env_id: str) -> bool:
+    """Whether data are planar pushing: states of 2-D points ending with the pusher, 2-D
+    displacement actions, an mpcnet/Push env."""
+    return (state_dim >= 4 and state_dim % 2 == 0 and action_dim == 2
+            and env_id.startswith("mpcnet/Push"))
+
+
 def check_rotatable(state_dim: int, action_dim: int, env_id: str) -> None:
     """Refuse data whose transitions do not stay valid when turned (see the module doc)."""
-    if state_dim < 4 or state_dim % 2 or action_dim != 2 or not env_id.startswith("mpcnet/Push"):
+    if not is_planar_push(state_dim, action_dim, env_id):
         raise ConfigError(
             f"augment 'rotate': expected planar pushing data (states of 2-D points ending with "
             f"the pusher, 2-D displacement actions, an mpcnet/Push env), got {env_id} with "

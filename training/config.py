@@ -119,14 +119,15 @@ class TrainConfig:
     frame: str = _help(
         "'world': the network predicts the whole state change; 'pusher': it sees the objects "
         "relative to the pusher and predicts their displacement, and the pusher moves by "
-        "exactly its action (Push envs)", default="world")
+        "exactly its action (Push envs); 'auto': 'pusher' on Push data, else 'world'",
+        default="auto")
     relative: bool | None = _help(
         "express object points relative to the pusher (translation-invariant, still linear); "
         "default: where the task has a pusher (the mpcnet/ envs)", default=None)
     augment: str = _help(
         "'rotate': train on randomly turned copies of every window (planar pushing looks the "
-        "same from every direction; Push envs); 'none': the data as collected",
-        default="none")
+        "same from every direction; Push envs); 'none': the data as collected; 'auto': "
+        "'rotate' on Push data with --model mlp, else 'none'", default="auto")
     seed: int = _seed("random seed of initialisation, split and batches")
     device: str = _help("'auto' (CUDA when present), 'cpu' or 'cuda'", default="auto")
 
@@ -149,10 +150,12 @@ class TrainConfig:
             raise ConfigError(f"val_fraction: expected a value in (0, 1), got {self.val_fraction}.")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"device: expected 'auto', 'cpu' or 'cuda', got {self.device!r}.")
-        if self.frame not in ("world", "pusher"):
-            raise ConfigError(f"frame: expected 'world' or 'pusher', got {self.frame!r}.")
-        if self.augment not in ("none", "rotate"):
-            raise ConfigError(f"augment: expected 'none' or 'rotate', got {self.augment!r}.")
+        if self.frame not in ("auto", "world", "pusher"):
+            raise ConfigError(f"frame: expected 'auto', 'world' or 'pusher', got "
+                              f"{self.frame!r}.")
+        if self.augment not in ("auto", "none", "rotate"):
+            raise ConfigError(f"augment: expected 'auto', 'none' or 'rotate', got "
+                              f"{self.augment!r}.")
         if self.frame == "pusher" and self.model != "mlp":
             raise ConfigError("frame: 'pusher' is for --model mlp (the graph model is "
                               "object-centric already); use --frame world.")

@@ -24,7 +24,14 @@ from mpcnet.nn.sparsity import RELU, REMOVED, Sparsifiable, neuron_magnitudes
 from training.config import SparsifyConfig, TrainConfig
 from training.progress import Progress
 from training.results import ProgressiveResult, SparsifyResult
-from training.train import ValidationSet, fit, resolve_device, train_epoch, window_tensors
+from training.train import (
+    ValidationSet,
+    fit,
+    resolve_config,
+    resolve_device,
+    train_epoch,
+    window_tensors,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +83,8 @@ def sparsify_progressive(base: GatedReluModel, train: TransitionData, val: Trans
     weights = [p for name, p in model.named_parameters() if not name.startswith("relaxed.")]
     opt = torch.optim.Adam([{"params": weights, "lr": config.lr},
                             {"params": [gates.logits], "lr": config.gate_lr}])
-    tcfg = dataclasses.replace(train_config, seed=config.seed, device=config.device)
+    tcfg = resolve_config(train, dataclasses.replace(train_config, seed=config.seed,
+                                                     device=config.device))
     windows = window_tensors(train, tcfg.rollout_horizon, device)
     validation = ValidationSet(val, tcfg.rollout_horizon, device)
     gen = torch.Generator(device="cpu").manual_seed(config.seed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import time
 
@@ -15,7 +16,7 @@ from mpcnet.nn.graphnet import PUSH_ACTION_DIM, num_objects_of
 from mpcnet.nn.torch_gnn import ReluGNN
 from mpcnet.nn.torch_models import ReluMLP, pusher_frame_maps, relative_points_map
 from mpcnet.rollout import resolve_device, rollout
-from training.augment import check_rotatable, rotate_windows, rotated_copy
+from training.augment import check_rotatable, is_planar_push, rotate_windows, rotated_copy
 from training.config import TrainConfig
 from training.progress import Progress
 from training.results import TrainResult
@@ -51,6 +52,20 @@ def window_tensors(data: TransitionData, horizon: int, device) -> dict[str, torc
             "targets": as_t(data.next_states[idx])}
 
 
+def resolve_config(data: TransitionData, config: TrainConfig) -> TrainConfig:
+    """``config`` with its ``"auto"`` choices made for ``data``: the pusher frame and turned
+    copies for an MLP on planar pushing data (where both measured best: BENCHMARKS.md), the
+    world frame and the data as collected elsewhere (the graph model included)."""
+    pushing = config.model == "mlp" and is_planar_push(data.state_dim, data.action_dim,
+                                                       data.env_id)
+    changes = {}
+    if config.frame == "auto":
+        changes["frame"] = "pusher" if pushing else "world"
+    if config.augment == "auto":
+        changes["augment"] = "rotate" if pushing else "none"
+    return dataclasses.replace(config, **changes) if changes else config
+
+
 def uses_relative(data: TransitionData, config: TrainConfig) -> bool:
     """Whether the model sees object points relative to the pusher: ``config.relative``, or
     by default where the task has a pusher (the ``mpcnet/`` envs; not, e.g., Pendulum-v1)."""
@@ -69,6 +84,7 @@ def uses_relative(data: TransitionData, config: TrainConfig) -> bool:
 
 def build_model(data: TransitionData, config: TrainConfig):
     """A fresh model (``config.model``) with normalisation statistics from ``data``."""
+    config = resolve_config(data, config)
     if config.augment == "rotate":
         check_rotatable(data.state_dim, data.action_dim, data.env_id)
     if config.model == "gnn":
@@ -104,6 +120,7 @@ def _check_gnn_data(data: TransitionData) -> None:
 def check_trainable(data: TransitionData, config: TrainConfig) -> None:
     """Everything :func:`train` would refuse about ``data`` and ``config``, checked without
     training (so a command can refuse before it creates its run directory)."""
+    config = resolve_config(data, config)
     train_data, val_data = split_episodes(data, config.val_fraction, config.seed)
     resolve_device(config.device)
     if config.augment == "rotate":
@@ -256,6 +273,7 @@ def fit(model: ReluMLP, train: TransitionData, val: TransitionData, config: Trai
         ``"patience"``), ``gradient_steps``, ``train_seconds`` and
         ``transitions_per_second`` (training transitions seen per second of training).
     """
+    config = resolve_config(train, config)
     device = resolve_device(config.device)
     model.to(device)
     torch.manual_seed(config.seed)
@@ -303,7 +321,7 @@ def train(data: TransitionData, config: TrainConfig | None = None,
         The model (on the CPU, in eval mode), its figures and history, and the config and
         episode split it was trained with. ``config`` defaults to ``TrainConfig()``.
     """
-    config = config or TrainConfig()
+    config = resolve_config(data, config or TrainConfig())
     torch.manual_seed(config.seed)
     train_data, val_data = split_episodes(data, config.val_fraction, config.seed)
     model = build_model(train_data, config)

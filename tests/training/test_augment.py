@@ -65,9 +65,31 @@ def test_training_with_rotations_is_seeded_and_recorded(push_data):
 
 
 def test_rotations_are_refused_where_they_do_not_hold(push_data):
-    with pytest.raises(ConfigError, match="augment: expected 'none' or 'rotate', got 'mirror'"):
+    with pytest.raises(ConfigError, match="augment: expected 'auto', 'none' or 'rotate', got 'mirror'"):
         TrainConfig(augment="mirror")
     other = TransitionData(push_data.states[:, :4], push_data.actions, push_data.next_states[:, :4],
                            push_data.episode_ids, None, env_id="Pendulum-v1")
     with pytest.raises(ConfigError, match="augment 'rotate': expected planar pushing data"):
         train(other, TrainConfig(hidden=(4,), epochs=1, rollout_horizon=2, augment="rotate"))
+
+
+def test_auto_means_the_pusher_frame_and_rotations_on_push_data_only(push_data, tmp_path):
+    import json
+
+    from training.cli.inputs import train_config_of
+    from training.train import resolve_config
+
+    auto = TrainConfig()
+    assert (auto.frame, auto.augment) == ("auto", "auto")
+    push = resolve_config(push_data, auto)
+    assert (push.frame, push.augment) == ("pusher", "rotate")
+    other = TransitionData(push_data.states[:, :4], push_data.actions, push_data.next_states[:, :4],
+                           push_data.episode_ids, None, env_id="Pendulum-v1")
+    plain = resolve_config(other, auto)
+    assert (plain.frame, plain.augment) == ("world", "none")
+    chosen = TrainConfig(frame="world", augment="none")
+    assert resolve_config(push_data, chosen) == chosen
+    # a model trained before "auto" existed keeps what it was trained with
+    (tmp_path / "config.json").write_text(json.dumps({"seed": 3, "val_fraction": 0.2}))
+    old = train_config_of(tmp_path)
+    assert (old.frame, old.augment, old.seed) == ("world", "none", 3)

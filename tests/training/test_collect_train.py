@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 
@@ -42,6 +44,8 @@ def test_collect_then_train_writes_loadable_artefacts(tmp_path):
     assert net.relu_count == model.relu_count == 32
     for name in ("config.json", "meta.json", "metrics.json"):
         assert (model_dir / name).is_file()
+    saved = json.loads((model_dir / "config.json").read_text())  # what it did, not "auto"
+    assert (saved["frame"], saved["augment"]) == ("pusher", "rotate")
     with pytest.raises(ArtifactError, match="already exists"):
         train_to(data_dir, config, model_dir, progress=False)
 

@@ -71,6 +71,8 @@ def train_config_of(model_dir: Path, required: bool = False, _depth: int = 0) ->
                 "trained with (at least seed and val_fraction).")
         return TrainConfig()
     names = {f.name for f in dataclasses.fields(TrainConfig)}
+    # a run from before these settings had "auto" did what "world" and "none" do now
+    saved = {"frame": "world", "augment": "none", **saved}
     return TrainConfig(**{k: v for k, v in saved.items() if k in names})
 
 

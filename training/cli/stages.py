@@ -111,10 +111,11 @@ def train_to(data_dir: Path, config: TrainConfig, out: Path | None, overwrite: b
     from mpcnet.data import TransitionData
     from mpcnet.nn.model_io import save_model
     from training.cli.inputs import check_known_env
-    from training.train import check_trainable, error_units, train  # torch-heavy
+    from training.train import check_trainable, error_units, resolve_config, train  # torch-heavy
 
     data = TransitionData.load(data_dir)
     check_known_env(data.env_id, f"data {data_dir}")
+    config = resolve_config(data, config)  # the run records what it did, not "auto"
     check_trainable(data, config)
     with run_directory(out, data.env_id, "train", config.seed, overwrite) as out:
         trained = train(data, config, progress=progress)

@@ -25,8 +25,8 @@ from mpcnet.artifacts import atomic_write, read_json, write_text
 from mpcnet.errors import ConfigError
 from training.experiments.stats import bootstrap_interval, wilson_interval
 
-KINDS = "a sparsify sweep (sweep.json), a sweep or compare run (results.json) or a bench " \
-        "mip-grid JSON file"
+KINDS = "a sparsify sweep (sweep.json), a sweep or compare run (results.json), a diagnose " \
+        "or evaluate run (diagnosis.json, metrics.json) or a bench mip-grid JSON file"
 
 
 def _read_any_json(path: Path):
@@ -39,12 +39,17 @@ def _read_any_json(path: Path):
 
 
 def classify(path: Path) -> str:
-    """``"sparsify"``, ``"closed-loop"`` or ``"mip-grid"``; ConfigError for anything else."""
+    """``"sparsify"``, ``"closed-loop"``, ``"episodes"`` or ``"mip-grid"``; ConfigError for
+    anything else."""
+    from training.experiments.diagnosis_table import is_episode_run
+
     path = Path(path)
     if path.is_dir() and (path / "sweep.json").is_file():
         return "sparsify"
     if path.is_dir() and (path / "results.json").is_file():
         return "closed-loop"
+    if path.is_dir() and is_episode_run(path):
+        return "episodes"
     if path.is_file() and path.suffix == ".json":
         records = _read_any_json(path)
         if isinstance(records, list) and records and all(
@@ -181,6 +186,9 @@ def _sections(inputs: list[tuple[Path, str]], figures: Path) -> list[dict]:
             _save(figures / name, _render(_mip_grid_figure(records)))
             sections.append({"title": f"MIP solve time against ReLUs x horizon ({path})",
                              "figure": name, "table": grid_table(records), "links": []})
+    episode_runs = [path for path, kind in inputs if kind == "episodes"]
+    if episode_runs:
+        sections.append(_episodes_section(episode_runs, figures))
     runs = [path for path, kind in inputs if kind == "closed-loop"]
     if runs:
         rows = [r for run in runs for r in _closed_loop_rows(run)]
@@ -197,6 +205,19 @@ def _sections(inputs: list[tuple[Path, str]], figures: Path) -> list[dict]:
             sections.append({"title": "Closed loop: success against the per-step budget",
                              "figure": "success_vs_budget.png", "table": table, "links": []})
     return sections
+
+
+def _episodes_section(runs: list[Path], figures: Path) -> dict:
+    """Diagnose and evaluate runs on the same seeds: one table, and success against the
+    on-policy error."""
+    from training.experiments.diagnosis_table import episode_rows, episode_table, plot_episode_rows
+
+    rows = episode_rows(runs)
+    plot_episode_rows(rows, figures / "success_vs_on_policy_error.png")
+    return {"title": "Closed loop and where the model is wrong: success against the model's "
+                     "error on the states its planner visits",
+            "figure": "success_vs_on_policy_error.png", "table": episode_table(rows),
+            "links": []}
 
 
 def _save(path: Path, data: bytes) -> None:
