@@ -65,7 +65,7 @@ def test_training_with_rotations_is_seeded_and_recorded(push_data):
 
 
 def test_rotations_are_refused_where_they_do_not_hold(push_data):
-    with pytest.raises(ConfigError, match="augment: expected 'auto', 'none' or 'rotate', got 'mirror'"):
+    with pytest.raises(ConfigError, match="expected 'auto', 'none' or 'rotate', got 'mirror'"):
         TrainConfig(augment="mirror")
     other = TransitionData(push_data.states[:, :4], push_data.actions, push_data.next_states[:, :4],
                            push_data.episode_ids, None, env_id="Pendulum-v1")

@@ -53,6 +53,7 @@ def episode_row(run: Path) -> dict:
     if (run / "diagnosis.json").is_file():
         report = read_json(run / "diagnosis.json", "diagnosis")
         model, controller = report["model"], report["controller"]
+        plan_time = report["summary"].get("plan_time_median_s")
         episodes = [{"seed": e["seed"], "success": e["class"] == "success",
                      "final_cost": e["final_cost"]} for e in report["episodes"]]
         m = report["measures"]
@@ -64,14 +65,16 @@ def episode_row(run: Path) -> dict:
     else:
         config = read_json(run / "config.json", "run config")
         model, controller = str(config["model"]), config["controller"]
+        metrics = read_json(run / "metrics.json", "metrics")
+        plan_time = metrics.get("plan_time_median_s")
         episodes = [{"seed": e["seed"], "success": bool(e["success"]),
-                     "final_cost": e["final_cost"]}
-                    for e in read_json(run / "metrics.json", "metrics")["episodes_detail"]]
+                     "final_cost": e["final_cost"]} for e in metrics["episodes_detail"]]
         measures = dict.fromkeys(("on_policy_1step_ratio", "on_policy_rollout_ratio",
                                   "planned_over_realised"))
     n, wins = len(episodes), sum(e["success"] for e in episodes)
     costs = [e["final_cost"] for e in episodes]
     return {"run": str(run), "model": model, "controller": controller, "episodes": n,
+            "plan_ms": None if plan_time is None else 1000 * plan_time,
             "success_rate": wins / max(n, 1), "success_ci95": wilson_interval(wins, n),
             "final_cost_mean": sum(costs) / max(n, 1), "final_cost_ci95": bootstrap_interval(costs),
             **_model_figures(model), **measures,
@@ -105,20 +108,23 @@ def _f(value, fmt: str) -> str:
 
 def episode_table(rows: list[dict]) -> str:
     """Markdown: one line per run, the paired difference to the best run last."""
-    head = ("| model | ReLUs | data | planner | episodes | success [95%] | final cost [95%] | "
+    head = ("| model | ReLUs | data | planner | plan ms (median) | episodes | success [95%] "
+            "| final cost [95%] | "
             "held-out 10-step / no change | on-policy 1-step / no change | on-policy H-step "
-            "/ no change | planned / realised | success - best [95%] |")
-    lines = [head, "|" + "---|" * 12]
+            "/ no change | planned / realised | success - best [95%] (pairs) |")
+    lines = [head, "|" + "---|" * 13]
     for r in rows:
         s_lo, s_hi = r["success_ci95"]
         c_lo, c_hi = r["final_cost_ci95"]
         vs = r["vs_best"]
         vs_text = ("best" if vs["best"] == r["run"]
-                   else f"{vs['mean']:+.2f} [{vs['low']:+.2f}, {vs['high']:+.2f}]")
+                   else f"{vs['mean']:+.2f} [{vs['low']:+.2f}, {vs['high']:+.2f}] "
+                        f"({vs['pairs']})")
         data = "-" if r["transitions"] is None else f"{r['transitions'] / 1000:.0f}k"
         lines.append(
             f"| {model_label(r['model'])} "
-            f"| {_f(r['relus'], 'd')} | {data} | {r['controller']} | {r['episodes']} "
+            f"| {_f(r['relus'], 'd')} | {data} | {r['controller']} | {_f(r['plan_ms'], '.0f')} "
+            f"| {r['episodes']} "
             f"| {r['success_rate']:.2f} [{s_lo:.2f}, {s_hi:.2f}] "
             f"| {r['final_cost_mean']:.3f} [{c_lo:.3f}, {c_hi:.3f}] "
             f"| {_f(r['held_out_ratio'], '.3f')} | {_f(r['on_policy_1step_ratio'], '.2f')} "

@@ -94,7 +94,7 @@ CASES = [
     (["train", "--data", "{badenv}"], "unknown environment id (named by data"),
     (["train", "--data", "{data}", "--out", "{afile}"], "exists and is not a directory"),
     (["train", "--data", "{sortdata}", "--frame", "pusher"], "use --frame world"),
-    (["train", "--data", "{data}", "--frame", "car"], "frame: expected 'auto', 'world' or 'pusher'"),
+    (["train", "--data", "{data}", "--frame", "car"], "frame: expected 'auto', 'world' or"),
     (["train", "--data", "{sortdata}", "--model", "gnn", "--frame", "pusher"],
      "frame: 'pusher' is for --model mlp"),
     # sparsify

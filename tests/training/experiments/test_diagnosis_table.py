@@ -34,7 +34,8 @@ def _diagnosis(root, name, model, successes: list[bool]):
                 "visited_mse_rollout": 3.0, "visited_mse_rollout_zero": 4.0,
                 "planned_over_realised_median": 0.9}
     (run / "diagnosis.json").write_text(json.dumps(
-        {"model": str(model), "controller": "gd", "summary": {}, "measures": measures,
+        {"model": str(model), "controller": "gd", "summary": {"plan_time_median_s": 0.2},
+         "measures": measures,
          "failures": {}, "episodes": episodes}))
     return run
 
@@ -45,7 +46,8 @@ def _evaluation(root, successes: list[bool]):
     (run / "config.json").write_text(json.dumps({"model": "sim", "controller": "cem"}))
     detail = [{"seed": 10 + i, "success": ok, "final_cost": 0.01 if ok else 0.3}
               for i, ok in enumerate(successes)]
-    (run / "metrics.json").write_text(json.dumps({"episodes_detail": detail}))
+    (run / "metrics.json").write_text(json.dumps({"episodes_detail": detail,
+                                                  "plan_time_median_s": 2.0}))
     return run
 
 
@@ -76,8 +78,9 @@ def test_rows_pair_every_run_with_the_best_on_shared_seeds(runs):
 def test_the_table_and_figure_name_sparse_models_by_their_sweep(runs, tmp_path):
     rows = episode_rows(runs)
     table = episode_table(rows)
-    assert "| sweep/relus_32 | 32 | 59k | gd | 4 | 0.25 [" in table
-    assert "| sim | - | - | cem | 4 | 1.00 [" in table and "| best |" in table
+    assert "| sweep/relus_32 | 32 | 59k | gd | 200 | 4 | 0.25 [" in table
+    assert "| sim | - | - | cem | 2000 | 4 | 1.00 [" in table and "| best |" in table
+    assert "-0.75 [" in table and "] (4) |" in table
     assert model_label("a/b/dense") == "dense"
     plot_episode_rows(rows, tmp_path / "fig.png")
     assert (tmp_path / "fig.png").stat().st_size > 1000

@@ -1,0 +1,75 @@
+"""push_recipe: on mpcnet/Push-v1, which data size and which model let a planner succeed, and
+does the model's error on the states the planner visits explain it? 40 paired episodes,
+200 ms per step, horizon 6, the simulator itself as the ceiling."""
+
+import sys
+
+from training.cli.suites import Step, Suite, main
+
+_DIAGNOSE = ("mpcnet diagnose --model {model} --controller {controller} --episodes {eval_episodes} "
+             "--seed 100 --steps {eval_steps} --budget-ms {budget_ms} --out dg_{name}_{controller}")
+_RUNS = [("big60k", "big60k", "gd"), ("big60k", "big60k", "mppi"),
+         ("big60k_norot", "big60k_norot", "gd"), ("small60k", "small60k", "gd"),
+         ("big500k", "big500k", "gd"), ("big500k", "big500k", "mppi"), ("big6k", "big6k", "gd"),
+         ("sp60k/relus_32", "s32_60k", "mip"), ("sp60k/relus_32", "s32_60k", "gd"),
+         ("sp60k/relus_32", "s32_60k", "mip-mppi"), ("sp60k/relus_16", "s16_60k", "mip"),
+         ("sp60k/relus_64", "s64_60k", "mip")]
+# search or model? the MIP and GD again with a second per step, on 20 of the episodes
+_LONG = [("sp60k/relus_32", "dg_s32_60k_mip1000", "mip"), ("big60k", "dg_big60k_gd1000", "gd")]
+
+
+def _diagnose(model: str, name: str, controller: str) -> Step:
+    text = _DIAGNOSE.replace("{model}", model).replace("{name}", name)
+    return Step(text.replace("{controller}", controller), f"dg_{name}_{controller}")
+
+
+_BIG = "--frame pusher --hidden {big} --seed 0 {train}"
+SUITE = Suite(
+    name="push_recipe",
+    question=__doc__,
+    steps=(
+        # nested data: the first 200 and 2000 episodes of the largest set are the smaller sets
+        Step("mpcnet collect --episodes {e500k} --steps {steps} --seed 0 --workers 2 --out d500k",
+             "d500k"),
+        Step("mpcnet collect --episodes {e60k} --steps {steps} --seed 0 --workers 2 --out d60k",
+             "d60k"),
+        Step("mpcnet collect --episodes {e6k} --steps {steps} --seed 0 --out d6k", "d6k"),
+        # about 10,000 gradient steps each: 47 epochs of 60k, 6 of 500k, 470 of 6k
+        Step(f"mpcnet train --data d60k {_BIG} --augment rotate --epochs {{ep60k}} --out big60k",
+             "big60k"),
+        Step(f"mpcnet train --data d60k {_BIG} --augment none --epochs {{ep60k}} "
+             "--out big60k_norot",
+             "big60k_norot"),
+        Step("mpcnet train --data d60k --frame pusher --hidden {small} --seed 0 {train} "
+             "--epochs {ep60k} --out small60k", "small60k"),
+        Step(f"mpcnet train --data d500k {_BIG} --augment rotate --epochs {{ep500k}} --out big500k",
+             "big500k"),
+        Step(f"mpcnet train --data d6k {_BIG} --augment rotate --epochs {{ep6k}} --out big6k",
+             "big6k"),
+        Step("mpcnet sparsify --model big60k --data d60k --relus 32,64,16 {sparsify} "
+             "--no-baseline --out sp60k", "sp60k"),
+        *(_diagnose(*run) for run in _RUNS),
+        *(Step(f"mpcnet diagnose --model {model} --controller {controller} --episodes "
+               "{long_episodes} --seed 100 --steps {eval_steps} --budget-ms {long_budget_ms} "
+               f"--out {out}", out) for model, out, controller in _LONG),
+        Step("mpcnet evaluate --model sim --controller cem --episodes {sim_episodes} --seed 100 "
+             "--steps {eval_steps} {sim} --out ev_sim_cem", "ev_sim_cem"),
+        Step("mpcnet report " + " ".join(f"dg_{name}_{c}" for _, name, c in _RUNS)
+             + " " + " ".join(out for _, out, _ in _LONG) + " ev_sim_cem --out report",
+             "report"),
+    ),
+    full={"e500k": 16667, "e60k": 2000, "e6k": 200, "steps": 30, "big": "256,256,256",
+          "small": "128,128", "ep60k": 47, "ep500k": 6, "ep6k": 470,
+          "sparsify": "--relaxed-epochs 30 --finetune-epochs 20", "eval_episodes": 40,
+          "eval_steps": 40, "budget_ms": 200, "sim_episodes": 20, "sim": "", "train": "",
+          "long_episodes": 20, "long_budget_ms": 1000},
+    quick={"e500k": 6, "e60k": 4, "e6k": 3, "steps": 8, "big": "40,30", "small": "6",
+           "ep60k": 1, "ep500k": 1, "ep6k": 1,
+           "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "train": "--rollout-horizon 3",
+           "eval_episodes": 1, "eval_steps": 2, "budget_ms": 50, "sim_episodes": 1,
+           "long_episodes": 1, "long_budget_ms": 60,
+           "sim": "--iterations 1 --samples 4 --horizon 2"},
+)
+
+if __name__ == "__main__":
+    sys.exit(main(SUITE))
