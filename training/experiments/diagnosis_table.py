@@ -110,7 +110,7 @@ def episode_table(rows: list[dict]) -> str:
     """Markdown: one line per run, the paired difference to the best run last."""
     head = ("| model | ReLUs | data | planner | plan ms (median) | episodes | success [95%] "
             "| final cost [95%] | "
-            "held-out 10-step / no change | on-policy 1-step / no change | on-policy H-step "
+            "held-out rollout / no change | on-policy 1-step / no change | on-policy H-step "
             "/ no change | planned / realised | success - best [95%] (pairs) |")
     lines = [head, "|" + "---|" * 13]
     for r in rows:
