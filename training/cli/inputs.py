@@ -152,6 +152,12 @@ def num_objects_of(env_id: str, kwargs: dict) -> int | None:
     return env_sizes(env_id, kwargs)[0]
 
 
+def trained_env_id(model_dir) -> str | None:
+    """The env a model directory's data came from (its ``config.json``), if it says."""
+    config = Path(model_dir) / "config.json"
+    return read_json(config, "model config").get("env_id") if config.is_file() else None
+
+
 def resolve_env_id(args: argparse.Namespace) -> None:
     """Fill an omitted ``--env``: the env the first model's data came from (``--model`` or
     ``--models``; the simulator has none), else ``envs.DEFAULT_ENV_ID``."""
@@ -163,8 +169,7 @@ def resolve_env_id(args: argparse.Namespace) -> None:
     for model_dir in models:
         if model_dir is None or is_sim(model_dir):
             continue
-        config = Path(model_dir) / "config.json"
-        env_id = read_json(config, "model config").get("env_id") if config.is_file() else None
+        env_id = trained_env_id(model_dir)
         if env_id:
             args.env_id = env_id
             return
@@ -197,8 +202,7 @@ def load_control_net(model_dir: Path, env_id: str, env_kw: dict):
         raise ShapeError(f"--model {model_dir} predicts states of {net.state_dim} from actions "
                          f"of {net.action_dim}; {env_id} has states of {n} and actions of {m}; "
                          "pass the --env the model was trained on.")
-    config = Path(model_dir) / "config.json"
-    trained_on = read_json(config, "model config").get("env_id") if config.is_file() else None
+    trained_on = trained_env_id(model_dir)
     if trained_on and trained_on != env_id:
         print(f"warning: {model_dir} was trained on {trained_on}, evaluated here on {env_id}",
               file=sys.stderr)
