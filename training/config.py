@@ -194,9 +194,19 @@ class SparsifyConfig:
     baseline: bool = _help(
         "also train and report the one-shot magnitude-pruning baseline (--no-baseline skips "
         "it: it costs about as much as the method itself)", default=True)
+    distill: bool = _help(
+        "train the sparse model on the dense model's rollouts instead of the data "
+        "(distillation), so it learns the dense model's answer to actions the explorer never "
+        "took", default=False)
+    distill_random_actions: float = _help(
+        "with --distill: the fraction of training windows whose actions are drawn uniformly "
+        "in the data's action range", default=0.5)
 
     def __post_init__(self) -> None:
         check_field_limits(self)
+        if not 0.0 <= self.distill_random_actions <= 1.0:
+            raise ConfigError("distill_random_actions: expected a fraction in [0, 1], got "
+                              f"{self.distill_random_actions}.")
         if self.relus < 0:
             raise ConfigError(f"relus: expected a ReLU budget >= 0, got {self.relus}.")
         if self.keep != -1 and self.keep < self.relus:

@@ -3,7 +3,8 @@
 The progressive method trains the weights and the relaxed ReLU / identity / removed choice of
 every neuron together (:mod:`mpcnet.nn.sparsity`) while a schedule lowers the ReLU budget
 geometrically from the dense count to ``K`` and anneals the temperature; then the choice is
-made hard and the weights are fine-tuned with the structure fixed.
+made hard and the weights are fine-tuned with the structure fixed. With ``distill`` both
+phases learn the dense model's rollouts (:mod:`training.distill`) instead of the data's.
 
 The baseline prunes in one shot: the ``K`` neurons with the largest ``|w_in| * |w_out|`` stay
 ReLU, all others are removed, and the weights are fine-tuned for as many epochs as the
@@ -22,6 +23,7 @@ from mpcnet.errors import ConfigError
 from mpcnet.nn.gated import GatedReluModel
 from mpcnet.nn.sparsity import RELU, REMOVED, Sparsifiable, neuron_magnitudes
 from training.config import SparsifyConfig, TrainConfig
+from training.distill import Teacher
 from training.progress import Progress
 from training.results import ProgressiveResult, SparsifyResult
 from training.train import (
@@ -86,6 +88,8 @@ def sparsify_progressive(base: GatedReluModel, train: TransitionData, val: Trans
     tcfg = resolve_config(train, dataclasses.replace(train_config, seed=config.seed,
                                                      device=config.device))
     windows = window_tensors(train, tcfg.rollout_horizon, device)
+    teacher = (Teacher.of(base, windows, config.distill_random_actions) if config.distill
+               else None)
     validation = ValidationSet(val, tcfg.rollout_horizon, device)
     gen = torch.Generator(device="cpu").manual_seed(config.seed)
     history = {"relu_budget": [], "expected_relus": [], "val_mse_rollout": []}
@@ -99,7 +103,7 @@ def sparsify_progressive(base: GatedReluModel, train: TransitionData, val: Trans
             gates.keep_budget = budget_schedule(neurons, keep, (epoch + 1) / ramp)
         t0, t1 = config.temperature_start, config.temperature_end
         gates.temperature = t0 * (t1 / t0) ** (epoch / max(1, epochs - 1))
-        train_epoch(model, windows, opt, tcfg, gen, before_batch=_refresh)
+        train_epoch(model, windows, opt, tcfg, gen, before_batch=_refresh, teacher=teacher)
         _refresh(model)
         val_mse = validation.rollout_mse(model)
         expected = gates.expected_counts()[0]
@@ -113,7 +117,8 @@ def sparsify_progressive(base: GatedReluModel, train: TransitionData, val: Trans
     tune = dataclasses.replace(tcfg, lr=config.lr)
     if config.finetune_epochs:
         history["finetune"] = fit(sparse, train, val, tune, progress=progress,
-                                  epochs=config.finetune_epochs, desc="fine-tune")
+                                  epochs=config.finetune_epochs, desc="fine-tune",
+                                  teacher=teacher)
     return ProgressiveResult(sparse.cpu().eval(), history)
 
 

@@ -220,12 +220,13 @@ def evaluate(model, data: TransitionData, horizon: int, device) -> dict[str, flo
 
 
 def train_epoch(model, windows: dict[str, torch.Tensor], opt, config: TrainConfig,
-                gen: torch.Generator, before_batch=None) -> float:
+                gen: torch.Generator, before_batch=None, teacher=None) -> float:
     """One pass over the windows in random order; returns the mean batch loss.
 
     The loss is the one-step error plus ``rollout_weight`` times the error of the open-loop
     rollout over the whole window, both divided by the mean squared output scale so they are
     dimensionless. ``before_batch(model)`` may return an extra loss term (or ``None``).
+    With a ``teacher`` (:class:`training.distill.Teacher`), its rollouts are the targets.
     """
     model.train()
     n_windows = windows["x0"].shape[0]
@@ -237,6 +238,8 @@ def train_epoch(model, windows: dict[str, torch.Tensor], opt, config: TrainConfi
         x0, acts, targ = (windows[k][batch] for k in ("x0", "actions", "targets"))
         if config.augment == "rotate":
             x0, acts, targ = rotate_windows(x0, acts, targ, gen)
+        if teacher is not None:
+            acts, targ = teacher.relabel(x0, acts, gen)
         pred = rollout(model, x0, acts)
         loss = ((pred[:, 0] - targ[:, 0]) ** 2).mean() / scale
         loss = loss + config.rollout_weight * ((pred - targ) ** 2).mean() / scale
@@ -261,8 +264,10 @@ def _stop_reason(config: TrainConfig, steps: int, seconds: float, since_best: in
 
 
 def fit(model: ReluMLP, train: TransitionData, val: TransitionData, config: TrainConfig,
-        progress: bool = False, epochs: int | None = None, desc: str = "train") -> dict:
-    """Train ``model`` in place; keep the weights with the best validation rollout error.
+        progress: bool = False, epochs: int | None = None, desc: str = "train",
+        teacher=None) -> dict:
+    """Train ``model`` in place; keep the weights with the best validation rollout error
+    (on ``val``'s data, also when a ``teacher`` gives the training targets).
 
     Training runs ``epochs`` passes, or stops earlier at the end of the epoch that reaches
     ``config.max_steps`` gradient steps, ``config.max_seconds`` of training, or
@@ -290,7 +295,7 @@ def fit(model: ReluMLP, train: TransitionData, val: TransitionData, config: Trai
     bar = Progress(range(epochs), desc=desc, unit="epoch", disable=not progress, leave=False)
     for _ in bar:
         start = time.perf_counter()
-        loss = train_epoch(model, windows, opt, config, gen)
+        loss = train_epoch(model, windows, opt, config, gen, teacher=teacher)
         sched.step()
         seconds += time.perf_counter() - start
         steps += steps_per_epoch
