@@ -307,6 +307,11 @@ class BabController(PlanningController):
         super().reset(seed, goal)
         self.sampler.reset(seed, goal)
 
+    def set_obstacles(self, boxes) -> None:
+        super().set_obstacles(boxes)
+        self.sampler.set_obstacles(boxes)
+        self.search.bounds.set_obstacles(boxes)
+
     def warm_up(self) -> None:
         """One short search, so that one-off costs (allocations, the first timing of a batch
         of boxes) are not paid inside the first step's budget."""

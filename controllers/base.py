@@ -137,6 +137,12 @@ class PlanningController:
         self.previous = None
         self._applied = 1
 
+    def set_obstacles(self, boxes) -> None:
+        """This episode's obstacle boxes ``(B, 4)``: the cost every plan is scored by changes
+        (see :class:`~mpcnet.costs.CostSpec`); call before :meth:`reset`."""
+        self.kernel.set_obstacles(boxes)
+        self.cost = self.kernel.cost
+
     def warm_up(self) -> None:
         """Run the kernel once at full width (allocations, and the first timing)."""
         x0 = torch.zeros(self.net.state_dim, dtype=self.kernel.dtype, device=self.kernel.device)

@@ -65,6 +65,10 @@ class MipController(PlanningController):
         self.update_time_s = self._check_budget()
         self._warned_box = False
 
+    def set_obstacles(self, boxes) -> None:
+        super().set_obstacles(boxes)
+        self.mpc.set_obstacles(boxes)
+
     def _check_budget(self) -> float:
         """Seconds of one bound update; ConfigError if the budget cannot hold the shortest
         step: a dry run of :meth:`plan` with no time left (bound update, warm start, the
@@ -178,6 +182,10 @@ class MipMppiController(MipController):
     def reset(self, seed: int, goal) -> None:
         super().reset(seed, goal)
         self.sampler.reset(seed, goal)
+
+    def set_obstacles(self, boxes) -> None:
+        super().set_obstacles(boxes)
+        self.sampler.set_obstacles(boxes)
 
     def _set_goal(self, goal: np.ndarray) -> None:
         super()._set_goal(goal)

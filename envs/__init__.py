@@ -6,6 +6,8 @@ gymnasium env described by a task file (:mod:`envs.task`).
 
 from __future__ import annotations
 
+import math
+
 import gymnasium as gym
 
 from mpcnet.errors import ConfigError, unknown_name
@@ -18,6 +20,11 @@ ENV_IDS = {
     "mpcnet/Push-v0": ("envs.push:PushEnv", {"shape": "box"}, 100),
     "mpcnet/PushT-v0": ("envs.push:PushEnv", {"shape": "t"}, 100),
     "mpcnet/Sort-v0": ("envs.sort:SortEnv", {"num_objects": 4}, 12),
+    # the hard variants of Push-v1 (envs.push_hard): where a global search should matter
+    **{f"mpcnet/Push{t}{name}-v0": ("envs.push_hard:HardPushEnv", {"shape": shape, **kwargs}, 100)
+       for t, shape in (("", "box"), ("T", "t"))
+       for name, kwargs in (("Obstacle", {"obstacles": 3}), ("Around", {"start": "around"}),
+                            ("Turn", {"max_turn": math.pi}))},
 }
 
 DEFAULT_ENV_ID = "mpcnet/Push-v1"  # what the commands use when neither --env nor a model says

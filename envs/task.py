@@ -143,7 +143,10 @@ class Task:
                               "task says which state entries its cost tracks.")
         cost = CostSpec(weights, _vector(cost_raw, "action_weight", m, "cost", default=0.0),
                         float(cost_raw.get("terminal_weight", 1.0)),
-                        _vector(cost_raw, "goal_tolerance", n, "cost"))
+                        _vector(cost_raw, "goal_tolerance", n, "cost"),
+                        cost_raw.get("obstacles"),
+                        tuple(tuple(p) for p in cost_raw.get("obstacle_points", ())),
+                        float(cost_raw.get("obstacle_weight", 0.0)))
         goal = _vector(cost_raw, "goal", n, "cost", default=0.0)
         low, high = cls._state_box(dict(raw.get("state_box", {})), observation_space)
         success = dict(raw.get("success", {}))

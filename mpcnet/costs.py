@@ -11,10 +11,22 @@ zero by default) turns the point goal into a box ``[goal - tol, goal + tol]``: t
 then the L1 distance to that box, zero inside it (the sorting task's target zones). Every term
 is piecewise linear (an L1 norm with a dead zone), so the mixed-integer encoder represents it
 exactly with auxiliary variables (HiGHS solves MILPs, not mixed-integer QPs).
+
+**Obstacles** add, for every step ``t = 1..H``, every obstacle box ``B`` and every point ``p``
+named by ``obstacle_points`` (pairs of state entries, e.g. the pusher and the keypoints),
+
+    obstacle_weight * depth(p, B),  depth = max(0, min(p_x - x_low, x_high - p_x,
+                                                       p_y - y_low, y_high - p_y)),
+
+how deep the point lies inside the box (zero outside). It is piecewise linear but not
+convex: the MILP needs a binary per side (:mod:`mpcnet.milp.encoding`), the sampling planners
+and GD evaluate it as written. The boxes change per episode (:meth:`CostSpec.with_obstacles`);
+a zero-area box is an empty slot (its depth is zero everywhere).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,12 +44,18 @@ class CostSpec:
         terminal_weight: Multiplier of the state term at the last horizon step.
         goal_tolerance: Non-negative half-width per state dimension of the goal box, shape
             ``(n,)``; ``None`` means zero (a point goal).
+        obstacles: Boxes ``(B, 4)``, each ``(x_low, y_low, x_high, y_high)``; ``None``: none.
+        obstacle_points: State entries ``(i_x, i_y)`` of each point kept out of the boxes.
+        obstacle_weight: Weight of each point's depth inside each box, per step.
     """
 
     state_weight: np.ndarray
     action_weight: np.ndarray
     terminal_weight: float = 1.0
     goal_tolerance: np.ndarray | None = None
+    obstacles: np.ndarray | None = None
+    obstacle_points: tuple[tuple[int, int], ...] = ()
+    obstacle_weight: float = 0.0
 
     def __post_init__(self) -> None:
         sw = np.asarray(self.state_weight, dtype=np.float64)
@@ -56,7 +74,12 @@ class CostSpec:
         check_shape("CostSpec.goal_tolerance", tol, sw.shape)
         if (tol < 0).any() or not np.isfinite(tol).all():
             raise ConfigError("CostSpec.goal_tolerance must be finite and non-negative.")
-        for arr in (sw, aw, tol):
+        boxes, points = _check_obstacles(self.obstacles, self.obstacle_points,
+                                         self.obstacle_weight, sw.shape[0])
+        object.__setattr__(self, "obstacles", boxes)
+        object.__setattr__(self, "obstacle_points", points)
+        object.__setattr__(self, "obstacle_weight", float(self.obstacle_weight))
+        for arr in (sw, aw, tol, boxes):
             arr.setflags(write=False)
         object.__setattr__(self, "state_weight", sw)
         object.__setattr__(self, "action_weight", aw)
@@ -80,6 +103,32 @@ class CostSpec:
         excess = np.abs(np.asarray(state) - goal) - self.goal_tolerance
         return np.maximum(excess, 0.0) @ self.state_weight
 
+    @property
+    def has_obstacles(self) -> bool:
+        """Whether the cost has an obstacle term (boxes, points and a positive weight)."""
+        return bool(len(self.obstacles) and self.obstacle_points and self.obstacle_weight > 0)
+
+    def with_obstacles(self, boxes) -> CostSpec:
+        """This cost with other obstacle boxes (the same points and weight)."""
+        return dataclasses.replace(self, obstacles=np.asarray(boxes, dtype=np.float64))
+
+    def obstacle_depths(self, states: np.ndarray) -> np.ndarray:
+        """Depth of each point inside each box, shape ``(..., points, boxes)`` (numpy)."""
+        states = np.asarray(states, dtype=np.float64)
+        idx = np.asarray(self.obstacle_points, dtype=np.int64).reshape(-1, 2)
+        p = states[..., idx][..., :, None, :]  # (..., P, 1, 2)
+        box = self.obstacles
+        sides = np.stack([p[..., 0] - box[:, 0], box[:, 2] - p[..., 0],
+                          p[..., 1] - box[:, 1], box[:, 3] - p[..., 1]], -1)
+        return np.maximum(sides.min(-1), 0.0)
+
+    def obstacle_cost(self, states: np.ndarray) -> np.ndarray:
+        """``obstacle_weight * sum of depths`` over the last axis of ``states`` (numpy)."""
+        states = np.asarray(states, dtype=np.float64)
+        if not self.has_obstacles:
+            return np.zeros(states.shape[:-1])
+        return self.obstacle_weight * self.obstacle_depths(states).sum((-1, -2))
+
     def action_cost(self, action: np.ndarray) -> np.ndarray:
         """``sum_j action_weight[j] |u[j]|`` over the last axis (numpy)."""
         return np.abs(np.asarray(action)) @ self.action_weight
@@ -98,7 +147,8 @@ class CostSpec:
         per_step = self.state_cost(states, goal)
         weights = np.ones(len(per_step))
         weights[-1] = self.terminal_weight
-        return float(per_step @ weights + self.action_cost(actions).sum())
+        return float(per_step @ weights + self.action_cost(actions).sum()
+                     + self.obstacle_cost(states).sum())
 
     def plan_cost_torch(self, states, actions, goal):
         """Batched cost of many plans (torch, differentiable).
@@ -123,17 +173,66 @@ class CostSpec:
         per_step = (((states - goal).abs() - tol).clamp_min(0.0) * sw).sum(-1)  # (K, H)
         step_w = torch.ones(per_step.shape[-1], dtype=states.dtype, device=states.device)
         step_w[-1] = self.terminal_weight
-        return (per_step * step_w).sum(-1) + (actions.abs() * aw).sum((-1, -2))
+        total = (per_step * step_w).sum(-1) + (actions.abs() * aw).sum((-1, -2))
+        if self.has_obstacles:
+            boxes = torch.tensor(np.array(self.obstacles), dtype=states.dtype,
+                                 device=states.device)
+            total = total + self.obstacle_weight * obstacle_depths_torch(
+                states, self.obstacle_points, boxes).sum((-1, -2, -3))
+        return total
 
     def to_dict(self) -> dict:
         return {"state_weight": self.state_weight.tolist(),
                 "action_weight": self.action_weight.tolist(),
                 "terminal_weight": float(self.terminal_weight),
-                "goal_tolerance": self.goal_tolerance.tolist()}
+                "goal_tolerance": self.goal_tolerance.tolist(),
+                "obstacles": self.obstacles.tolist(),
+                "obstacle_points": [list(p) for p in self.obstacle_points],
+                "obstacle_weight": self.obstacle_weight}
 
     @classmethod
     def from_dict(cls, d: dict) -> CostSpec:
-        tol = d.get("goal_tolerance")
+        tol, boxes = d.get("goal_tolerance"), d.get("obstacles")
         return cls(np.asarray(d["state_weight"]), np.asarray(d["action_weight"]),
                    float(d.get("terminal_weight", 1.0)),
-                   None if tol is None else np.asarray(tol))
+                   None if tol is None else np.asarray(tol),
+                   None if boxes is None else np.asarray(boxes, dtype=np.float64).reshape(-1, 4),
+                   tuple(tuple(p) for p in d.get("obstacle_points", ())),
+                   float(d.get("obstacle_weight", 0.0)))
+
+
+def obstacle_depths_torch(states, points, boxes):
+    """Depth of each point inside each box, ``(..., P, B)``, from ``states`` ``(..., n)``,
+    point entries ``points`` ``((i_x, i_y), ...)`` and boxes ``(B, 4)`` (torch; the gradient
+    of the deepest side, zero outside)."""
+    import torch
+
+    idx = torch.as_tensor(np.asarray(points, dtype=np.int64).reshape(-1, 2),
+                          device=states.device)
+    p = states[..., idx][..., :, None, :]  # (..., P, 1, 2)
+    sides = torch.stack([p[..., 0] - boxes[:, 0], boxes[:, 2] - p[..., 0],
+                         p[..., 1] - boxes[:, 1], boxes[:, 3] - p[..., 1]], -1)
+    return sides.amin(-1).clamp_min(0.0)
+
+
+def _check_obstacles(boxes, points, weight, n: int):
+    """The obstacle fields as arrays, or a ConfigError that says what is wrong."""
+    boxes = np.zeros((0, 4)) if boxes is None else np.asarray(boxes, dtype=np.float64)
+    if boxes.ndim != 2 or boxes.shape[1] != 4:
+        raise ConfigError(f"CostSpec.obstacles: expected boxes of shape (B, 4), each (x_low, "
+                          f"y_low, x_high, y_high), got shape {boxes.shape}.")
+    if not np.isfinite(boxes).all() or (boxes[:, 2] < boxes[:, 0]).any() or (
+            boxes[:, 3] < boxes[:, 1]).any():
+        raise ConfigError("CostSpec.obstacles: expected finite boxes with x_low <= x_high and "
+                          f"y_low <= y_high, got {boxes.tolist()}.")
+    try:
+        points = tuple((int(i), int(j)) for i, j in points)
+    except (TypeError, ValueError):
+        raise ConfigError("CostSpec.obstacle_points: expected pairs of state entries "
+                          f"(i_x, i_y), got {points!r}.") from None
+    if any(not (0 <= i < n and 0 <= j < n) for p in points for i, j in [p]):
+        raise ConfigError(f"CostSpec.obstacle_points: expected state entries in [0, {n}), got "
+                          f"{list(points)}.")
+    if not (np.isfinite(weight) and weight >= 0):
+        raise ConfigError(f"CostSpec.obstacle_weight: expected a finite value >= 0, got {weight}.")
+    return boxes, points

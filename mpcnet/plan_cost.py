@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from mpcnet.costs import CostSpec
+from mpcnet.costs import CostSpec, obstacle_depths_torch
 from mpcnet.errors import ConfigError, ShapeError
 from mpcnet.nn.relunet import ReluNet
 from mpcnet.rollout import resolve_device
@@ -136,6 +136,8 @@ class PlanCost:
         self.uses_actions = bool(np.asarray(cost.action_weight).any())
         self._step_weights: dict[int, torch.Tensor] = {}
         self.goal: torch.Tensor | None = None
+        self.cost = cost
+        self.set_obstacles(cost.obstacles)
 
     def tensor(self, a) -> torch.Tensor:
         """``a`` as a tensor of this kernel's dtype on its device."""
@@ -147,6 +149,12 @@ class PlanCost:
         if goal.shape != (self.state_dim,):
             raise ShapeError(f"goal: expected shape ({self.state_dim},), got {goal.shape}.")
         self.goal = self.tensor(goal)
+
+    def set_obstacles(self, boxes) -> None:
+        """The obstacle boxes ``(B, 4)`` of this episode (see :class:`~mpcnet.costs.CostSpec`);
+        without points or weight in the cost they are ignored."""
+        self.cost = self.cost.with_obstacles(boxes)
+        self.boxes = self.tensor(self.cost.obstacles) if self.cost.has_obstacles else None
 
     def states(self, x0: torch.Tensor, plans: torch.Tensor) -> torch.Tensor:
         """Predicted states ``(H, K, n)`` (time-major) of plans ``(K, H, m)``."""
@@ -180,6 +188,9 @@ class PlanCost:
         total = self._weights(horizon) @ per_step
         if self.uses_actions:
             total = total + (plans.abs() @ self.action_weight).sum(1)
+        if self.boxes is not None:
+            depths = obstacle_depths_torch(states, self.cost.obstacle_points, self.boxes)
+            total = total + self.cost.obstacle_weight * depths.sum((0, 2, 3))
         return total
 
     def _weights(self, horizon: int) -> torch.Tensor:

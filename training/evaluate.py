@@ -38,6 +38,10 @@ class EpisodeResult:
         statuses: How often each controller status occurred (MIP: optimal, time_limit, ...,
             ``fallback_warm_infeasible`` when the state box refused the warm start).
         reward: The env's own return (sum of its rewards), beside the task cost.
+        violations: Point-in-obstacle overlaps summed over the steps (envs with obstacles,
+            ``info["violations"]``; zero elsewhere).
+        violated: Whether the episode ended on an obstacle violation.
+        obstacles: The episode's obstacle boxes ``(k, 4)`` (empty without obstacles).
     """
 
     seed: int
@@ -51,6 +55,9 @@ class EpisodeResult:
     goal_half_sizes: list
     statuses: dict
     reward: float | None = None
+    violations: int = 0
+    violated: bool = False
+    obstacles: list = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -88,6 +95,11 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
     goal = np.asarray(info["goal"], dtype=np.float64)
     task = envs.task_of(env)
     spec = task.cost_spec
+    if spec.has_obstacles:  # this episode's boxes: every planner scores plans by them
+        if not hasattr(controller, "set_obstacles"):
+            raise ConfigError(f"{type(controller).__name__} does not plan around obstacles; "
+                              "use one of mpcnet's planners.")
+        controller.set_obstacles(spec.obstacles)
     controller.reset(seed, goal)
     simulator = _simulator_of(controller)
     if simulator is not None:  # the reference model follows the real episode step by step
@@ -97,6 +109,7 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
     costs, path, times, statuses = [float(spec.state_cost(obs, goal))], [centres(obs)], [], {}
     frames = [env.render()] if render else []
     steps, success, done, reward = 0, bool(info["is_success"]), False, 0.0
+    violations, violated = 0, False
     try:
         while steps < max_steps and not done:
             step = controller.act(obs)
@@ -117,6 +130,8 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
                 if render:
                     frames.append(env.render())
                 success = bool(info["is_success"])
+                violations += int(info.get("violations", 0))
+                violated = violated or bool(info.get("violated", False))
                 done = terminated or truncated
                 if done or steps >= max_steps:
                     break
@@ -130,7 +145,8 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
     goal_centres, goal_half_sizes = goal_regions(goal)
     return EpisodeResult(seed, success, costs[-1], steps, times, costs, path,
                          goal_centres.tolist(), goal_half_sizes.tolist(), statuses,
-                         reward), frames
+                         reward, violations, violated,
+                         np.asarray(info.get("obstacles", np.zeros((0, 4)))).tolist()), frames
 
 
 def summarize(results: list[EpisodeResult]) -> dict:
@@ -148,7 +164,9 @@ def summarize(results: list[EpisodeResult]) -> dict:
             "final_cost_mean": float(final.mean()), "final_cost_std": float(final.std()),
             "plan_time_median_s": float(np.median(times)),
             "plan_time_p95_s": float(np.percentile(times, 95)),
-            "plan_time_max_s": float(np.max(times)), "statuses": statuses}
+            "plan_time_max_s": float(np.max(times)), "statuses": statuses,
+            "violations_mean": float(np.mean([r.violations for r in results])) if results else 0.0,
+            "violated_rate": float(np.mean([r.violated for r in results])) if results else 0.0}
 
 
 class EpisodeStore:

@@ -171,6 +171,24 @@ class PlanBounds:
         self.span = self.tensor(np.tile(np.asarray(high, float) - np.asarray(low, float),
                                         self.horizon)).clamp(min=1e-12)
 
+    def set_obstacles(self, boxes) -> None:
+        """This episode's obstacle boxes ``(B, 4)`` (see :class:`~mpcnet.costs.CostSpec`)."""
+        self.cost = self.cost.with_obstacles(boxes)
+
+    def _obstacle_lower(self, x_lo: torch.Tensor, x_hi: torch.Tensor) -> torch.Tensor:
+        """A sound lower bound ``(B,)`` of the obstacle term from the state bounds
+        ``(B, H, n)``: the depth ``max(0, min_k a_k)`` grows with every signed side distance
+        ``a_k``, so the smallest ``a_k`` over the state box bounds it from below."""
+        cost = self.cost
+        idx = torch.as_tensor(np.asarray(cost.obstacle_points, np.int64).reshape(-1, 2),
+                              device=self.device)
+        box = self.tensor(cost.obstacles)
+        lo, hi = x_lo[..., idx][..., None, :], x_hi[..., idx][..., None, :]  # (B, H, P, 1, 2)
+        sides = torch.stack([lo[..., 0] - box[:, 0], box[:, 2] - hi[..., 0],
+                             lo[..., 1] - box[:, 1], box[:, 3] - hi[..., 1]], -1)
+        depth = sides.amin(-1).clamp(min=0)
+        return cost.obstacle_weight * depth.sum((1, 2, 3))
+
     def set_problem(self, x0, goal) -> None:
         """Fix the initial state and the goal of the plans to bound."""
         self.x0 = self.tensor(finite_vector("x0", x0, self.n))
@@ -387,6 +405,8 @@ class PlanBounds:
             # split k = 0 of the cost bound is the plain interval bound, so this is never
             # looser than intervals
             value, coef, _ = self._backward(s, relax, x_lo, x_hi, lo, hi, alphas)
+            if self.cost.has_obstacles:  # a sum of lower bounds bounds the sum
+                value = value + self._obstacle_lower(x_lo, x_hi)
             value = value - _WIDEN * (1.0 + value.abs())
         score = None
         half = 0.5 * (hi - lo).detach()

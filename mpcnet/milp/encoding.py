@@ -27,6 +27,10 @@ can switch, and states ``x_{t+1}`` (state box intersected with the propagated bo
   action dimension ``r_{t,j} >= |u_{t,j}|`` likewise; minimise
   ``sum_t w_t sum_i state_weight_i s_{t,i} + sum_t sum_j action_weight_j r_{t,j}``.
 
+Obstacle terms of the cost (boxes the pusher and keypoints keep out of) are encoded exactly
+with one binary per box side (:mod:`mpcnet.milp.obstacles`); a new episode's boxes change row
+bounds only.
+
 The program is built once for a box of initial states (its structure: which ReLUs may switch);
 :meth:`MpcEncoding.set_parameters` then fixes ``x_0`` and the goal and, with ``tighten``,
 recomputes bounds for that exact ``x_0``: neurons that become stable get their binary fixed,
@@ -42,6 +46,7 @@ import numpy as np
 
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, ShapeError, finite_vector, positive_int
+from mpcnet.milp import obstacles
 from mpcnet.milp.bounds import NetBounds, compute_bounds
 from mpcnet.milp.model import MilpBuilder, MilpModel, MilpStats
 from mpcnet.nn.folded import FoldedNet
@@ -144,6 +149,8 @@ class MpcEncoding:
             if (low > high).any():
                 raise ConfigError(f"{name} box: expected low <= high, got {low.tolist()} and "
                                   f"{high.tolist()}.")
+        self.obstacle_region = (obstacles.obstacle_region(cost, self.state_low, self.state_high)
+                                if cost.has_obstacles else None)
         self.structure_bounds = self._bounds(self.x0_low, self.x0_high)
         self._build(self.structure_bounds)
         self.build_time_s = time.perf_counter() - start
@@ -161,7 +168,7 @@ class MpcEncoding:
         b = MilpBuilder()
         x_cols = [b.add_cols(bounds.state_lower[0], bounds.state_upper[0])]
         u_cols, a_cols, switching = [], [], []
-        s_rows, s_cols, r_cols = [], [], []
+        s_rows, s_cols, r_cols, obstacle_terms = [], [], [], []
         s_dims = np.flatnonzero(cost.state_weight > 0)
         r_dims = np.flatnonzero(cost.action_weight > 0)
         for t in range(horizon):
@@ -222,7 +229,15 @@ class MpcEncoding:
             for j, col in zip(r_dims, r, strict=True):
                 b.add_row([col, u[j]], [1.0, -1.0], 0.0, np.inf)
                 b.add_row([col, u[j]], [1.0, 1.0], 0.0, np.inf)
+            if self.obstacle_region is not None:
+                obstacle_terms += obstacles.add_terms(
+                    b, cost, t, x_cols[t + 1], bounds.state_lower[t + 1],
+                    bounds.state_upper[t + 1], self.obstacle_region)
         self.model: MilpModel = b.build()
+        self.obstacle_terms = obstacle_terms
+        self.boxes = None
+        if obstacle_terms:
+            self.set_obstacles(cost.obstacles)
         self.x_cols, self.u_cols, self.a_cols = np.array(x_cols), np.array(u_cols), a_cols
         self.switching, self.s_dims, self.s_rows = switching, s_dims, s_rows
         self.r_dims, self.s_cols, self.r_cols = r_dims, s_cols, r_cols
@@ -239,6 +254,18 @@ class MpcEncoding:
         return int(span[np.flatnonzero(a.indices[span] == col)[0]])
 
     # ------------------------------------------------------------------------ parameters
+    def set_obstacles(self, boxes) -> None:
+        """This episode's obstacle boxes ``(B, 4)`` (at most as many as the cost had when the
+        program was built; fewer are padded with empty boxes). ConfigError for a program
+        built without obstacles, or boxes outside the points' state box."""
+        if not self.obstacle_terms:
+            raise ConfigError("obstacles: this program was built from a cost without obstacle "
+                              "points, boxes and weight; build it from the obstacle cost.")
+        self.boxes = obstacles.check_boxes(boxes, len(self.cost.obstacles),
+                                           self.obstacle_region)
+        self.cost = self.cost.with_obstacles(self.boxes)
+        obstacles.set_boxes(self.model, self.obstacle_terms, self.boxes)
+
     def set_parameters(self, x0, goal, tighten: bool = True) -> list[tuple[int, int, float]]:
         """Fix the initial state and the goal; optionally tighten bounds for this ``x0``.
 
@@ -270,10 +297,15 @@ class MpcEncoding:
                 model.row_lower[plus_row] = goal[i] - tol[i]
         self.x0, self.goal = x0, goal
         if not tighten:
+            if self.obstacle_terms:
+                obstacles.fix_sides(model, self.obstacle_terms, self.boxes, fix=False)
             return []
         bounds = self._bounds(x0, x0)
         self.current_bounds = bounds
-        return self._apply_bounds(bounds)
+        changes = self._apply_bounds(bounds)
+        if self.obstacle_terms:  # after the state bounds: they decide which sides are fixed
+            obstacles.fix_sides(model, self.obstacle_terms, self.boxes, fix=True)
+        return changes
 
     def _apply_bounds(self, bounds: NetBounds) -> list[tuple[int, int, float]]:
         model, sb = self.model, self.structure_bounds
@@ -363,6 +395,8 @@ class MpcEncoding:
             x = z[self.x_cols[t + 1]]
             z[self.s_cols[t]] = np.maximum(np.abs(x[dims] - self.goal[dims]) - tol[dims], 0.0)
             z[self.r_cols[t]] = np.abs(z[self.u_cols[t]][self.r_dims])
+        if self.obstacle_terms:
+            obstacles.fill(z, self.model, self.obstacle_terms, self.boxes)
 
     def extract(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(actions (H, m), states x_1..x_H (H, n))`` from a column vector."""

@@ -105,6 +105,10 @@ class MipMpc:
         tightening fixes binaries)."""
         return dict(self._build_stats)
 
+    def set_obstacles(self, boxes) -> None:
+        """This episode's obstacle boxes (:meth:`MpcEncoding.set_obstacles`)."""
+        self.encoding.set_obstacles(boxes)
+
     def time_update(self, x0, goal) -> float:
         """Seconds one per-step update takes: setting ``x0`` and the goal, tightening the
         bounds for that ``x0`` (LP tightening excluded: it has its own cap) and passing the

@@ -15,16 +15,21 @@ def results_table(rows: list[dict], skipped: list[str]) -> str:
     paired difference to the best row on the same seeds, the env's own return (task-file
     envs), plan times."""
     reward = any(r.get("reward_mean") is not None for r in rows)
+    obstacles = any(r.get("violations_mean") or r.get("violated_rate") for r in rows)
     lines = ["| model | ReLUs | controller | episodes | success [95% CI] | final cost mean "
              "[95% CI] | final cost std | vs best: success, final cost [95% CI] | "
              + ("env return mean +- std | " if reward else "")
+             + ("obstacle violations per episode, ended on one | " if obstacles else "")
              + "plan time median (s) | plan time p95 (s) | plan time max (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if reward else "")]
+             "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if reward else "")
+             + ("---|" if obstacles else "")]
     for r in rows:
         s_low, s_high = r.get("success_ci95", (float("nan"),) * 2)
         c_low, c_high = r.get("final_cost_ci95", (float("nan"),) * 2)
         ret = (f"{r['reward_mean']:.1f} +- {r['reward_std']:.1f} | "
                if r.get("reward_mean") is not None else "- | ") if reward else ""
+        if obstacles:
+            ret += f"{r.get('violations_mean', 0.0):.1f}, {r.get('violated_rate', 0.0):.2f} | "
         relus = "-" if r["relus"] is None else r["relus"]  # the simulator has none
         lines.append(f"| {r['model']} | {relus} | {r['controller']} | {r['episodes']} | "
                      f"{r['success_rate']:.2f} [{s_low:.2f}, {s_high:.2f}] | "
@@ -103,6 +108,7 @@ def plot_trajectories(runs: dict, path: Path, episodes: int = 3) -> None:
         start = np.asarray(first.object_path[0])
         ax.plot(start[:, 0], start[:, 1], "ko", ms=5, label="start")
         _draw_goals(ax, np.asarray(first.goal_centres), np.asarray(first.goal_half_sizes))
+        _draw_obstacles(ax, np.asarray(getattr(first, "obstacles", [])).reshape(-1, 4))
         # positions in metres share one scale; a task's (position, velocity) phase plot not
         low, high = ax.dataLim.min, ax.dataLim.max
         span = np.maximum(high - low, 1e-12)
@@ -113,6 +119,16 @@ def plot_trajectories(runs: dict, path: Path, episodes: int = 3) -> None:
     fig.tight_layout()
     save_png(fig, path)
     plt.close(fig)
+
+
+def _draw_obstacles(ax, boxes: np.ndarray) -> None:
+    """The episode's obstacles (forbidden zones), filled red."""
+    from matplotlib.patches import Rectangle
+
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, color="r", alpha=0.3,
+                               label="obstacle" if i == 0 else None))
+        ax.update_datalim([(x0, y0), (x1, y1)])
 
 
 def _draw_goals(ax, centres: np.ndarray, half_sizes: np.ndarray) -> None:
