@@ -30,7 +30,8 @@ from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError
 
 MAX_OBSTACLES = 3
-OBSTACLE_WEIGHT = 10.0  # cost per metre of depth, per point and step (the goal term: 1 per m)
+OBSTACLE_WEIGHT = 50.0  # per metre of depth, per point and step: 5 mm outweighs the largest
+# gain of one step towards the goal (8 coordinates x 3 cm = 0.24)
 VIOLATION_DEPTH = 0.01  # a point deeper than this inside an obstacle ends the episode
 OBSTACLE_HALF_SIZE = (0.015, 0.035)  # half-widths drawn per axis, metres
 OBSTACLE_GOAL_DISTANCE = (0.24, 0.32)  # goals far enough that an obstacle fits between
