@@ -27,11 +27,21 @@ ENV_IDS = {
                             ("Turn", {"max_turn": math.pi}))},
 }
 
+# the hard variants change starts, goals and costs, not physics: a model of the second
+# plans on the first unchanged
+SAME_DYNAMICS = {f"mpcnet/Push{t}{name}-v0": f"mpcnet/Push{t}-v1"
+                 for t in ("", "T") for name in ("Obstacle", "Around", "Turn")}
+
 DEFAULT_ENV_ID = "mpcnet/Push-v1"  # what the commands use when neither --env nor a model says
 
 for _env_id, (_entry, _kwargs, _steps) in ENV_IDS.items():
     if _env_id not in gym.registry:
         gym.register(_env_id, entry_point=_entry, kwargs=_kwargs, max_episode_steps=_steps)
+
+
+def dynamics_of(env_id: str) -> str:
+    """The env whose dynamics ``env_id`` shares (itself unless it is a hard push variant)."""
+    return SAME_DYNAMICS.get(env_id, env_id)
 
 
 def check_env_id(env_id: str, task: dict | None = None) -> None:

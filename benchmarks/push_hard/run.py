@@ -28,7 +28,8 @@ SUITE = Suite(
              "ev_sim_obstacle"),
         Step(f"mpcnet compare --env mpcnet/PushTurn-v0 {_MODELS} --controllers gd,mppi,mip "
              f"{_EPISODES} --out cmp_turn", "cmp_turn"),
-        Step("mpcnet report cmp_obstacle ev_sim_obstacle cmp_turn --out report", "report"),
+        Step("mpcnet report cmp_obstacle ev_sim_obstacle cmp_turn --out report_hard",
+             "report_hard"),
     ),
     full={"e60k": 2000, "data_steps": 30, "big": "256,256,256", "ep60k": 47, "train": "",
           "relus": "32,64,16", "sparsify": "--relaxed-epochs 30 --finetune-epochs 20",

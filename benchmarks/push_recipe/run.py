@@ -13,7 +13,9 @@ _RUNS = [("big60k", "big60k", "gd"), ("big60k", "big60k", "mppi"),
          ("big500k", "big500k", "gd"), ("big500k", "big500k", "mppi"), ("big6k", "big6k", "gd"),
          ("sp60k/relus_32", "s32_60k", "mip"), ("sp60k/relus_32", "s32_60k", "gd"),
          ("sp60k/relus_32", "s32_60k", "mip-mppi"), ("sp60k/relus_16", "s16_60k", "mip"),
-         ("sp60k/relus_64", "s64_60k", "mip")]
+         ("sp60k/relus_64", "s64_60k", "mip"),
+         # distilled from big60k (sparsify --distill): model or search?
+         ("spd60k", "sd32_60k", "gd"), ("spd60k", "sd32_60k", "mip")]
 # search or model? the MIP and GD again with a second per step, on 20 of the episodes
 _LONG = [("sp60k/relus_32", "dg_s32_60k_mip1000", "mip"), ("big60k", "dg_big60k_gd1000", "gd")]
 
@@ -48,6 +50,8 @@ SUITE = Suite(
              "big6k"),
         Step("mpcnet sparsify --model big60k --data d60k --relus 32,64,16 {sparsify} "
              "--no-baseline --out sp60k", "sp60k"),
+        Step("mpcnet sparsify --model big60k --data d60k --relus 32 {sparsify} --no-baseline "
+             "--distill --out spd60k", "spd60k"),
         *(_diagnose(*run) for run in _RUNS),
         *(Step(f"mpcnet diagnose --model {model} --controller {controller} --episodes "
                "{long_episodes} --seed 100 --steps {eval_steps} --budget-ms {long_budget_ms} "

@@ -187,7 +187,7 @@ def is_sim(model_dir) -> bool:
 def load_control_net(model_dir: Path, env_id: str, env_kw: dict):
     """The network of ``model_dir`` for ``env_id`` (or the simulator itself for ``sim``):
     refused if its sizes are not the env's; a warning on stderr if it was trained on another
-    env of the same sizes."""
+    env of the same sizes and other dynamics (a Push-v1 model on PushObstacle-v0 is at home)."""
     import sys
 
     from mpcnet.errors import ShapeError
@@ -203,7 +203,9 @@ def load_control_net(model_dir: Path, env_id: str, env_kw: dict):
                          f"of {net.action_dim}; {env_id} has states of {n} and actions of {m}; "
                          "pass the --env the model was trained on.")
     trained_on = trained_env_id(model_dir)
-    if trained_on and trained_on != env_id:
+    import envs
+
+    if trained_on and envs.dynamics_of(trained_on) != envs.dynamics_of(env_id):
         print(f"warning: {model_dir} was trained on {trained_on}, evaluated here on {env_id}",
               file=sys.stderr)
     return net

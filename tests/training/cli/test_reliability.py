@@ -465,6 +465,14 @@ def test_a_model_evaluated_on_another_env_of_the_same_size_is_warned_about(ws, t
         capsys.readouterr().err
 
 
+def test_a_push_model_on_a_hard_variant_of_its_env_is_not_warned_about(ws, tmp_path, capsys):
+    # the hard variants share Push-v1's physics: its models are the ones to plan with there
+    assert _run(["evaluate", "--model", str(ws / "model"), "--env", "mpcnet/PushObstacle-v0",
+                 "--controller", "random", "--iterations", "1", "--episodes", "1", "--steps",
+                 "1", "--out", str(tmp_path / "t")]) == 0
+    assert "was trained on" not in capsys.readouterr().err
+
+
 def test_a_failing_disk_gives_one_line(monkeypatch, capsys, tmp_path):
     import errno
 
