@@ -136,3 +136,15 @@ def test_every_planner_plans_with_the_episodes_obstacles(controller):
     if controller == "bab":
         np.testing.assert_array_equal(ctrl.search.bounds.cost.obstacles, spec.obstacles)
     env.close()
+
+
+def test_compare_tables_show_violations_only_where_there_were_any():
+    from training.experiments.compare_plots import results_table
+
+    row = {"model": "m", "relus": 32, "controller": "gd", "episodes": 2, "success_rate": 0.5,
+           "final_cost_mean": 0.1, "final_cost_std": 0.0, "plan_time_median_s": 0.2,
+           "plan_time_max_s": 0.2, "violations_mean": 1.5, "violated_rate": 0.5}
+    table = results_table([row], [])
+    assert "obstacle violations per episode" in table and "| 1.5, 0.50 |" in table
+    quiet = results_table([{**row, "violations_mean": 0.0, "violated_rate": 0.0}], [])
+    assert "violations" not in quiet
