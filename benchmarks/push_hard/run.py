@@ -10,6 +10,8 @@ _BIG = "--frame pusher --hidden {big} --seed 0 --augment rotate {train}"
 _MODELS = "--models big60k sp60k/relus_32"
 _EPISODES = ("--episodes {episodes} --seed 100 --steps {steps} --budget-ms {budget_ms} "
              "--horizon {horizon}")
+_LONG = ("--episodes {episodes} --seed 100 --steps {steps} --budget-ms {long_budget_ms} "
+         "--horizon {long_horizon} --execute {execute}")
 SUITE = Suite(
     name="push_hard",
     question=__doc__,
@@ -26,20 +28,28 @@ SUITE = Suite(
         Step("mpcnet evaluate --model sim --env mpcnet/PushObstacle-v0 --controller cem "
              "--episodes {sim_episodes} --seed 100 --steps {steps} {sim} --out ev_sim_obstacle",
              "ev_sim_obstacle"),
+        # long horizons: a plan of H = 15 every 3 steps, the same planning time per env step
+        Step("mpcnet compare --env mpcnet/PushObstacle-v0 --models big60k --controllers "
+             f"gd,mppi {_LONG} --out cmp_obstacle_h15", "cmp_obstacle_h15"),
+        Step("mpcnet compare --env mpcnet/PushObstacle-v0 --models sp60k/relus_32 "
+             f"--controllers mip-mppi {_LONG} --out cmp_obstacle_h15_sparse",
+             "cmp_obstacle_h15_sparse"),
         Step(f"mpcnet compare --env mpcnet/PushTurn-v0 {_MODELS} --controllers gd,mppi,mip "
              f"{_EPISODES} --out cmp_turn", "cmp_turn"),
-        Step("mpcnet report cmp_obstacle ev_sim_obstacle cmp_turn --out report_hard",
+        Step("mpcnet report cmp_obstacle ev_sim_obstacle cmp_obstacle_h15 "
+             "cmp_obstacle_h15_sparse cmp_turn --out report_hard",
              "report_hard"),
     ),
     full={"e60k": 2000, "data_steps": 30, "big": "256,256,256", "ep60k": 47, "train": "",
           "relus": "32,64,16", "sparsify": "--relaxed-epochs 30 --finetune-epochs 20",
           "episodes": 20, "steps": 60, "budget_ms": 200, "horizon": 6, "sim_episodes": 10,
-          "sim": ""},
+          "sim": "", "long_horizon": 15, "execute": 3, "long_budget_ms": 600},
     quick={"e60k": 4, "data_steps": 8, "big": "40,30", "ep60k": 1,
            "train": "--rollout-horizon 3", "relus": "32,16",
            "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "episodes": 1, "steps": 2,
            "budget_ms": 60, "horizon": 2, "sim_episodes": 1,
-           "sim": "--iterations 1 --samples 4 --horizon 2"},
+           "sim": "--iterations 1 --samples 4 --horizon 2", "long_horizon": 3, "execute": 2,
+           "long_budget_ms": 120},
 )
 
 if __name__ == "__main__":
