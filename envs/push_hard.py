@@ -2,7 +2,7 @@
 
 On the plain task the pusher starts behind the object and the goal is turned by at most 45
 degrees: gradient descent finds the model's optimum there. These variants make the planning
-problem non-convex, where a global search should matter (issue 30):
+problem non-convex, where a global search should matter:
 
 * ``mpcnet/PushObstacle-v0``: one to three axis-aligned boxes lie between the object and a goal
   24 to 32 cm away. They are *not* physical: they are forbidden zones for the pusher and the
