@@ -36,20 +36,28 @@ SUITE = Suite(
              "cmp_obstacle_h15_sparse"),
         Step(f"mpcnet compare --env mpcnet/PushTurn-v0 {_MODELS} --controllers gd,mppi,mip "
              f"{_EPISODES} --out cmp_turn", "cmp_turn"),
+        Step(f"mpcnet compare --env mpcnet/PushAround-v0 {_MODELS} --controllers gd,mppi,mip "
+             f"{_EPISODES} --out cmp_around", "cmp_around"),
+        # the budget the paper gave its solver: 10 s a plan, a plan every 3 steps
+        Step("mpcnet compare --env mpcnet/PushObstacle-v0 --models sp60k/relus_32 "
+             "--controllers mip --episodes {slow_episodes} --seed 100 --steps {steps} "
+             "--budget-ms {slow_budget_ms} --horizon {horizon} --execute {execute} "
+             "--out cmp_obstacle_slow", "cmp_obstacle_slow"),
         Step("mpcnet report cmp_obstacle ev_sim_obstacle cmp_obstacle_h15 "
-             "cmp_obstacle_h15_sparse cmp_turn --out report_hard",
+             "cmp_obstacle_h15_sparse cmp_turn cmp_around cmp_obstacle_slow --out report_hard",
              "report_hard"),
     ),
     full={"e60k": 2000, "data_steps": 30, "big": "256,256,256", "ep60k": 47, "train": "",
           "relus": "32,64,16", "sparsify": "--relaxed-epochs 30 --finetune-epochs 20",
           "episodes": 20, "steps": 60, "budget_ms": 200, "horizon": 6, "sim_episodes": 10,
-          "sim": "", "long_horizon": 15, "execute": 3, "long_budget_ms": 600},
+          "sim": "", "long_horizon": 15, "execute": 3, "long_budget_ms": 600,
+          "slow_episodes": 6, "slow_budget_ms": 10000},
     quick={"e60k": 4, "data_steps": 8, "big": "40,30", "ep60k": 1,
            "train": "--rollout-horizon 3", "relus": "32,16",
            "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "episodes": 1, "steps": 2,
            "budget_ms": 60, "horizon": 2, "sim_episodes": 1,
            "sim": "--iterations 1 --samples 4 --horizon 2", "long_horizon": 3, "execute": 2,
-           "long_budget_ms": 120},
+           "long_budget_ms": 120, "slow_episodes": 1, "slow_budget_ms": 200},
 )
 
 if __name__ == "__main__":
