@@ -148,3 +148,16 @@ def test_compare_tables_show_violations_only_where_there_were_any():
     assert "obstacle violations per episode" in table and "| 1.5, 0.50 |" in table
     quiet = results_table([{**row, "violations_mean": 0.0, "violated_rate": 0.0}], [])
     assert "violations" not in quiet
+
+
+def test_episode_files_from_before_obstacles_still_load(tmp_path):
+    # an interrupted run from an earlier version resumes: the new fields take their defaults
+    from mpcnet.artifacts import write_json
+    from training.evaluate import EpisodeStore
+
+    old = {"seed": 7, "success": True, "final_cost": 0.01, "steps": 3, "plan_times_s": [0.1],
+           "costs": [0.3, 0.01], "object_path": [[[0, 0]]], "goal_centres": [[0, 0]],
+           "goal_half_sizes": [[0, 0]], "statuses": {"ok": 3}, "reward": -1.0}
+    write_json(tmp_path / "episode_00000.json", old)
+    result = EpisodeStore(tmp_path).load(0, 7)
+    assert result.violations == 0 and not result.violated and result.obstacles == []
