@@ -234,9 +234,9 @@ class MpcEncoding:
                     b, cost, t, x_cols[t + 1], bounds.state_lower[t + 1],
                     bounds.state_upper[t + 1], self.obstacle_region)
         self.model: MilpModel = b.build()
-        self.obstacle_terms = obstacle_terms
+        self.obstacle_terms = obstacles.ObstacleTerms.stack(obstacle_terms)
         self.boxes = None
-        if obstacle_terms:
+        if self.obstacle_terms is not None:
             self.set_obstacles(cost.obstacles)
         self.x_cols, self.u_cols, self.a_cols = np.array(x_cols), np.array(u_cols), a_cols
         self.switching, self.s_dims, self.s_rows = switching, s_dims, s_rows
@@ -258,7 +258,7 @@ class MpcEncoding:
         """This episode's obstacle boxes ``(B, 4)`` (at most as many as the cost had when the
         program was built; fewer are padded with empty boxes). ConfigError for a program
         built without obstacles, or boxes outside the points' state box."""
-        if not self.obstacle_terms:
+        if self.obstacle_terms is None:
             raise ConfigError("obstacles: this program was built from a cost without obstacle "
                               "points, boxes and weight; build it from the obstacle cost.")
         self.boxes = obstacles.check_boxes(boxes, len(self.cost.obstacles),
@@ -297,13 +297,13 @@ class MpcEncoding:
                 model.row_lower[plus_row] = goal[i] - tol[i]
         self.x0, self.goal = x0, goal
         if not tighten:
-            if self.obstacle_terms:
+            if self.obstacle_terms is not None:
                 obstacles.fix_sides(model, self.obstacle_terms, self.boxes, fix=False)
             return []
         bounds = self._bounds(x0, x0)
         self.current_bounds = bounds
         changes = self._apply_bounds(bounds)
-        if self.obstacle_terms:  # after the state bounds: they decide which sides are fixed
+        if self.obstacle_terms is not None:  # after the state bounds, which fix sides
             obstacles.fix_sides(model, self.obstacle_terms, self.boxes, fix=True)
         return changes
 
@@ -395,7 +395,7 @@ class MpcEncoding:
             x = z[self.x_cols[t + 1]]
             z[self.s_cols[t]] = np.maximum(np.abs(x[dims] - self.goal[dims]) - tol[dims], 0.0)
             z[self.r_cols[t]] = np.abs(z[self.u_cols[t]][self.r_dims])
-        if self.obstacle_terms:
+        if self.obstacle_terms is not None:
             obstacles.fill(z, self.model, self.obstacle_terms, self.boxes)
 
     def extract(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -41,16 +41,27 @@ def box_constants(boxes: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class ObstacleTerm:
-    """Columns and rows of one point's depth inside one box at one step."""
+class ObstacleTerms:
+    """Columns and rows of every point's depth inside every box at every step, one row of
+    each array per term (``T`` terms), so per-step updates are array operations."""
 
-    t: int
-    box: int
-    point: np.ndarray  # the columns of (p_x, p_y) in x_{t+1}
-    depth_col: int
-    z_cols: np.ndarray  # (4,)
-    rows: np.ndarray  # (4,)
-    big_m: np.ndarray  # (4,)
+    box: np.ndarray  # (T,) the box slot
+    point: np.ndarray  # (T, 2) the columns of (p_x, p_y) in x_{t+1}
+    depth_col: np.ndarray  # (T,)
+    z_cols: np.ndarray  # (T, 4)
+    rows: np.ndarray  # (T, 4)
+    big_m: np.ndarray  # (T, 4)
+
+    @classmethod
+    def stack(cls, terms: list[tuple]) -> ObstacleTerms | None:
+        """The terms from :func:`add_terms`'s tuples; ``None`` for none."""
+        if not terms:
+            return None
+        return cls(*(np.array(column) for column in zip(*terms, strict=True)))
+
+    def side_coords(self) -> np.ndarray:
+        """``(T, 4)``: the column each side's distance ``a_k`` is measured along."""
+        return self.point[:, AXIS]
 
 
 def obstacle_region(cost: CostSpec, state_low, state_high) -> np.ndarray:
@@ -65,10 +76,11 @@ def obstacle_region(cost: CostSpec, state_low, state_high) -> np.ndarray:
 
 
 def add_terms(b: MilpBuilder, cost: CostSpec, t: int, x_cols: np.ndarray, x_low: np.ndarray,
-              x_high: np.ndarray, region: np.ndarray) -> list[ObstacleTerm]:
+              x_high: np.ndarray, region: np.ndarray) -> list[tuple]:
     """The terms of step ``t`` (states ``x_{t+1}`` in ``x_cols``, bounded by ``x_low``,
     ``x_high``): for every box slot and point, a depth column, four binaries, four rows and
-    the row that picks one side. The rows' lower bounds are set by :func:`set_boxes`."""
+    the row that picks one side, as tuples for :meth:`ObstacleTerms.stack`. The rows' lower
+    bounds are set by :func:`set_boxes`."""
     terms = []
     region_low, region_high = region[:2], region[2:]
     for box in range(len(cost.obstacles)):
@@ -82,7 +94,7 @@ def add_terms(b: MilpBuilder, cost: CostSpec, t: int, x_cols: np.ndarray, x_low:
             rows = np.array([b.add_row([depth, point[AXIS[k]], z[k]], [1.0, -SIGN[k], -big_m[k]],
                                        -np.inf, np.inf) for k in range(4)])
             b.add_row(z, np.ones(4), 1.0, 1.0)
-            terms.append(ObstacleTerm(t, box, point, depth, z, rows, big_m))
+            terms.append((box, point, depth, z, rows, big_m))
     return terms
 
 
@@ -101,38 +113,32 @@ def check_boxes(boxes, slots: int, region: np.ndarray) -> np.ndarray:
     return np.concatenate([boxes, empty])
 
 
-def set_boxes(model: MilpModel, terms: list[ObstacleTerm], boxes: np.ndarray) -> None:
+def set_boxes(model: MilpModel, terms: ObstacleTerms, boxes: np.ndarray) -> None:
     """Write the boxes (``(slots, 4)``, from :func:`check_boxes`) into the rows' bounds."""
-    consts = box_constants(boxes)
-    for term in terms:
-        model.row_lower[term.rows] = consts[term.box] - term.big_m
+    model.row_lower[terms.rows] = box_constants(boxes)[terms.box] - terms.big_m
 
 
-def fix_sides(model: MilpModel, terms: list[ObstacleTerm], boxes: np.ndarray,
-              fix: bool) -> None:
+def fix_sides(model: MilpModel, terms: ObstacleTerms, boxes: np.ndarray, fix: bool) -> None:
     """Free every side binary, then (``fix``) fix to one the side a point provably stays
     behind, given the current bounds of the state columns."""
-    consts = box_constants(boxes)
-    for term in terms:
-        model.col_lower[term.z_cols], model.col_upper[term.z_cols] = 0.0, 1.0
-        if not fix:
-            continue
-        far = np.where(SIGN > 0, model.col_upper[term.point[AXIS]],
-                       model.col_lower[term.point[AXIS]])
-        largest = SIGN * far + consts[term.box]  # the largest value of each a_k
-        k = int(np.argmin(largest))
-        if largest[k] <= 0:
-            model.col_upper[term.z_cols] = 0.0
-            model.col_lower[term.z_cols[k]] = model.col_upper[term.z_cols[k]] = 1.0
+    model.col_lower[terms.z_cols], model.col_upper[terms.z_cols] = 0.0, 1.0
+    if not fix:
+        return
+    coords = terms.side_coords()
+    far = np.where(SIGN > 0, model.col_upper[coords], model.col_lower[coords])
+    largest = SIGN * far + box_constants(boxes)[terms.box]  # the largest value of each a_k
+    k = np.argmin(largest, 1)
+    behind = np.flatnonzero(largest[np.arange(len(k)), k] <= 0)
+    model.col_upper[terms.z_cols[behind]] = 0.0
+    side = terms.z_cols[behind, k[behind]]
+    model.col_lower[side] = model.col_upper[side] = 1.0
 
 
-def fill(z: np.ndarray, model: MilpModel, terms: list[ObstacleTerm], boxes: np.ndarray) -> None:
+def fill(z: np.ndarray, model: MilpModel, terms: ObstacleTerms, boxes: np.ndarray) -> None:
     """Warm-start values: the depth of each point and its nearest side (or the fixed one)."""
-    consts = box_constants(boxes)
-    for term in terms:
-        sides = SIGN * z[term.point[AXIS]] + consts[term.box]
-        fixed = np.flatnonzero(model.col_lower[term.z_cols] > 0.5)
-        k = int(fixed[0]) if len(fixed) else int(np.argmin(sides))
-        z[term.z_cols] = 0.0
-        z[term.z_cols[k]] = 1.0
-        z[term.depth_col] = max(float(sides.min()), 0.0)
+    sides = SIGN * z[terms.side_coords()] + box_constants(boxes)[terms.box]
+    fixed = model.col_lower[terms.z_cols] > 0.5
+    k = np.where(fixed.any(1), fixed.argmax(1), sides.argmin(1))
+    z[terms.z_cols] = 0.0
+    z[terms.z_cols[np.arange(len(k)), k]] = 1.0
+    z[terms.depth_col] = np.maximum(sides.min(1), 0.0)
