@@ -114,13 +114,8 @@ class CostSpec:
 
     def obstacle_depths(self, states: np.ndarray) -> np.ndarray:
         """Depth of each point inside each box, shape ``(..., points, boxes)`` (numpy)."""
-        states = np.asarray(states, dtype=np.float64)
-        idx = np.asarray(self.obstacle_points, dtype=np.int64).reshape(-1, 2)
-        p = states[..., idx][..., :, None, :]  # (..., P, 1, 2)
-        box = self.obstacles
-        sides = np.stack([p[..., 0] - box[:, 0], box[:, 2] - p[..., 0],
-                          p[..., 1] - box[:, 1], box[:, 3] - p[..., 1]], -1)
-        return np.maximum(sides.min(-1), 0.0)
+        p = np.asarray(states, dtype=np.float64)[..., point_index(self.obstacle_points)]
+        return np.maximum(side_distances(p, p, self.obstacles, np.stack).min(-1), 0.0)
 
     def obstacle_cost(self, states: np.ndarray) -> np.ndarray:
         """``obstacle_weight * sum of depths`` over the last axis of ``states`` (numpy)."""
@@ -207,12 +202,24 @@ def obstacle_depths_torch(states, points, boxes):
     of the deepest side, zero outside)."""
     import torch
 
-    idx = torch.as_tensor(np.asarray(points, dtype=np.int64).reshape(-1, 2),
-                          device=states.device)
-    p = states[..., idx][..., :, None, :]  # (..., P, 1, 2)
-    sides = torch.stack([p[..., 0] - boxes[:, 0], boxes[:, 2] - p[..., 0],
-                         p[..., 1] - boxes[:, 1], boxes[:, 3] - p[..., 1]], -1)
-    return sides.amin(-1).clamp_min(0.0)
+    p = states[..., torch.as_tensor(point_index(points), device=states.device)]
+    return side_distances(p, p, boxes, torch.stack).amin(-1).clamp_min(0.0)
+
+
+def point_index(points) -> np.ndarray:
+    """The state entries ``(P, 2)`` of the obstacle points, for ``states[..., index]``."""
+    return np.asarray(points, dtype=np.int64).reshape(-1, 2)
+
+
+def side_distances(low, high, boxes, stack):
+    """Signed distances ``a_k`` of points to the four sides of each box (positive inside),
+    ``(..., P, B, 4)``, from point coordinates ``(..., P, 2)`` in numpy or torch (``stack`` is
+    ``np.stack`` or ``torch.stack``). For points known only to lie in ``[low, high]`` each
+    is the smallest that side's distance can be (a sound lower bound); ``low = high`` gives the
+    exact distances. The depth is ``max(0, min_k a_k)``."""
+    lo, hi = low[..., :, None, :], high[..., :, None, :]
+    return stack([lo[..., 0] - boxes[:, 0], boxes[:, 2] - hi[..., 0],
+                  lo[..., 1] - boxes[:, 1], boxes[:, 3] - hi[..., 1]], -1)
 
 
 def _check_obstacles(boxes, points, weight, n: int):

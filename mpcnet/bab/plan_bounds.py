@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from mpcnet.costs import CostSpec
+from mpcnet.costs import CostSpec, point_index, side_distances
 from mpcnet.errors import ConfigError, ShapeError, finite_vector
 from mpcnet.nn.folded import FoldedNet
 from mpcnet.nn.relunet import ReluNet
@@ -180,14 +180,10 @@ class PlanBounds:
         ``(B, H, n)``: the depth ``max(0, min_k a_k)`` grows with every signed side distance
         ``a_k``, so the smallest ``a_k`` over the state box bounds it from below."""
         cost = self.cost
-        idx = torch.as_tensor(np.asarray(cost.obstacle_points, np.int64).reshape(-1, 2),
-                              device=self.device)
-        box = self.tensor(cost.obstacles)
-        lo, hi = x_lo[..., idx][..., None, :], x_hi[..., idx][..., None, :]  # (B, H, P, 1, 2)
-        sides = torch.stack([lo[..., 0] - box[:, 0], box[:, 2] - hi[..., 0],
-                             lo[..., 1] - box[:, 1], box[:, 3] - hi[..., 1]], -1)
-        depth = sides.amin(-1).clamp(min=0)
-        return cost.obstacle_weight * depth.sum((1, 2, 3))
+        idx = torch.as_tensor(point_index(cost.obstacle_points), device=self.device)
+        sides = side_distances(x_lo[..., idx], x_hi[..., idx], self.tensor(cost.obstacles),
+                               torch.stack)  # (B, H, P, boxes, 4)
+        return cost.obstacle_weight * sides.amin(-1).clamp(min=0).sum((1, 2, 3))
 
     def set_problem(self, x0, goal) -> None:
         """Fix the initial state and the goal of the plans to bound."""
