@@ -12,6 +12,12 @@ import gymnasium as gym
 
 from mpcnet.errors import ConfigError, unknown_name
 
+# the hard variants of Push-v1 (envs.push_hard): where a global search should matter. They
+# change starts, goals and costs, not physics, so a Push(T)-v1 model plans on them unchanged.
+_HARD_VARIANTS = (("Obstacle", {"obstacles": 3}), ("Around", {"start": "around"}),
+                  ("Turn", {"max_turn": math.pi}))
+_SHAPES = (("", "box"), ("T", "t"))
+
 # v1: quasi-static pushing (the observation is the whole state); v0: the object slides on
 # after a push, with a velocity the observation does not hold (kept to reproduce old results).
 ENV_IDS = {
@@ -20,17 +26,11 @@ ENV_IDS = {
     "mpcnet/Push-v0": ("envs.push:PushEnv", {"shape": "box"}, 100),
     "mpcnet/PushT-v0": ("envs.push:PushEnv", {"shape": "t"}, 100),
     "mpcnet/Sort-v0": ("envs.sort:SortEnv", {"num_objects": 4}, 12),
-    # the hard variants of Push-v1 (envs.push_hard): where a global search should matter
     **{f"mpcnet/Push{t}{name}-v0": ("envs.push_hard:HardPushEnv", {"shape": shape, **kwargs}, 100)
-       for t, shape in (("", "box"), ("T", "t"))
-       for name, kwargs in (("Obstacle", {"obstacles": 3}), ("Around", {"start": "around"}),
-                            ("Turn", {"max_turn": math.pi}))},
+       for t, shape in _SHAPES for name, kwargs in _HARD_VARIANTS},
 }
-
-# the hard variants change starts, goals and costs, not physics: a model of the second
-# plans on the first unchanged
 SAME_DYNAMICS = {f"mpcnet/Push{t}{name}-v0": f"mpcnet/Push{t}-v1"
-                 for t in ("", "T") for name in ("Obstacle", "Around", "Turn")}
+                 for t, _ in _SHAPES for name, _ in _HARD_VARIANTS}
 
 DEFAULT_ENV_ID = "mpcnet/Push-v1"  # what the commands use when neither --env nor a model says
 

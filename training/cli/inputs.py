@@ -190,6 +190,7 @@ def load_control_net(model_dir: Path, env_id: str, env_kw: dict):
     env of the same sizes and other dynamics (a Push-v1 model on PushObstacle-v0 is at home)."""
     import sys
 
+    import envs
     from mpcnet.errors import ShapeError
 
     if is_sim(model_dir):
@@ -203,8 +204,6 @@ def load_control_net(model_dir: Path, env_id: str, env_kw: dict):
                          f"of {net.action_dim}; {env_id} has states of {n} and actions of {m}; "
                          "pass the --env the model was trained on.")
     trained_on = trained_env_id(model_dir)
-    import envs
-
     if trained_on and envs.dynamics_of(trained_on) != envs.dynamics_of(env_id):
         print(f"warning: {model_dir} was trained on {trained_on}, evaluated here on {env_id}",
               file=sys.stderr)
