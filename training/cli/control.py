@@ -144,11 +144,18 @@ def _run_settings(args: argparse.Namespace) -> dict:
     return json.loads(json.dumps(settings, default=str))
 
 
+def _extends(episodes, saved_episodes) -> bool:
+    """Whether ``--episodes`` extends a run of ``saved_episodes`` (both integers, more now)."""
+    return (isinstance(episodes, int) and isinstance(saved_episodes, int)
+            and episodes > saved_episodes)
+
+
 @contextlib.contextmanager
 def _control_run(args: argparse.Namespace, stage: str):
     """The run directory of ``evaluate``/``compare``: fresh, or with ``--resume`` the existing
-    one of an interrupted run with the same settings. ``meta.json`` says ``"complete": false``
-    until the body finishes."""
+    one of an interrupted run with the same settings, or of a finished one that ``--episodes``
+    extends (episode ``i`` has the same seed for any count). ``meta.json`` says
+    ``"complete": false`` until the body finishes."""
     from mpcnet.errors import ArtifactError, ConfigError
     from training.rundirs import provenance
 
@@ -163,10 +170,14 @@ def _control_run(args: argparse.Namespace, stage: str):
         saved = read_json(Path(args.out) / "config.json", what="run settings")
         changed = sorted(k for k in settings.keys() | saved.keys()
                          if settings.get(k) != saved.get(k))
+        if changed == ["episodes"] and _extends(settings["episodes"], saved["episodes"]):
+            changed = []  # more episodes extend the run: the first ones keep their seeds
         if changed:
             raise ArtifactError(f"--resume {args.out}: the run was started with other settings "
-                                f"({', '.join(changed)}); repeat its command with --resume.")
+                                f"({', '.join(changed)}); repeat its command with --resume "
+                                "(--episodes may only grow).")
         out = Path(args.out)
+        write_json(out / "config.json", settings)
         write_json(out / "meta.json", {**provenance(), "complete": False})
         yield out
     else:

@@ -94,7 +94,9 @@ def add_output_args(parser: argparse.ArgumentParser, resumable: bool = False) ->
     if resumable:
         parser.add_argument("--resume", action="store_true",
                             help="continue the interrupted run in --out (same settings): "
-                                 "finished episodes are read, the others run")
+                                 "finished episodes are read, the others run; a larger "
+                                 "--episodes extends a finished run (the first episodes "
+                                 "keep their seeds)")
 
 
 def add_planner_args(parser: argparse.ArgumentParser) -> None:

@@ -419,6 +419,21 @@ def test_an_interrupted_evaluation_resumes_where_it_stopped(ws, tmp_path, monkey
     assert _episodes(out) == _episodes(reference)
 
 
+def test_a_finished_run_is_extended_by_more_episodes(ws, tmp_path, capsys):
+    reference = tmp_path / "reference"
+    assert _evaluate(ws, reference, "mppi", "--episodes", "3") == 0
+    out = tmp_path / "run"
+    assert _evaluate(ws, out, "mppi") == 0  # 2 episodes
+    first = (out / "episodes" / "episode_00000.json").read_bytes()
+    capsys.readouterr()
+    assert _evaluate(ws, out, "mppi", "--resume", "--episodes", "1") == 2  # never shrinks
+    assert "started with other settings (episodes)" in capsys.readouterr().err
+    assert _evaluate(ws, out, "mppi", "--resume", "--episodes", "3") == 0
+    assert (out / "episodes" / "episode_00000.json").read_bytes() == first  # read, not re-run
+    assert json.loads((out / "config.json").read_text())["episodes"] == 3
+    assert _episodes(out) == _episodes(reference)  # the same seeds as a fresh 3-episode run
+
+
 def test_overwrite_keeps_the_old_run_until_the_new_one_has_finished(ws, tmp_path, monkeypatch,
                                                                     capsys):
     import training.evaluate as evaluation
