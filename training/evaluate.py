@@ -149,6 +149,12 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
                          np.asarray(info.get("obstacles", np.zeros((0, 4)))).tolist()), frames
 
 
+def _steps_to_success(results: list[EpisodeResult]) -> float | None:
+    """Median env steps of the successful episodes (they end on success), ``None`` if none."""
+    steps = [r.steps for r in results if r.success]
+    return float(np.median(steps)) if steps else None
+
+
 def summarize(results: list[EpisodeResult]) -> dict:
     final = np.array([r.final_cost for r in results])
     times = np.concatenate([r.plan_times_s for r in results]) if results else np.zeros(1)
@@ -165,6 +171,7 @@ def summarize(results: list[EpisodeResult]) -> dict:
             "plan_time_median_s": float(np.median(times)),
             "plan_time_p95_s": float(np.percentile(times, 95)),
             "plan_time_max_s": float(np.max(times)), "statuses": statuses,
+            "steps_to_success_median": _steps_to_success(results),
             "violations_mean": float(np.mean([r.violations for r in results])) if results else 0.0,
             "violated_rate": float(np.mean([r.violated for r in results])) if results else 0.0}
 

@@ -286,8 +286,8 @@ def run_compare(args: argparse.Namespace) -> None:
                    **{k: summary[k] for k in ("episodes", "success_rate", "final_cost_mean",
                                               "final_cost_std", "reward_mean", "reward_std",
                                               "plan_time_median_s", "plan_time_p95_s",
-                                              "plan_time_max_s", "violations_mean",
-                                              "violated_rate")},
+                                              "plan_time_max_s", "steps_to_success_median",
+                                              "violations_mean", "violated_rate")},
                    **intervals(results, args.seed), "statuses": summary["statuses"]}
             rows.append(row)
             add_paired_with_best(rows, runs, args.seed)

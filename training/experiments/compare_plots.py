@@ -13,15 +13,17 @@ from training.plotting import pyplot, save_png  # noqa: F401 - used by the plots
 def results_table(rows: list[dict], skipped: list[str]) -> str:
     """One row per (model, controller): success and mean final cost with 95% intervals, the
     paired difference to the best row on the same seeds, the env's own return (task-file
-    envs), plan times."""
+    envs), obstacle violations (envs with obstacles), the median steps of the successful
+    episodes, plan times."""
     reward = any(r.get("reward_mean") is not None for r in rows)
     obstacles = any(r.get("violations_mean") or r.get("violated_rate") for r in rows)
     lines = ["| model | ReLUs | controller | episodes | success [95% CI] | final cost mean "
              "[95% CI] | final cost std | vs best: success, final cost [95% CI] | "
              + ("env return mean +- std | " if reward else "")
              + ("obstacle violations per episode, ended on one | " if obstacles else "")
-             + "plan time median (s) | plan time p95 (s) | plan time max (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if reward else "")
+             + "steps to success (median) | plan time median (s) | plan time p95 (s) | "
+             "plan time max (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if reward else "")
              + ("---|" if obstacles else "")]
     for r in rows:
         s_low, s_high = r.get("success_ci95", (float("nan"),) * 2)
@@ -30,6 +32,8 @@ def results_table(rows: list[dict], skipped: list[str]) -> str:
                if r.get("reward_mean") is not None else "- | ") if reward else ""
         if obstacles:
             ret += f"{r.get('violations_mean', 0.0):.1f}, {r.get('violated_rate', 0.0):.2f} | "
+        steps = r.get("steps_to_success_median")  # None: no success (or an older run)
+        ret += "- | " if steps is None else f"{steps:g} | "
         relus = "-" if r["relus"] is None else r["relus"]  # the simulator has none
         lines.append(f"| {r['model']} | {relus} | {r['controller']} | {r['episodes']} | "
                      f"{r['success_rate']:.2f} [{s_low:.2f}, {s_high:.2f}] | "

@@ -70,22 +70,27 @@ def _closed_loop_rows(run: Path) -> list[dict]:
         if "success_low" not in r:
             n = r["episodes"]
             r["success_low"], r["success_high"] = wilson_interval(round(r["success_rate"] * n), n)
-        if "final_cost_low" not in r:
-            costs = _episode_costs(run, r)
-            r["final_cost_low"], r["final_cost_high"] = (
-                bootstrap_interval(costs) if costs else (r["final_cost_mean"],) * 2)
+        if "final_cost_low" not in r or "steps_to_success_median" not in r:
+            episodes = _episodes_of(run, r)
+            costs = [e["final_cost"] for e in episodes]
+            if "final_cost_low" not in r:
+                r["final_cost_low"], r["final_cost_high"] = (
+                    bootstrap_interval(costs) if costs else (r["final_cost_mean"],) * 2)
+            if "steps_to_success_median" not in r:  # runs from before the field
+                steps = [e["steps"] for e in episodes if e["success"]]
+                r["steps_to_success_median"] = float(np.median(steps)) if steps else None
         out.append(r)
     return out
 
 
-def _episode_costs(run: Path, row: dict) -> list[float]:
-    """Final costs of a compare row's episodes (one file each, or one list per pair)."""
+def _episodes_of(run: Path, row: dict) -> list[dict]:
+    """A compare row's finished episodes (one file each, or one list per pair)."""
     name = f"{row['controller']}__{Path(row['model']).name}"
     files = sorted((run / "episodes" / name).glob("episode_*.json"))
     if files:
-        return [read_json(f)["final_cost"] for f in files]
+        return [read_json(f) for f in files]
     legacy = run / "episodes" / f"{name}.json"
-    return [e["final_cost"] for e in _read_any_json(legacy)] if legacy.is_file() else []
+    return _read_any_json(legacy) if legacy.is_file() else []
 
 
 def _render(draw) -> bytes:

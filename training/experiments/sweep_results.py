@@ -9,7 +9,8 @@ from training.experiments.stats import episode_intervals, paired_episodes
 from training.experiments.sweep_spec import SweepSpec
 
 ROW_FIELDS = ("episodes", "success_rate", "final_cost_mean", "final_cost_std", "reward_mean",
-              "reward_std", "plan_time_median_s", "plan_time_p95_s", "plan_time_max_s")
+              "reward_std", "plan_time_median_s", "plan_time_p95_s", "plan_time_max_s",
+              "steps_to_success_median", "violations_mean", "violated_rate")
 
 
 def cell_rows(spec: SweepSpec, results: dict[str, list[EpisodeResult]],
@@ -68,16 +69,22 @@ def results_markdown(rows: list[dict], paired: list[dict]) -> str:
 
     lines = ["| model | ReLUs | controller | budget (ms) | H | execute | episodes | success "
              "[95% CI] | final cost [95% CI] | vs best cell: success, final cost [95% CI] | "
+             "steps to success (median) | obstacle violations per episode, ended on one | "
              "plan time p95 (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        steps = r.get("steps_to_success_median")  # None: no success (or an older row)
+        violations = (f"{r['violations_mean']:.1f}, {r['violated_rate']:.2f}"
+                      if "violations_mean" in r else "-")
         lines.append(
             f"| {_model_name(r['model'])} | {'-' if r['relus'] is None else r['relus']} | "
             f"{r['controller']} | "
             f"{r['budget_ms']:g} | {r['horizon']} | {r['execute']} | {r['episodes']} | "
             f"{r['success_rate']:.2f} [{r['success_low']:.2f}, {r['success_high']:.2f}] | "
             f"{r['final_cost_mean']:.3f} [{r['final_cost_low']:.3f}, "
-            f"{r['final_cost_high']:.3f}] | {vs_best_text(r)} | {r['plan_time_p95_s']:.3f} |")
+            f"{r['final_cost_high']:.3f}] | {vs_best_text(r)} | "
+            f"{'-' if steps is None else f'{steps:g}'} | {violations} | "
+            f"{r['plan_time_p95_s']:.3f} |")
     if rows and "vs_best" in rows[0]:
         lines.append(f"\nBest cell: {rows[0]['vs_best']['best']} (highest success, then lowest "
                      "mean final cost, over every model); differences are paired on the same "

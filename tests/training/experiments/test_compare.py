@@ -61,3 +61,22 @@ def test_evaluate_writes_summary_and_episodes(tmp_path):
                             "plan_time_median_s", "episodes_detail"}
     assert len(metrics["episodes_detail"]) == 2
     assert all(len(e["plan_times_s"]) == e["steps"] for e in metrics["episodes_detail"])
+
+
+def test_steps_to_success_are_the_median_of_the_successful_episodes_only():
+    from training.evaluate import EpisodeResult, summarize
+    from training.experiments.compare_plots import results_table
+
+    def episode(success, steps):
+        return EpisodeResult(seed=steps, success=success, final_cost=0.0, steps=steps,
+                             plan_times_s=[0.1] * steps, costs=[0.0] * (steps + 1),
+                             object_path=[], goal_centres=[], goal_half_sizes=[], statuses={})
+
+    summary = summarize([episode(True, 9), episode(False, 60), episode(True, 15),
+                         episode(True, 12)])
+    assert summary["steps_to_success_median"] == 12.0  # the 60-step failure does not count
+    assert summarize([episode(False, 60)])["steps_to_success_median"] is None
+    row = {"model": "m", "relus": 32, "controller": "gd", "episodes": 4, **summary}
+    assert "| steps to success (median) |" in results_table([row], [])
+    assert "| 12 | " in results_table([row], [])
+    assert "| - | " in results_table([{**row, "steps_to_success_median": None}], [])

@@ -57,3 +57,19 @@ def test_report_from_small_runs_of_every_kind(tmp_path, capsys):
     assert not (tmp_path / "bad").exists()
     assert _run(["report", str(sweep), "--out", str(out)]) == 2  # an existing report is kept
     assert (out / "report.html").read_text() == page
+
+
+def test_rows_of_runs_from_before_steps_to_success_get_them_from_their_episodes(tmp_path):
+    from mpcnet.artifacts import write_json
+    from training.experiments.report import _closed_loop_rows
+
+    run = tmp_path / "cmp"
+    row = {"model": "dir/sparse", "relus": 8, "controller": "gd", "episodes": 3,
+           "success_rate": 2 / 3, "final_cost_mean": 0.1}
+    write_json(run / "results.json", [row])
+    for i, (success, steps) in enumerate([(True, 7), (False, 60), (True, 11)]):
+        write_json(run / "episodes" / "gd__sparse" / f"episode_{i:05d}.json",
+                   {"final_cost": 0.1, "success": success, "steps": steps})
+    (got,) = _closed_loop_rows(run)
+    assert got["steps_to_success_median"] == 9.0  # 7 and 11: the failure does not count
+    assert got["final_cost_low"] == got["final_cost_high"] == pytest.approx(0.1)
