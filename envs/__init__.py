@@ -17,6 +17,7 @@ from mpcnet.errors import ConfigError, unknown_name
 _HARD_VARIANTS = (("Obstacle", {"obstacles": 3}), ("Around", {"start": "around"}),
                   ("Turn", {"max_turn": math.pi}))
 _SHAPES = (("", "box"), ("T", "t"))
+_ROPE_GOALS = (("Line", "line"), ("Arc", "arc"), ("L", "L"), ("U", "U"))
 
 # v1: quasi-static pushing (the observation is the whole state); v0: the object slides on
 # after a push, with a velocity the observation does not hold (kept to reproduce old results).
@@ -26,11 +27,17 @@ ENV_IDS = {
     "mpcnet/Push-v0": ("envs.push:PushEnv", {"shape": "box"}, 100),
     "mpcnet/PushT-v0": ("envs.push:PushEnv", {"shape": "t"}, 100),
     "mpcnet/Sort-v0": ("envs.sort:SortEnv", {"num_objects": 4}, 12),
+    "mpcnet/Rope-v0": ("envs.rope:RopeEnv", {}, 100),
+    # one goal family each, to compare planners per family; a longer rope to test a model on
+    **{f"mpcnet/Rope{name}-v0": ("envs.rope:RopeEnv", {"goals": (shape,)}, 100)
+       for name, shape in _ROPE_GOALS},
+    "mpcnet/RopeLong-v0": ("envs.rope:RopeEnv", {"link_length": 0.0175}, 100),
     **{f"mpcnet/Push{t}{name}-v0": ("envs.push_hard:HardPushEnv", {"shape": shape, **kwargs}, 100)
        for t, shape in _SHAPES for name, kwargs in _HARD_VARIANTS},
 }
-SAME_DYNAMICS = {f"mpcnet/Push{t}{name}-v0": f"mpcnet/Push{t}-v1"
-                 for t, _ in _SHAPES for name, _ in _HARD_VARIANTS}
+SAME_DYNAMICS = {**{f"mpcnet/Push{t}{name}-v0": f"mpcnet/Push{t}-v1"
+                    for t, _ in _SHAPES for name, _ in _HARD_VARIANTS},
+                 **{f"mpcnet/Rope{name}-v0": "mpcnet/Rope-v0" for name, _ in _ROPE_GOALS}}
 
 DEFAULT_ENV_ID = "mpcnet/Push-v1"  # what the commands use when neither --env nor a model says
 
@@ -40,7 +47,8 @@ for _env_id, (_entry, _kwargs, _steps) in ENV_IDS.items():
 
 
 def dynamics_of(env_id: str) -> str:
-    """The env whose dynamics ``env_id`` shares (itself unless it is a hard push variant)."""
+    """The env whose dynamics ``env_id`` shares (itself unless it is a hard push variant or a
+    rope with one goal family)."""
     return SAME_DYNAMICS.get(env_id, env_id)
 
 

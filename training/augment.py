@@ -24,11 +24,15 @@ from mpcnet.errors import ConfigError
 AUGMENTS = ("none", "rotate")
 
 
+# the envs whose scene is planar points pushed on an isotropic table (the object or the rope)
+PLANAR_PUSH_ENVS = ("mpcnet/Push", "mpcnet/Rope")
+
+
 def is_planar_push(state_dim: int, action_dim: int, env_id: str) -> bool:
     """Whether data are planar pushing: states of 2-D points ending with the pusher, 2-D
-    displacement actions, an mpcnet/Push env."""
+    displacement actions, an mpcnet/Push or mpcnet/Rope env."""
     return (state_dim >= 4 and state_dim % 2 == 0 and action_dim == 2
-            and env_id.startswith("mpcnet/Push"))
+            and env_id.startswith(PLANAR_PUSH_ENVS))
 
 
 def check_rotatable(state_dim: int, action_dim: int, env_id: str) -> None:
@@ -36,7 +40,7 @@ def check_rotatable(state_dim: int, action_dim: int, env_id: str) -> None:
     if not is_planar_push(state_dim, action_dim, env_id):
         raise ConfigError(
             f"augment 'rotate': expected planar pushing data (states of 2-D points ending with "
-            f"the pusher, 2-D displacement actions, an mpcnet/Push env), got {env_id} with "
+            f"the pusher, 2-D displacement actions, an mpcnet/Push or Rope env), got {env_id} with "
             f"states of {state_dim} and actions of {action_dim}; use --augment none.")
 
 

@@ -77,6 +77,70 @@ class ContactExplorer:
         return np.clip(step, -self.max_step, self.max_step)
 
 
+class RopeExplorer:
+    """Exploration for a rope (``mpcnet/Rope-v0``): pushes across it at a random keypoint.
+
+    It alternates *approach*, to 3 cm beside a random keypoint on a random side (the side
+    facing away from the origin when the rope is far from it, so pushes bring it back), and
+    *push*, across the rope through that keypoint with a random tilt for 3 to 10 steps, so
+    the rope bends as well as slides; with probability ``random_action_prob`` a step is
+    uniformly random instead.
+    """
+
+    def __init__(self, rng: np.random.Generator, max_step: float,
+                 random_action_prob: float) -> None:
+        self.rng, self.max_step, self.random_action_prob = rng, max_step, random_action_prob
+        self.phase, self.steps_left = "approach", 0
+        self.keypoint, self.side, self.tilt = 0, 1.0, 0.0
+
+    def reset(self) -> None:
+        self.phase, self.steps_left = "approach", 0
+
+    def _normal(self, points: np.ndarray) -> np.ndarray:
+        """The unit normal of the rope at the chosen keypoint."""
+        k = self.keypoint
+        along = points[min(k + 1, len(points) - 1)] - points[max(k - 1, 0)]
+        return np.array([-along[1], along[0]]) / (np.linalg.norm(along) + 1e-9)
+
+    def _new_approach(self, points: np.ndarray) -> None:
+        rng = self.rng
+        self.phase, self.steps_left = "approach", 12
+        self.keypoint = int(rng.integers(len(points)))
+        centre = points.mean(axis=0)
+        outward = float(self._normal(points) @ centre)
+        far = rng.random() < min(1.0, float(np.linalg.norm(centre)) / 0.2)
+        self.side = (1.0 if outward > 0 else -1.0) if far else float(rng.choice([-1.0, 1.0]))
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        rng = self.rng
+        points = np.asarray(obs, dtype=np.float64).reshape(-1, 2)
+        rope, pusher = points[:-1], points[-1]
+        if rng.random() < self.random_action_prob:
+            return rng.uniform(-self.max_step, self.max_step, 2)
+        if self.phase == "approach" and self.steps_left <= 0:
+            self._new_approach(rope)
+        normal = self._normal(rope)
+        if self.phase == "approach":
+            target = rope[self.keypoint] + 0.03 * self.side * normal
+            self.steps_left -= 1
+            if np.linalg.norm(target - pusher) < 0.015 or self.steps_left <= 0:
+                self.phase, self.steps_left = "push", int(rng.integers(3, 11))
+                self.tilt = rng.uniform(-0.6, 0.6)
+        if self.phase == "push":
+            c, s = math.cos(self.tilt), math.sin(self.tilt)
+            across = -self.side * normal
+            target = pusher + np.array([c * across[0] - s * across[1],
+                                        s * across[0] + c * across[1]])
+            self.steps_left -= 1
+            if self.steps_left <= 0:
+                self.phase = "approach"
+        delta = target - pusher
+        speed = self.max_step * rng.uniform(0.5, 1.0)
+        step = delta * min(1.0, speed / (np.abs(delta).max() + 1e-9))
+        step += rng.normal(0.0, 0.15 * self.max_step, 2)
+        return np.clip(step, -self.max_step, self.max_step)
+
+
 class PushPrimitiveExplorer:
     """Exploration for push-primitive envs (``mpcnet/Sort-v0``): mostly pushes that hit.
 
@@ -134,14 +198,17 @@ class HeldRandomExplorer:
 
 
 def make_explorer(env, config: CollectConfig, rng: np.random.Generator):
-    """The exploration policy that suits the env's action: displacement or push primitive,
-    or held random actions for a task-file env."""
+    """The exploration policy that suits the env's action: displacement (pushes across a rope
+    for envs that say ``explorer = "rope"``) or push primitive, or held random actions for a
+    task-file env."""
     task = getattr(envs.task_of(env), "task", None)
     if task is not None:
         return HeldRandomExplorer(rng, env.action_space.low, env.action_space.high, task.hold)
     if env.action_space.shape == (4,):
         return PushPrimitiveExplorer(rng, env.action_space.low, env.action_space.high,
                                      config.random_action_prob)
+    if getattr(env.unwrapped, "explorer", None) == "rope":
+        return RopeExplorer(rng, float(env.action_space.high[0]), config.random_action_prob)
     return ContactExplorer(rng, float(env.action_space.high[0]), config.random_action_prob)
 
 
