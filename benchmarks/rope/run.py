@@ -1,0 +1,57 @@
+"""rope: can a sparse ReLU model of a rope (mpcnet/Rope-v0) be planned with exactly, and does
+the exact planner beat sampling and gradient descent on the dense model? Data, a dense MLP and
+its sparsifications, prediction on held-out episodes and on a longer rope, and paired seeded
+closed-loop episodes on two goal families."""
+
+import sys
+
+from training.cli.suites import Step, Suite, main
+
+_EPISODES = ("--episodes {episodes} --seed 100 --steps {steps} --budget-ms {budget_ms} "
+             "--horizon {horizon}")
+
+
+def _family(env: str, name: str) -> tuple[Step, ...]:
+    """The dense model's samplers and the sparse model's exact planners on one goal family."""
+    return (
+        Step(f"mpcnet compare --env mpcnet/{env} --models rope_dense --controllers gd,mppi "
+             f"{_EPISODES} --out cmp_{name}_dense", f"cmp_{name}_dense"),
+        Step(f"mpcnet compare --env mpcnet/{env} --models rope_sp/relus_32 --controllers "
+             f"mip,bab,gd {_EPISODES} --out cmp_{name}_sparse", f"cmp_{name}_sparse"),
+    )
+
+
+SUITE = Suite(
+    name="rope",
+    question=__doc__,
+    steps=(
+        Step("mpcnet collect --env mpcnet/Rope-v0 --episodes {data_episodes} --steps "
+             "{data_steps} --seed 0 --out drope", "drope"),
+        # a rope 5 cm longer than any in the data: what the model does off its training rope
+        Step("mpcnet collect --env mpcnet/RopeLong-v0 --episodes {long_episodes} --steps "
+             "{data_steps} --seed 1 --out drope_long", "drope_long"),
+        Step("mpcnet train --data drope --hidden {hidden} --seed 0 --epochs {epochs} {train} "
+             "--out rope_dense", "rope_dense"),
+        Step("mpcnet sparsify --model rope_dense --data drope --relus {relus} {sparsify} "
+             "--no-baseline --out rope_sp", "rope_sp"),
+        Step("mpcnet validate --model rope_dense --data drope_long --json val_long_dense.json",
+             "val_long_dense.json"),
+        Step("mpcnet validate --model rope_sp/relus_32 --data drope_long "
+             "--json val_long_sparse.json", "val_long_sparse.json"),
+        *_family("RopeLine-v0", "line"),
+        *_family("RopeArc-v0", "arc"),
+        Step("mpcnet report rope_sp cmp_line_dense cmp_line_sparse cmp_arc_dense "
+             "cmp_arc_sparse --out report_rope", "report_rope"),
+    ),
+    full={"data_episodes": 1500, "data_steps": 30, "long_episodes": 100,
+          "hidden": "256,256,256", "epochs": 30, "train": "", "relus": "32,16",
+          "sparsify": "--relaxed-epochs 20 --finetune-epochs 10", "episodes": 10,
+          "steps": 40, "budget_ms": 200, "horizon": 6},
+    quick={"data_episodes": 4, "data_steps": 8, "long_episodes": 2, "hidden": "24,16",
+           "epochs": 1, "train": "--rollout-horizon 3", "relus": "32,16",
+           "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "episodes": 1, "steps": 2,
+           "budget_ms": 80, "horizon": 2},
+)
+
+if __name__ == "__main__":
+    sys.exit(main(SUITE))
