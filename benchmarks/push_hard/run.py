@@ -8,54 +8,78 @@ from training.cli.suites import Step, Suite, main
 
 _BIG = "--frame pusher --hidden {big} --seed 0 --augment rotate {train}"
 _MODELS = "--models big60k sp60k/relus_32"
+_T_MODELS = "--models bigT60k spT60k/relus_32"
 _EPISODES = ("--episodes {episodes} --seed 100 --steps {steps} --budget-ms {budget_ms} "
              "--horizon {horizon}")
-_LONG = ("--episodes {episodes} --seed 100 --steps {steps} --budget-ms {long_budget_ms} "
+_FEWER = ("--episodes {fewer_episodes} --seed 100 --steps {steps} --budget-ms {budget_ms} "
+          "--horizon {horizon}")
+_LONG = ("--episodes {fewer_episodes} --seed 100 --steps {steps} --budget-ms {long_budget_ms} "
          "--horizon {long_horizon} --execute {execute}")
+
+
+def _models(shape: str, env: str) -> tuple[Step, ...]:
+    """Data, the dense 3 x 256 model and its sparsifications for the box ("") or the T ("T"),
+    with the command lines of benchmarks/push_recipe (a directory holding that suite's
+    results reuses the box models)."""
+    return (
+        Step(f"mpcnet collect --env {env} --episodes {{e60k}} --steps {{data_steps}} --seed 0 "
+             f"--workers 2 --out d{shape}60k", f"d{shape}60k"),
+        Step(f"mpcnet train --data d{shape}60k {_BIG} --epochs {{ep60k}} --out big{shape}60k",
+             f"big{shape}60k"),
+        Step(f"mpcnet sparsify --model big{shape}60k --data d{shape}60k --relus "
+             f"{{relus{shape}}} {{sparsify}} --no-baseline --out sp{shape}60k", f"sp{shape}60k"),
+    )
+
+
+def _compare(env: str, models: str, controllers: str, episodes: str, out: str) -> Step:
+    return Step(f"mpcnet compare --env mpcnet/{env} {models} --controllers {controllers} "
+                f"{episodes} --out {out}", out)
+
+
 SUITE = Suite(
     name="push_hard",
     question=__doc__,
     steps=(
-        # the models of benchmarks/push_recipe, the same command lines (a directory that holds
-        # that suite's results reuses them)
-        Step("mpcnet collect --episodes {e60k} --steps {data_steps} --seed 0 --workers 2 "
-             "--out d60k", "d60k"),
-        Step(f"mpcnet train --data d60k {_BIG} --epochs {{ep60k}} --out big60k", "big60k"),
-        Step("mpcnet sparsify --model big60k --data d60k --relus {relus} {sparsify} "
-             "--no-baseline --out sp60k", "sp60k"),
-        Step(f"mpcnet compare --env mpcnet/PushObstacle-v0 {_MODELS} --controllers "
-             f"gd,mppi,mip,mip-mppi,bab {_EPISODES} --out cmp_obstacle", "cmp_obstacle"),
+        *_models("", "mpcnet/Push-v1"),
+        *_models("T", "mpcnet/PushT-v1"),
+        _compare("PushObstacle-v0", _MODELS, "gd,mppi,mip,mip-mppi,bab", _EPISODES,
+                 "cmp_obstacle"),
+        _compare("PushObstacle-v0", "--models sp60k/relus_16", "mip,mip-mppi,bab", _EPISODES,
+                 "cmp_obstacle16"),
+        _compare("PushObstacle-v0", "--models big60k", "cem", _EPISODES, "cmp_obstacle_cem"),
         Step("mpcnet evaluate --model sim --env mpcnet/PushObstacle-v0 --controller cem "
              "--episodes {sim_episodes} --seed 100 --steps {steps} {sim} --out ev_sim_obstacle",
              "ev_sim_obstacle"),
         # long horizons: a plan of H = 15 every 3 steps, the same planning time per env step
-        Step("mpcnet compare --env mpcnet/PushObstacle-v0 --models big60k --controllers "
-             f"gd,mppi {_LONG} --out cmp_obstacle_h15", "cmp_obstacle_h15"),
-        Step("mpcnet compare --env mpcnet/PushObstacle-v0 --models sp60k/relus_32 "
-             f"--controllers mip-mppi {_LONG} --out cmp_obstacle_h15_sparse",
-             "cmp_obstacle_h15_sparse"),
-        Step(f"mpcnet compare --env mpcnet/PushTurn-v0 {_MODELS} --controllers gd,mppi,mip "
-             f"{_EPISODES} --out cmp_turn", "cmp_turn"),
-        Step(f"mpcnet compare --env mpcnet/PushAround-v0 {_MODELS} --controllers gd,mppi,mip "
-             f"{_EPISODES} --out cmp_around", "cmp_around"),
+        _compare("PushObstacle-v0", "--models big60k", "gd,mppi", _LONG, "cmp_obstacle_h15"),
+        _compare("PushObstacle-v0", "--models sp60k/relus_32", "mip-mppi", _LONG,
+                 "cmp_obstacle_h15_sparse"),
+        _compare("PushTurn-v0", _MODELS, "gd,mppi,mip", _EPISODES, "cmp_turn"),
+        _compare("PushAround-v0", _MODELS, "gd,mppi,mip", _EPISODES, "cmp_around"),
+        # the T-shaped object, on models of its own
+        _compare("PushTObstacle-v0", _T_MODELS, "gd,mppi,mip,mip-mppi,bab", _FEWER,
+                 "cmp_tobstacle"),
+        _compare("PushTTurn-v0", _T_MODELS, "gd,mppi,mip", _FEWER, "cmp_tturn"),
+        _compare("PushTAround-v0", _T_MODELS, "gd,mppi,mip", _FEWER, "cmp_taround"),
         # the budget the paper gave its solver: 10 s a plan, a plan every 3 steps
         Step("mpcnet compare --env mpcnet/PushObstacle-v0 --models sp60k/relus_32 "
              "--controllers mip --episodes {slow_episodes} --seed 100 --steps {steps} "
              "--budget-ms {slow_budget_ms} --horizon {horizon} --execute {execute} "
              "--out cmp_obstacle_slow", "cmp_obstacle_slow"),
-        Step("mpcnet report cmp_obstacle ev_sim_obstacle cmp_obstacle_h15 "
-             "cmp_obstacle_h15_sparse cmp_turn cmp_around cmp_obstacle_slow --out report_hard",
-             "report_hard"),
+        Step("mpcnet report cmp_obstacle cmp_obstacle16 cmp_obstacle_cem ev_sim_obstacle "
+             "cmp_obstacle_h15 cmp_obstacle_h15_sparse cmp_turn cmp_around cmp_tobstacle "
+             "cmp_tturn cmp_taround cmp_obstacle_slow --out report_hard", "report_hard"),
     ),
     full={"e60k": 2000, "data_steps": 30, "big": "256,256,256", "ep60k": 47, "train": "",
-          "relus": "32,64,16", "sparsify": "--relaxed-epochs 30 --finetune-epochs 20",
-          "episodes": 20, "steps": 60, "budget_ms": 200, "horizon": 6, "sim_episodes": 10,
-          "sim": "", "long_horizon": 15, "execute": 3, "long_budget_ms": 600,
-          "slow_episodes": 6, "slow_budget_ms": 10000},
+          "relus": "32,64,16", "relusT": "32,16",
+          "sparsify": "--relaxed-epochs 30 --finetune-epochs 20", "episodes": 40,
+          "fewer_episodes": 20, "steps": 60, "budget_ms": 200, "horizon": 6,
+          "sim_episodes": 10, "sim": "", "long_horizon": 15, "execute": 3,
+          "long_budget_ms": 600, "slow_episodes": 6, "slow_budget_ms": 10000},
     quick={"e60k": 4, "data_steps": 8, "big": "40,30", "ep60k": 1,
-           "train": "--rollout-horizon 3", "relus": "32,16",
-           "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "episodes": 1, "steps": 2,
-           "budget_ms": 60, "horizon": 2, "sim_episodes": 1,
+           "train": "--rollout-horizon 3", "relus": "32,16", "relusT": "32,16",
+           "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "episodes": 1,
+           "fewer_episodes": 1, "steps": 2, "budget_ms": 60, "horizon": 2, "sim_episodes": 1,
            "sim": "--iterations 1 --samples 4 --horizon 2", "long_horizon": 3, "execute": 2,
            "long_budget_ms": 120, "slow_episodes": 1, "slow_budget_ms": 200},
 )
