@@ -6,6 +6,7 @@ gymnasium env described by a task file (:mod:`envs.task`).
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import gymnasium as gym
@@ -52,21 +53,46 @@ def dynamics_of(env_id: str) -> str:
     return SAME_DYNAMICS.get(env_id, env_id)
 
 
+def registered_id(env_id: str, task: dict | None = None) -> str:
+    """The gymnasium id that ``env_id`` names, after importing what registers it: the module of
+    gymnasium's ``module:EnvId`` form and the modules a task file lists under ``import``."""
+    modules = (task or {}).get("import", [])
+    if not (isinstance(modules, list) and all(isinstance(m, str) and m for m in modules)):
+        raise ConfigError(f"task import: expected a list of module names, e.g. import = "
+                          f"[\"my_package\"], got {modules!r}.")
+    name = env_id
+    if ":" in env_id:
+        module, _, name = env_id.partition(":")
+        modules = [module, *modules]
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise ConfigError(f"{env_id}: cannot import {module!r}, which registers the env "
+                              f"({exc}); install its package or check the name.") from None
+    return name
+
+
 def check_env_id(env_id: str, task: dict | None = None) -> None:
     """Refuse an env id that is neither an mpcnet env nor a registered gymnasium env with a
-    task; the message says which one is missing."""
-    if task and task.get("env", env_id) != env_id:
+    task; the message says which one is missing. ``module:EnvId`` and a task's ``import``
+    list import the package that registers the env first."""
+    name = registered_id(env_id, task)
+    if task and task.get("env", env_id) not in (env_id, name):
         raise ConfigError(f"the task (task=, or the model's) is written for {task['env']}, "
                           f"got env_id={env_id}; pass the env the task names.")
-    if env_id in ENV_IDS:
+    if name in ENV_IDS:
         if task:
             raise ConfigError(f"task=: {env_id} is an mpcnet env with its own cost and state "
                               "box; task files are for other gymnasium envs.")
         return
-    if env_id not in gym.registry:
+    if name not in gym.registry:
         from envs.task import shipped_task_envs
 
-        raise unknown_name("environment id", env_id, [*ENV_IDS, *shipped_task_envs()])
+        raise unknown_name("environment id", env_id, [*ENV_IDS, *shipped_task_envs()],
+                           advice=" An env of another package: name the module that registers "
+                           "it, as gymnasium does (module:EnvId), or in the task file (import "
+                           "= [\"module\"]).")
     if not task:
         from envs.task import shipped_tasks
 

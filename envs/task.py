@@ -5,6 +5,7 @@ cost (a :class:`~mpcnet.costs.CostSpec` and a goal), a finite state box for the 
 test and how to explore it when collecting data. A task file says it in TOML::
 
     env = "Pendulum-v1"                  # optional; checked against the env id when present
+    import = ["my_package"]              # optional: modules that register the env
     units = ""                           # unit of a squared state error in the summaries
     action_repeat = 2                    # each control step applies its action this often
 
@@ -63,8 +64,8 @@ from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError
 
 TASK_DIR = Path(__file__).parent / "tasks"
-_SECTIONS = {"env", "units", "action_repeat", "cost", "state_box", "success", "explore",
-             "groups", "plot", "env_kwargs"}
+_SECTIONS = {"env", "import", "units", "action_repeat", "cost", "state_box", "success",
+             "explore", "groups", "plot", "env_kwargs"}
 
 
 def shipped_tasks() -> dict[str, Path]:

@@ -34,20 +34,22 @@ class UnknownNameError(MpcnetError, KeyError):
         return str(self.args[0])
 
 
-def unknown_name(kind: str, name: str, known: Iterable[str]) -> UnknownNameError:
+def unknown_name(kind: str, name: str, known: Iterable[str],
+                 advice: str = "") -> UnknownNameError:
     """Build an :class:`UnknownNameError` with a "did you mean" suggestion.
 
     Args:
         kind: What the name names, e.g. ``"environment id"``.
         name: The name that was given.
         known: All valid names.
+        advice: A sentence appended to the message (what else the name could be).
     """
     known = sorted(known)
     by_lower = {k.lower(): k for k in known}  # "MPPI" is "mppi" with the wrong case
     close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=1, cutoff=0.5)
     hint = f" Did you mean {by_lower[close[0]]!r}?" if close else ""
     return UnknownNameError(
-        f"unknown {kind} {name!r}.{hint} Known: {', '.join(known) or '(none)'}."
+        f"unknown {kind} {name!r}.{hint} Known: {', '.join(known) or '(none)'}.{advice}"
     )
 
 

@@ -368,7 +368,7 @@ def run_improve(args: argparse.Namespace) -> None:
     from training.train import check_trainable
 
     model, data = load_model(args.model), TransitionData.load(args.data)
-    check_known_env(data.env_id, f"data {args.data}")
+    check_known_env(data.env_id, f"data {args.data}", data.env_kwargs.get("task"))
     planner = _control_setup(argparse.Namespace(**{**vars(args), "env_id": data.env_id}),
                              [args.controller])
     config = ImproveConfig(args.controller, args.relus, args.rounds, args.episodes, args.steps,

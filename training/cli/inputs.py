@@ -13,14 +13,15 @@ from mpcnet.errors import unknown_name
 from training.config import CollectConfig, TrainConfig
 
 
-def check_known_env(env_id: str, what: str) -> None:
+def check_known_env(env_id: str, what: str, task: dict | None = None) -> None:
     """Refuse data or a model whose env id is not registered with gymnasium (a typo in a
-    hand-made ``data.json``, or a task from a package that is not installed)."""
+    hand-made ``data.json``, or a task from a package that is not installed), after importing
+    what registers it (``module:EnvId``, the ``task``'s ``import`` list)."""
     import gymnasium as gym
 
     import envs
 
-    if env_id not in gym.registry:
+    if envs.registered_id(env_id, task) not in gym.registry:
         raise unknown_name(f"environment id (named by {what})", env_id, envs.ENV_IDS)
 
 

@@ -114,7 +114,7 @@ def train_to(data_dir: Path, config: TrainConfig, out: Path | None, overwrite: b
     from training.train import check_trainable, error_units, resolve_config, train  # torch-heavy
 
     data = TransitionData.load(data_dir)
-    check_known_env(data.env_id, f"data {data_dir}")
+    check_known_env(data.env_id, f"data {data_dir}", data.env_kwargs.get("task"))
     config = resolve_config(data, config)  # the run records what it did, not "auto"
     check_trainable(data, config)
     with run_directory(out, data.env_id, "train", config.seed, overwrite) as out:
@@ -220,7 +220,7 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
     for c in configs:  # validate every budget before any work
         check_budget(base, c)
     data = TransitionData.load(data_dir)
-    check_known_env(data.env_id, f"data {data_dir}")
+    check_known_env(data.env_id, f"data {data_dir}", data.env_kwargs.get("task"))
     check_model_fits(base, data, model_dir, data_dir)
     tcfg = train_config_of(model_dir, required=True)
     train_data, val_data = split_episodes(data, tcfg.val_fraction, tcfg.seed)

@@ -1,0 +1,63 @@
+"""Envs registered by another package: gymnasium's ``module:EnvId`` and a task's ``import``."""
+
+import pytest
+
+import envs
+from mpcnet.errors import ConfigError, UnknownNameError
+from tests.fixtures.cli import run_cli, usage_error_line
+from tests.fixtures.third_party_env import ENV_ID, MODULE
+
+TASK = {"cost": {"goal": [0.0, 0.0], "state_weight": [1.0, 0.0], "action_weight": [0.01]},
+        "success": {"within": [0.05, 1.0]}, "explore": {"hold": [1, 3]}}
+
+
+def _task_file(tmp_path, **extra):
+    lines = [f"{key} = {value!r}".replace("'", '"') for key, value in extra.items()]
+    lines += ["[cost]", "goal = [0.0, 0.0]", "state_weight = [1.0, 0.0]", "action_weight = [0.01]",
+              "[success]", "within = [0.05, 1.0]", "[explore]", "hold = [1, 3]"]
+    path = tmp_path / "drift.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_module_colon_id_and_task_imports_make_the_env():
+    env = envs.make(f"{MODULE}:{ENV_ID}", task=TASK)
+    assert env.reset(seed=0)[0].shape == (2,)
+    env.close()
+    env = envs.make(ENV_ID, task={**TASK, "import": [MODULE]})
+    assert env.reset(seed=0)[0].shape == (2,)
+    env.close()
+
+
+def test_a_module_that_does_not_import_is_one_clear_line():
+    with pytest.raises(ConfigError, match=r"cannot import 'no_such_pkg', which registers the "
+                                          r"env .*install its package"):
+        envs.check_env_id(f"no_such_pkg:{ENV_ID}", TASK)
+    with pytest.raises(ConfigError, match="task import: expected a list of module names"):
+        envs.check_env_id(ENV_ID, {**TASK, "import": "tests"})
+
+
+def test_an_unknown_id_says_how_to_name_the_package_that_registers_it():
+    with pytest.raises(UnknownNameError, match=r"unknown environment id 'Other/Drift-v9'.*"
+                                               r"module:EnvId.*import = \[\"module\"\]"):
+        envs.check_env_id("Other/Drift-v9", TASK)
+
+
+def test_the_pipeline_runs_on_a_module_colon_id_from_a_task_file(tmp_path):
+    data, model, cmp = tmp_path / "data", tmp_path / "model", tmp_path / "cmp"
+    task = _task_file(tmp_path)
+    env_id = f"{MODULE}:{ENV_ID}"
+    assert run_cli(["collect", "--env", env_id, "--task", str(task), "--episodes", "4",
+                    "--steps", "10", "--out", str(data)]) == 0
+    assert run_cli(["train", "--data", str(data), "--hidden", "8", "--epochs", "1",
+                    "--rollout-horizon", "2", "--out", str(model)]) == 0
+    assert run_cli(["compare", "--models", str(model), "--controllers", "mppi", "--episodes",
+                    "1", "--steps", "3", "--horizon", "2", "--budget-ms", "50",
+                    "--out", str(cmp)]) == 0  # env and task from the model
+
+
+def test_a_task_import_of_a_missing_module_refuses_collect(tmp_path):
+    task = _task_file(tmp_path, **{"import": ["no_such_pkg"]})
+    line = usage_error_line(["collect", "--env", ENV_ID, "--task", str(task), "--out",
+                             str(tmp_path / "d")], tmp_path)
+    assert "cannot import 'no_such_pkg'" in line
