@@ -42,6 +42,8 @@ class EpisodeResult:
             ``info["violations"]``; zero elsewhere).
         violated: Whether the episode ended on an obstacle violation.
         obstacles: The episode's obstacle boxes ``(k, 4)`` (empty without obstacles).
+        actions: The action applied at every env step ``(steps, m)`` (empty in files written
+            before it was recorded).
     """
 
     seed: int
@@ -58,6 +60,7 @@ class EpisodeResult:
     violations: int = 0
     violated: bool = False
     obstacles: list = dataclasses.field(default_factory=list)
+    actions: list = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -107,6 +110,7 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
     object_centres = getattr(task, "object_centres", _mean_of_positions)
     centres = lambda o: object_centres(o).tolist()  # noqa: E731
     costs, path, times, statuses = [float(spec.state_cost(obs, goal))], [centres(obs)], [], {}
+    actions = []
     frames = [env.render()] if render else []
     steps, success, done, reward = 0, bool(info["is_success"]), False, 0.0
     violations, violated = 0, False
@@ -119,6 +123,7 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
             for action in np.asarray(step.plan)[:execute]:
                 before = obs
                 obs, r, terminated, truncated, info = env.step(action.astype(np.float32))
+                actions.append(action.astype(np.float32).tolist())
                 if trace is not None:
                     trace.append(_traced(before, action, obs, info, goal,
                                          step if applied == 0 else None))
@@ -146,7 +151,8 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
     return EpisodeResult(seed, success, costs[-1], steps, times, costs, path,
                          goal_centres.tolist(), goal_half_sizes.tolist(), statuses,
                          reward, violations, violated,
-                         np.asarray(info.get("obstacles", np.zeros((0, 4)))).tolist()), frames
+                         np.asarray(info.get("obstacles", np.zeros((0, 4)))).tolist(),
+                         actions), frames
 
 
 def _steps_to_success(results: list[EpisodeResult]) -> float | None:
@@ -212,7 +218,7 @@ def _simulator_of(controller):
 
 
 # the planners that need only predictions: the simulator reference runs these
-SAMPLING_ONLY = ("mppi", "cem", "random")
+SAMPLING_ONLY = ("mppi", "cem", "random", "hold")
 
 
 def unsupported(net, controller_name: str) -> str | None:

@@ -37,7 +37,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--model", type=Path, required=True, help="model directory")
     p.add_argument("--controller", default="mip",
                    help="mip, mip-mppi (MPPI for 40%% of the budget, then the MIP from its "
-                        "plan), mppi, cem, gd or random")
+                        "plan), mppi, cem, gd, random, bab or hold (do nothing)")
     p.add_argument("--episodes", type=EPISODES, default=10,
                    help="episodes (default 10; at most 100,000)")
     p.add_argument("--seed", type=SEED, default=0, help="seed of the episodes (default 0)")
@@ -49,9 +49,9 @@ def add_parsers(sub) -> None:
     add_env_args(p)
     p.add_argument("--models", type=Path, nargs="+", required=True,
                    help="model directories, e.g. DENSE_DIR SPARSE_DIR")
-    p.add_argument("--controllers", default="mip,mppi,cem,gd,random",
-                   help="comma-separated controllers (default mip,mppi,cem,gd,random; "
-                        "also mip-mppi)")
+    p.add_argument("--controllers", default="mip,mppi,cem,gd,random,hold",
+                   help="comma-separated controllers (default mip,mppi,cem,gd,random,hold; "
+                        "also mip-mppi and bab; hold does nothing, the baseline to beat)")
     p.add_argument("--episodes", type=EPISODES, default=10,
                    help="episodes per pair (default 10; at most 100,000)")
     p.add_argument("--seed", type=SEED, default=0, help="seed of the episodes (default 0)")
