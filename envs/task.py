@@ -9,6 +9,11 @@ test and how to explore it when collecting data. A task file says it in TOML::
     units = ""                           # unit of a squared state error in the summaries
     action_repeat = 2                    # each control step applies its action this often
 
+    [observation]                        # optional (envs.observation): what the state is
+    keys = ["agent", "block"]            # a Dict observation: these keys, in order, flattened
+    angles = [4]                         # wrapping entries, each turned into (cos, sin)
+    history = 2                          # the state: the last 2 observations, oldest first
+
     [cost]                               # J = sum_t sum_i w_i max(|x_i - goal_i| - tol_i, 0)
     goal = [1.0, 0.0, 0.0]               #     + sum_t sum_j a_j |u_j|
     state_weight = [1.0, 0.0, 0.05]
@@ -60,12 +65,13 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 
+from envs.observation import ObservationAdapter
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError
 
 TASK_DIR = Path(__file__).parent / "tasks"
-_SECTIONS = {"env", "import", "units", "action_repeat", "cost", "state_box", "success",
-             "explore", "groups", "plot", "env_kwargs"}
+_SECTIONS = {"env", "import", "units", "action_repeat", "observation", "cost", "state_box",
+             "success", "explore", "groups", "plot", "env_kwargs"}
 
 
 def shipped_tasks() -> dict[str, Path]:
@@ -230,7 +236,11 @@ class TaskEnv(gym.Wrapper):
     def __init__(self, env: gym.Env, task: dict) -> None:
         super().__init__(env)
         self.task_dict = task
-        self.task = Task.from_dict(task, env.observation_space, env.action_space)
+        self.adapter = ObservationAdapter.from_dict(dict(task.get("observation", {})),
+                                                    env.observation_space)
+        self.observation_space = self.adapter.space
+        self.task = Task.from_dict(task, self.adapter.space, env.action_space)
+        self._frames: list[np.ndarray] = []
         self.cost_spec = self.task.cost
         self.state_low, self.state_high = self.task.state_low, self.task.state_high
         self._goal = self.task.goal
@@ -247,13 +257,18 @@ class TaskEnv(gym.Wrapper):
         obs, info = self.env.reset(seed=seed, options=options or None)
         if explore and self._hook is not None:
             rng = np.random.default_rng(seed)
-            obs = np.asarray(self._hook(self.env.unwrapped, rng), dtype=np.float32)
+            obs = self._hook(self.env.unwrapped, rng)
         if self.task.goal_from_info:
             if self.task.goal_from_info not in info:
                 raise ConfigError(f"task [cost] goal_from_info: the env's reset info has no "
                                   f"{self.task.goal_from_info!r} (it has {sorted(info)}).")
-            self._goal = np.asarray(info[self.task.goal_from_info], dtype=np.float64)
-        return obs, self._info(obs, info)
+            self._goal = self.adapter.goal(info[self.task.goal_from_info])
+        self._frames = [self.adapter.single(obs)] * self.adapter.history
+        state = self._state()
+        return state, self._info(state, info)
+
+    def _state(self) -> np.ndarray:
+        return np.concatenate(self._frames).astype(np.float32)
 
     def step(self, action):
         total = 0.0
@@ -262,7 +277,9 @@ class TaskEnv(gym.Wrapper):
             total += float(reward)
             if terminated or truncated:
                 break
-        return obs, total, terminated, truncated, self._info(obs, info, terminated)
+        self._frames = [*self._frames[1:], self.adapter.single(obs)]
+        state = self._state()
+        return state, total, terminated, truncated, self._info(state, info, terminated)
 
     def object_centres(self, obs) -> np.ndarray:
         """``(1, 2)``: the two state entries the task draws as the path (``[plot] xy``)."""

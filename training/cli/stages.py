@@ -96,7 +96,7 @@ def collect_to(config: CollectConfig, out: Path | None, overwrite: bool = False,
     import envs
     from training.collect import collect, env_kwargs
 
-    envs.check_env_id(config.env_id, env_kwargs(config).get("task"))
+    envs.make(config.env_id, **env_kwargs(config)).close()  # a bad id or task: one line, now
     with run_directory(out, config.env_id, "collect", config.seed, overwrite) as out:
         collected = collect(config, progress=progress, workers=workers)
         data, metrics = collected.data, collected.metrics
