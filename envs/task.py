@@ -14,6 +14,11 @@ test and how to explore it when collecting data. A task file says it in TOML::
     angles = [4]                         # wrapping entries, each turned into (cos, sin)
     history = 2                          # the state: the last 2 observations, oldest first
 
+    [action]                             # optional (envs.actions): an absolute-target env
+    relative_to = [0, 1]                 # plan displacements of these state entries
+    low = [-0.05, -0.05]                 # the box of one step's displacement
+    high = [0.05, 0.05]
+
     [cost]                               # J = sum_t sum_i w_i max(|x_i - goal_i| - tol_i, 0)
     goal = [1.0, 0.0, 0.0]               #     + sum_t sum_j a_j |u_j|
     state_weight = [1.0, 0.0, 0.05]
@@ -65,13 +70,14 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 
+from envs.actions import RelativeActions
 from envs.observation import ObservationAdapter
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError
 
 TASK_DIR = Path(__file__).parent / "tasks"
-_SECTIONS = {"env", "import", "units", "action_repeat", "observation", "cost", "state_box",
-             "success", "explore", "groups", "plot", "env_kwargs"}
+_SECTIONS = {"env", "import", "units", "action_repeat", "observation", "action", "cost",
+             "state_box", "success", "explore", "groups", "plot", "env_kwargs"}
 
 
 def shipped_tasks() -> dict[str, Path]:
@@ -239,7 +245,11 @@ class TaskEnv(gym.Wrapper):
         self.adapter = ObservationAdapter.from_dict(dict(task.get("observation", {})),
                                                     env.observation_space)
         self.observation_space = self.adapter.space
-        self.task = Task.from_dict(task, self.adapter.space, env.action_space)
+        self.relative = RelativeActions.from_dict(dict(task.get("action", {})),
+                                                  self.adapter.space.shape[0], env.action_space)
+        if self.relative is not None:
+            self.action_space = self.relative.space
+        self.task = Task.from_dict(task, self.adapter.space, self.action_space)
         self._frames: list[np.ndarray] = []
         self.cost_spec = self.task.cost
         self.state_low, self.state_high = self.task.state_low, self.task.state_high
@@ -272,6 +282,8 @@ class TaskEnv(gym.Wrapper):
 
     def step(self, action):
         total = 0.0
+        if self.relative is not None:  # a displacement: the env takes the target it reaches
+            action = self.relative.target(self._state(), action)
         for _ in range(self.task.action_repeat):
             obs, reward, terminated, truncated, info = self.env.step(action)
             total += float(reward)

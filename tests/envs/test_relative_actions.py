@@ -1,0 +1,57 @@
+"""A task file's [action] relative_to: displacements planned for an absolute-target env."""
+
+import numpy as np
+import pytest
+
+import envs
+from mpcnet.errors import ConfigError
+from tests.fixtures.third_party_env import MODULE, REACH_ID
+
+TASK = {"import": [MODULE], "action": {"relative_to": [0, 1], "low": [-0.05, -0.05],
+                                      "high": [0.05, 0.05]},
+        "cost": {"goal": [0.0, 0.0], "state_weight": [1.0, 1.0], "action_weight": [0.1, 0.1]},
+        "success": {"within": [0.05, 0.05]}, "explore": {"hold": [1, 3]}}
+
+
+def test_zero_means_stay_and_a_displacement_moves_the_agent_by_it():
+    env = envs.make(REACH_ID, task=TASK)
+    assert env.action_space.shape == (2,)
+    assert float(env.action_space.high[0]) == pytest.approx(0.05)
+    state, _ = env.reset(seed=0)
+    still, *_ = env.step(np.zeros(2, np.float32))
+    np.testing.assert_allclose(still, state, atol=1e-7)  # the env's own zero: the centre
+    moved, *_ = env.step(np.array([0.04, -0.02], np.float32))
+    np.testing.assert_allclose(moved - still, [0.04, -0.02], atol=1e-6)
+    clipped, *_ = env.step(np.array([0.5, 0.0], np.float32))  # the box holds
+    np.testing.assert_allclose(clipped - moved, [0.05, 0.0], atol=1e-6)
+    env.close()
+
+
+def test_hold_stands_still_on_an_absolute_target_env():
+    from controllers import PlannerConfig, make_controller
+    from tests.fixtures import easy_net
+
+    env = envs.make(REACH_ID, task=TASK)
+    net = easy_net()  # any model of 2 states and 2 actions: hold does not consult it
+    ctrl = make_controller("hold", net, env.cost_spec, env.action_space.low,
+                           env.action_space.high, PlannerConfig(horizon=2, budget_ms=20))
+    state, info = env.reset(seed=1)
+    ctrl.reset(1, info["goal"])
+    after, *_ = env.step(ctrl.act(state).action)
+    np.testing.assert_allclose(after, state, atol=1e-7)
+    env.close()
+
+
+@pytest.mark.parametrize("action, message", [
+    ({"relative_to": [0, 2], "low": [-1, -1], "high": [1, 1]},
+     "relative_to: expected 2 state entries (one per action entry) from 0 to 1"),
+    ({"relative_to": [0], "low": [-1], "high": [1]}, "expected 2 state entries"),
+    ({"relative_to": [0, 1], "low": [-1, -1]}, "[action] high: expected 2 finite numbers"),
+    ({"relative_to": [0, 1], "low": [1, 1], "high": [-1, -1]}, "expected low < high"),
+    ({"low": [-1, -1], "high": [1, 1]}, "give relative_to = [...] too"),
+    ({"relative": [0, 1]}, "unknown entries ['relative']"),
+])
+def test_bad_action_sections_are_one_clear_line(action, message):
+    with pytest.raises(ConfigError) as err:
+        envs.make(REACH_ID, task={**TASK, "action": action})
+    assert message in str(err.value) and "\n" not in str(err.value)
