@@ -36,6 +36,11 @@ test and how to explore it when collecting data. A task file says it in TOML::
     within = [0.05, 0.3, 1.0]            # every |x_i - goal_i| <= within_i
     cost_below = 0.1                     # the state cost <= this
     on_terminated = false                # the env ending the episode is success
+    info = "coverage"                    # the env's own measure: success when
+    info_at_least = 0.95                 #     info["coverage"] >= 0.95 (a bool: >= 1)
+
+    [record]                             # optional: info entries kept per step in the
+    info = ["coverage"]                  #     episode files of evaluate and compare
 
     [explore]                            # data collection (mpcnet collect)
     hold = [1, 8]                        # each uniformly random action is held 1 to 8 steps
@@ -77,7 +82,7 @@ from mpcnet.errors import ConfigError
 
 TASK_DIR = Path(__file__).parent / "tasks"
 _SECTIONS = {"env", "import", "units", "action_repeat", "observation", "action", "cost",
-             "state_box", "success", "explore", "groups", "plot", "env_kwargs"}
+             "state_box", "success", "explore", "groups", "plot", "record", "env_kwargs"}
 
 
 def shipped_tasks() -> dict[str, Path]:
@@ -137,6 +142,9 @@ class Task:
     groups: dict
     plot_xy: tuple[int, int]
     units: str
+    success_info: str = ""  # success when info[success_info] >= success_info_at_least
+    success_info_at_least: float = 1.0
+    record_info: tuple[str, ...] = ()  # info keys kept per step in the episode files
 
     @classmethod
     def from_dict(cls, raw: dict, observation_space, action_space) -> Task:
@@ -166,9 +174,10 @@ class Task:
         within = _vector(success, "within", n, "success")
         below = success.get("cost_below")
         on_terminated = bool(success.get("on_terminated", False))
-        if within is None and below is None and not on_terminated:
-            raise ConfigError("task [success]: expected within, cost_below or on_terminated, "
-                              "got none; say when an episode succeeds.")
+        info_key, at_least, record = _info_terms(success, dict(raw.get("record", {})))
+        if within is None and below is None and not on_terminated and not info_key:
+            raise ConfigError("task [success]: expected within, cost_below, info or "
+                              "on_terminated, got none; say when an episode succeeds.")
         explore = dict(raw.get("explore", {}))
         hold = tuple(int(h) for h in explore.get("hold", (1, 1)))
         if len(hold) != 2 or not 1 <= hold[0] <= hold[1]:
@@ -187,7 +196,7 @@ class Task:
                    None if below is None else float(below), on_terminated, repeat,
                    (hold[0], hold[1]), str(explore.get("reset_hook", "")), groups,
                    (xy[0], xy[1]) if len(xy) == 2 else (xy[0], xy[0]),
-                   str(raw.get("units", "")))
+                   str(raw.get("units", "")), info_key, at_least, record)
 
     @staticmethod
     def _state_box(raw: dict, observation_space) -> tuple[np.ndarray, np.ndarray]:
@@ -207,15 +216,45 @@ class Task:
         pad = margin * (high - low)
         return low - pad, high + pad
 
-    def is_success(self, state: np.ndarray, goal: np.ndarray, terminated: bool) -> bool:
+    def is_success(self, state: np.ndarray, goal: np.ndarray, terminated: bool,
+                   info: dict | None = None, at_reset: bool = False) -> bool:
         if self.success_on_terminated and terminated:
             return True
         tests = []
+        if self.success_info:
+            info = info or {}
+            if self.success_info in info:
+                tests.append(float(info[self.success_info]) >= self.success_info_at_least)
+            elif at_reset:  # many envs fill their measures in step() only
+                tests.append(False)
+            else:
+                raise ConfigError(f"task [success] info: the env's step info has no "
+                                  f"{self.success_info!r} (it has {sorted(info)}).")
         if self.success_within is not None:
             tests.append(bool((np.abs(state - goal) <= self.success_within).all()))
         if self.success_cost_below is not None:
             tests.append(float(self.cost.state_cost(state, goal)) <= self.success_cost_below)
         return bool(tests) and all(tests)
+
+
+def _info_terms(success: dict, record: dict) -> tuple[str, float, tuple[str, ...]]:
+    """``[success] info`` and ``info_at_least`` (the env's own success signal, e.g. a
+    coverage), and ``[record] info`` (keys kept per step), checked."""
+    key = success.get("info", "")
+    if not isinstance(key, str):
+        raise ConfigError(f"task [success] info: expected the name of an info entry, got "
+                          f"{key!r}.")
+    at_least = success.get("info_at_least", 1.0)
+    if isinstance(at_least, bool) or not isinstance(at_least, int | float) or not np.isfinite(
+            at_least):
+        raise ConfigError(f"task [success] info_at_least: expected a number (success when "
+                          f"info[{key!r}] >= it), got {at_least!r}.")
+    unknown = sorted(set(record) - {"info"})
+    keys = record.get("info", [])
+    if unknown or not (isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
+        raise ConfigError(f"task [record]: expected info = [names of info entries], got "
+                          f"{record!r}.")
+    return key, float(at_least), tuple(keys)
 
 
 def load_hook(path: str):
@@ -256,10 +295,11 @@ class TaskEnv(gym.Wrapper):
         self._goal = self.task.goal
         self._hook = load_hook(self.task.reset_hook) if self.task.reset_hook else None
 
-    def _info(self, obs, info: dict, terminated: bool = False) -> dict:
+    def _info(self, obs, info: dict, terminated: bool = False, at_reset: bool = False) -> dict:
         state = np.asarray(obs, dtype=np.float64)
         return {**info, "goal": self._goal.copy(),
-                "is_success": self.task.is_success(state, self._goal, terminated)}
+                "is_success": self.task.is_success(state, self._goal, terminated, info,
+                                                   at_reset)}
 
     def reset(self, *, seed=None, options=None):
         options = dict(options or {})
@@ -275,7 +315,7 @@ class TaskEnv(gym.Wrapper):
             self._goal = self.adapter.goal(info[self.task.goal_from_info])
         self._frames = [self.adapter.single(obs)] * self.adapter.history
         state = self._state()
-        return state, self._info(state, info)
+        return state, self._info(state, info, at_reset=True)
 
     def _state(self) -> np.ndarray:
         return np.concatenate(self._frames).astype(np.float32)

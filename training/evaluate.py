@@ -44,6 +44,8 @@ class EpisodeResult:
         obstacles: The episode's obstacle boxes ``(k, 4)`` (empty without obstacles).
         actions: The action applied at every env step ``(steps, m)`` (empty in files written
             before it was recorded).
+        recorded: The env's ``info`` values a task file's ``[record] info`` names, one list
+            per key with a value per env step (``None`` where the step's info lacked it).
     """
 
     seed: int
@@ -61,6 +63,7 @@ class EpisodeResult:
     violated: bool = False
     obstacles: list = dataclasses.field(default_factory=list)
     actions: list = dataclasses.field(default_factory=list)
+    recorded: dict = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -111,6 +114,7 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
     centres = lambda o: object_centres(o).tolist()  # noqa: E731
     costs, path, times, statuses = [float(spec.state_cost(obs, goal))], [centres(obs)], [], {}
     actions = []
+    recorded = {key: [] for key in getattr(getattr(task, "task", None), "record_info", ())}
     frames = [env.render()] if render else []
     steps, success, done, reward = 0, bool(info["is_success"]), False, 0.0
     violations, violated = 0, False
@@ -124,6 +128,8 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
                 before = obs
                 obs, r, terminated, truncated, info = env.step(action.astype(np.float32))
                 actions.append(action.astype(np.float32).tolist())
+                for key, values in recorded.items():
+                    values.append(_json_value(info.get(key)))
                 if trace is not None:
                     trace.append(_traced(before, action, obs, info, goal,
                                          step if applied == 0 else None))
@@ -152,7 +158,17 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
                          goal_centres.tolist(), goal_half_sizes.tolist(), statuses,
                          reward, violations, violated,
                          np.asarray(info.get("obstacles", np.zeros((0, 4)))).tolist(),
-                         actions), frames
+                         actions, recorded), frames
+
+
+def _json_value(value):
+    """An info value as JSON: numbers and arrays as lists, anything else as its text."""
+    if value is None:
+        return None
+    try:
+        return np.asarray(value, dtype=np.float64).tolist()
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _steps_to_success(results: list[EpisodeResult]) -> float | None:

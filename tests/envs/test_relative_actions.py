@@ -55,3 +55,41 @@ def test_bad_action_sections_are_one_clear_line(action, message):
     with pytest.raises(ConfigError) as err:
         envs.make(REACH_ID, task={**TASK, "action": action})
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_success_from_an_info_entry_and_recorded_info_in_episode_files(tmp_path):
+    import json
+
+    from mpcnet.nn.model_io import save_model
+    from mpcnet.nn.torch_models import ReluMLP
+    from tests.fixtures.cli import run_cli
+
+    task = {**TASK, "success": {"info": "near", "info_at_least": 0.5},
+            "record": {"info": ["near", "missing"]}}
+    env = envs.make(REACH_ID, task=task)
+    _, info = env.reset(seed=0)
+    assert info["is_success"] is False  # the env says nothing at reset: not yet a success
+    with pytest.raises(ConfigError, match="the env's step info has no 'near'"):
+        env.step(np.zeros(2, np.float32))
+    # an env that reports it: the episode files keep its values per step
+    path = tmp_path / "reach.toml"
+    path.write_text(f'import = ["{MODULE}"]\n[action]\nrelative_to = [0, 1]\n'
+                    'low = [-0.05, -0.05]\nhigh = [0.05, 0.05]\n[cost]\ngoal = [0, 0]\n'
+                    'state_weight = [1, 1]\n[success]\ninfo = "distance"\n'
+                    'info_at_least = -0.05\n[record]\ninfo = ["distance", "missing"]\n')
+    model = tmp_path / "m"
+    save_model(ReluMLP(2, 2, [4]).eval(), model)
+    assert run_cli(["evaluate", "--env", REACH_ID, "--task", str(path), "--model", str(model),
+                    "--controller", "hold", "--episodes", "1", "--steps", "3",
+                    "--out", str(tmp_path / "ev")]) == 0
+    episode = json.loads(next((tmp_path / "ev" / "episodes").glob("*.json")).read_text())
+    assert len(episode["recorded"]["distance"]) == 3 == episode["steps"]
+    assert all(v <= 0 for v in episode["recorded"]["distance"])
+    assert episode["recorded"]["missing"] == [None, None, None]
+
+
+def test_bad_success_and_record_entries_are_one_line():
+    with pytest.raises(ConfigError, match="info_at_least: expected a number"):
+        envs.make(REACH_ID, task={**TASK, "success": {"info": "x", "info_at_least": "high"}})
+    with pytest.raises(ConfigError, match=r"\[record\]: expected info = \[names"):
+        envs.make(REACH_ID, task={**TASK, "record": {"info": "x"}})
