@@ -45,6 +45,10 @@ test and how to explore it when collecting data. A task file says it in TOML::
     [explore]                            # data collection (mpcnet collect)
     hold = [1, 8]                        # each uniformly random action is held 1 to 8 steps
     reset_hook = "envs.task_hooks:pendulum_state"   # optional: random initial states
+    approach_from = [0, 1]               # optional: a share of the segments moves these
+    approach_to = [4, 5]                 #     entries towards these (an agent to an object),
+    approach_share = 0.5                 #     half of them,
+    approach_noise = 0.2                 #     with noise of 0.2 x the action box
 
     [groups]                             # optional: state entries reported apart in metrics
     angle = [0, 1]
@@ -125,6 +129,35 @@ def _vector(raw: dict, key: str, size: int, where: str, default=None) -> np.ndar
 
 
 @dataclass(frozen=True)
+class Approach:
+    """``[explore] approach_from``, ``approach_to``, ``approach_share`` and ``approach_noise``:
+    a share of the exploration segments steers the state entries ``source`` (those the action
+    moves: an agent) towards ``target`` (an object), with Gaussian noise of ``noise`` times the
+    action box, so the data holds contacts that uniform actions rarely make."""
+
+    source: tuple[int, ...]
+    target: tuple[int, ...]
+    share: float
+    noise: float
+
+    @classmethod
+    def from_dict(cls, explore: dict, n: int, m: int) -> Approach | None:
+        if "approach_from" not in explore and "approach_to" not in explore:
+            return None
+        source, target = explore.get("approach_from"), explore.get("approach_to")
+        for key, idx in (("approach_from", source), ("approach_to", target)):
+            if not (isinstance(idx, list) and len(idx) == m
+                    and all(isinstance(i, int) and 0 <= i < n for i in idx)):
+                raise ConfigError(f"task [explore] {key}: expected {m} state entries (one per "
+                                  f"action entry) from 0 to {n - 1}, got {idx!r}.")
+        share, noise = explore.get("approach_share", 0.5), explore.get("approach_noise", 0.2)
+        if not all(isinstance(v, int | float) and 0.0 <= v <= 1.0 for v in (share, noise)):
+            raise ConfigError(f"task [explore] approach_share and approach_noise: expected "
+                              f"numbers from 0 to 1, got {share!r} and {noise!r}.")
+        return cls(tuple(source), tuple(target), float(share), float(noise))
+
+
+@dataclass(frozen=True)
 class Task:
     """A task file checked against its env's spaces (see the module docstring)."""
 
@@ -145,6 +178,7 @@ class Task:
     success_info: str = ""  # success when info[success_info] >= success_info_at_least
     success_info_at_least: float = 1.0
     record_info: tuple[str, ...] = ()  # info keys kept per step in the episode files
+    approach: Approach | None = None  # exploration that moves towards a state group
 
     @classmethod
     def from_dict(cls, raw: dict, observation_space, action_space) -> Task:
@@ -183,6 +217,7 @@ class Task:
         if len(hold) != 2 or not 1 <= hold[0] <= hold[1]:
             raise ConfigError(f"task [explore] hold: expected [shortest, longest] with "
                               f"1 <= shortest <= longest, got {explore.get('hold')!r}.")
+        approach = Approach.from_dict(explore, n, action_space.shape[0])
         repeat = int(raw.get("action_repeat", 1))
         if repeat < 1:
             raise ConfigError(f"task action_repeat: expected an integer >= 1, got {repeat}.")
@@ -196,7 +231,7 @@ class Task:
                    None if below is None else float(below), on_terminated, repeat,
                    (hold[0], hold[1]), str(explore.get("reset_hook", "")), groups,
                    (xy[0], xy[1]) if len(xy) == 2 else (xy[0], xy[0]),
-                   str(raw.get("units", "")), info_key, at_least, record)
+                   str(raw.get("units", "")), info_key, at_least, record, approach)
 
     @staticmethod
     def _state_box(raw: dict, observation_space) -> tuple[np.ndarray, np.ndarray]:

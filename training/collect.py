@@ -180,21 +180,31 @@ class PushPrimitiveExplorer:
 class HeldRandomExplorer:
     """Exploration of a task-file env: uniformly random actions, each held for a random
     number of steps in the task's ``[explore] hold`` range (held actions build up momentum,
-    which single random steps average away)."""
+    which single random steps average away); with ``[explore] approach_*`` a share of those
+    segments steers an agent towards an object instead (:class:`envs.task.Approach`)."""
 
-    def __init__(self, rng: np.random.Generator, low, high, hold: tuple[int, int]) -> None:
+    def __init__(self, rng: np.random.Generator, low, high, hold: tuple[int, int],
+                 approach=None) -> None:
         self.rng, self.low, self.high, self.hold = rng, low, high, hold
-        self.action, self.steps_left = None, 0
+        self.approach = approach  # envs.task.Approach: some segments steer towards a group
+        self.action, self.steps_left, self.approaching = None, 0, False
 
     def reset(self) -> None:
         self.steps_left = 0
 
     def act(self, obs: np.ndarray) -> np.ndarray:
+        rng = self.rng
         if self.steps_left <= 0:
-            self.action = self.rng.uniform(self.low, self.high)
-            self.steps_left = int(self.rng.integers(self.hold[0], self.hold[1] + 1))
+            self.action = rng.uniform(self.low, self.high)
+            self.steps_left = int(rng.integers(self.hold[0], self.hold[1] + 1))
+            self.approaching = self.approach is not None and rng.random() < self.approach.share
         self.steps_left -= 1
-        return self.action
+        if not self.approaching:
+            return self.action
+        state = np.asarray(obs, np.float64)
+        towards = state[list(self.approach.target)] - state[list(self.approach.source)]
+        noise = rng.normal(0.0, self.approach.noise, towards.shape) * (self.high - self.low)
+        return np.clip(towards + noise, self.low, self.high)
 
 
 def make_explorer(env, config: CollectConfig, rng: np.random.Generator):
@@ -203,7 +213,8 @@ def make_explorer(env, config: CollectConfig, rng: np.random.Generator):
     task-file env."""
     task = getattr(envs.task_of(env), "task", None)
     if task is not None:
-        return HeldRandomExplorer(rng, env.action_space.low, env.action_space.high, task.hold)
+        return HeldRandomExplorer(rng, env.action_space.low, env.action_space.high, task.hold,
+                                  task.approach)
     if env.action_space.shape == (4,):
         return PushPrimitiveExplorer(rng, env.action_space.low, env.action_space.high,
                                      config.random_action_prob)

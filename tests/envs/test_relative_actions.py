@@ -93,3 +93,34 @@ def test_bad_success_and_record_entries_are_one_line():
         envs.make(REACH_ID, task={**TASK, "success": {"info": "x", "info_at_least": "high"}})
     with pytest.raises(ConfigError, match=r"\[record\]: expected info = \[names"):
         envs.make(REACH_ID, task={**TASK, "record": {"info": "x"}})
+
+
+def test_exploration_steers_an_agent_towards_a_state_group():
+    from envs.task import Approach
+    from training.collect import HeldRandomExplorer
+
+    low, high = np.full(2, -0.05), np.full(2, 0.05)
+    steer = HeldRandomExplorer(np.random.default_rng(0), low, high, (3, 3),
+                               Approach((0, 1), (2, 3), share=1.0, noise=0.0))
+    state = np.array([0.0, 0.0, 0.03, -0.5])  # agent at the origin, object below it
+    np.testing.assert_allclose(steer.act(state), [0.03, -0.05])  # towards it, in the box
+    wander = HeldRandomExplorer(np.random.default_rng(0), low, high, (3, 3),
+                                Approach((0, 1), (2, 3), share=0.0, noise=0.0))
+    first = wander.act(state)
+    assert not np.allclose(first, [0.03, -0.05])
+    np.testing.assert_array_equal(wander.act(state), first)  # random actions are held
+    env = envs.make(REACH_ID, task={**TASK, "explore": {"hold": [1, 2], "approach_from": [0, 1],
+                                                       "approach_to": [1, 0]}})
+    assert env.task.approach == Approach((0, 1), (1, 0), 0.5, 0.2)  # the defaults
+    env.close()
+
+
+@pytest.mark.parametrize("explore, message", [
+    ({"approach_from": [0, 1]}, "approach_to: expected 2 state entries"),
+    ({"approach_from": [0, 5], "approach_to": [0, 1]}, "approach_from: expected 2 state"),
+    ({"approach_from": [0, 1], "approach_to": [0, 1], "approach_share": 2},
+     "expected numbers from 0 to 1"),
+])
+def test_bad_approach_entries_are_one_line(explore, message):
+    with pytest.raises(ConfigError, match=message):
+        envs.make(REACH_ID, task={**TASK, "explore": explore})
