@@ -26,6 +26,8 @@ test and how to explore it when collecting data. A task file says it in TOML::
     terminal_weight = 1.0                # optional
     goal_tolerance = [0.0, 0.0, 0.0]     # optional: a goal box instead of a point
     goal_from_info = ""                  # optional: read the goal from info[KEY] at reset
+    differences = [{from = [2, 3], to = [4, 5], weight = 1.0}]  # optional: + w |x_2 - x_4|
+                                         #     + w |x_3 - x_5| every step (agent to object)
 
     [state_box]                          # optional; default: the observation space
     low = [-1.0, -1.0, -8.0]
@@ -201,7 +203,8 @@ class Task:
                         _vector(cost_raw, "goal_tolerance", n, "cost"),
                         cost_raw.get("obstacles"),
                         tuple(tuple(p) for p in cost_raw.get("obstacle_points", ())),
-                        float(cost_raw.get("obstacle_weight", 0.0)))
+                        float(cost_raw.get("obstacle_weight", 0.0)),
+                        _differences(cost_raw.get("differences", []), n))
         goal = _vector(cost_raw, "goal", n, "cost", default=0.0)
         low, high = cls._state_box(dict(raw.get("state_box", {})), observation_space)
         success = dict(raw.get("success", {}))
@@ -270,6 +273,26 @@ class Task:
         if self.success_cost_below is not None:
             tests.append(float(self.cost.state_cost(state, goal)) <= self.success_cost_below)
         return bool(tests) and all(tests)
+
+
+def _differences(raw, n: int) -> tuple[tuple[int, int, float], ...]:
+    """``[cost] differences = [{from = [2, 3], to = [4, 5], weight = 1.0}]``: the L1
+    distance between two groups of state entries, entry by entry, as ``CostSpec.pair_terms``."""
+    terms = []
+    for term in raw if isinstance(raw, list) else [raw]:
+        ok = isinstance(term, dict) and set(term) <= {"from", "to", "weight"}
+        a, b = (term.get("from"), term.get("to")) if ok else (None, None)
+        weight = term.get("weight", 1.0) if ok else None
+        if not (isinstance(a, list) and isinstance(b, list) and a and len(a) == len(b)
+                and all(isinstance(i, int) and 0 <= i < n for i in a + b)
+                and all(i != j for i, j in zip(a, b, strict=True))
+                and isinstance(weight, int | float) and not isinstance(weight, bool)
+                and np.isfinite(weight) and weight >= 0):
+            raise ConfigError(f"task [cost] differences: expected entries like {{from = [2, 3], "
+                              f"to = [4, 5], weight = 1.0}} (as many state entries 0 to {n - 1} "
+                              f"on each side, pairwise different, weight >= 0), got {term!r}.")
+        terms += [(i, j, float(weight)) for i, j in zip(a, b, strict=True)]
+    return tuple(terms)
 
 
 def _info_terms(success: dict, record: dict) -> tuple[str, float, tuple[str, ...]]:

@@ -22,6 +22,10 @@ how deep the point lies inside the box (zero outside). It is piecewise linear bu
 convex: the MILP needs a binary per side (:mod:`mpcnet.milp.encoding`), the sampling planners
 and GD evaluate it as written. The boxes change per episode (:meth:`CostSpec.with_obstacles`);
 a zero-area box is an empty slot (its depth is zero everywhere).
+
+**Differences** between state entries add ``sum_k w_k |x_t[i_k] - x_t[j_k]|`` to the state term
+of every step (``pair_terms``: ``(i, j, w)``), e.g. the distance of an agent to the object it
+must reach; convex and piecewise linear, so the MILP encodes it with one auxiliary per term.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ class CostSpec:
         obstacles: Boxes ``(B, 4)``, each ``(x_low, y_low, x_high, y_high)``; ``None``: none.
         obstacle_points: State entries ``(i_x, i_y)`` of each point kept out of the boxes.
         obstacle_weight: Weight of each point's depth inside each box, per step.
+        pair_terms: ``(i, j, w)`` triples: ``w |x[i] - x[j]|`` joins the state term.
     """
 
     state_weight: np.ndarray
@@ -56,6 +61,7 @@ class CostSpec:
     obstacles: np.ndarray | None = None
     obstacle_points: tuple[tuple[int, int], ...] = ()
     obstacle_weight: float = 0.0
+    pair_terms: tuple[tuple[int, int, float], ...] = ()
 
     def __post_init__(self) -> None:
         sw = np.asarray(self.state_weight, dtype=np.float64)
@@ -79,6 +85,7 @@ class CostSpec:
         object.__setattr__(self, "obstacles", boxes)
         object.__setattr__(self, "obstacle_points", points)
         object.__setattr__(self, "obstacle_weight", float(self.obstacle_weight))
+        object.__setattr__(self, "pair_terms", _check_pairs(self.pair_terms, sw.shape[0]))
         for arr in (sw, aw, tol, boxes):
             arr.setflags(write=False)
         object.__setattr__(self, "state_weight", sw)
@@ -99,9 +106,20 @@ class CostSpec:
         return finite_vector("goal", goal, self.state_dim)
 
     def state_cost(self, state: np.ndarray, goal: np.ndarray) -> np.ndarray:
-        """``sum_i state_weight[i] max(|x[i] - goal[i]| - tol[i], 0)`` over the last axis."""
-        excess = np.abs(np.asarray(state) - goal) - self.goal_tolerance
-        return np.maximum(excess, 0.0) @ self.state_weight
+        """``sum_i state_weight[i] max(|x[i] - goal[i]| - tol[i], 0)`` over the last axis,
+        plus the ``pair_terms``."""
+        state = np.asarray(state)
+        excess = np.abs(state - goal) - self.goal_tolerance
+        cost = np.maximum(excess, 0.0) @ self.state_weight
+        if self.pair_terms:
+            i, j, w = self.pair_arrays()
+            cost = cost + np.abs(state[..., i] - state[..., j]) @ w
+        return cost
+
+    def pair_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ``pair_terms`` as index arrays ``i``, ``j`` and weights ``w``."""
+        terms = np.asarray(self.pair_terms, dtype=np.float64).reshape(-1, 3)
+        return terms[:, 0].astype(np.int64), terms[:, 1].astype(np.int64), terms[:, 2]
 
     @property
     def has_obstacles(self) -> bool:
@@ -166,6 +184,10 @@ class CostSpec:
         if goal.dim() == 2:
             goal = goal[:, None, :]
         per_step = (((states - goal).abs() - tol).clamp_min(0.0) * sw).sum(-1)  # (K, H)
+        if self.pair_terms:
+            i, j, w = self.pair_arrays()
+            w = torch.tensor(w, dtype=states.dtype, device=states.device)
+            per_step = per_step + ((states[..., i] - states[..., j]).abs() * w).sum(-1)
         step_w = torch.ones(per_step.shape[-1], dtype=states.dtype, device=states.device)
         step_w[-1] = self.terminal_weight
         total = (per_step * step_w).sum(-1) + (actions.abs() * aw).sum((-1, -2))
@@ -183,7 +205,8 @@ class CostSpec:
                 "goal_tolerance": self.goal_tolerance.tolist(),
                 "obstacles": self.obstacles.tolist(),
                 "obstacle_points": [list(p) for p in self.obstacle_points],
-                "obstacle_weight": self.obstacle_weight}
+                "obstacle_weight": self.obstacle_weight,
+                "pair_terms": [list(t) for t in self.pair_terms]}
 
     @classmethod
     def from_dict(cls, d: dict) -> CostSpec:
@@ -193,7 +216,8 @@ class CostSpec:
                    None if tol is None else np.asarray(tol),
                    None if boxes is None else np.asarray(boxes, dtype=np.float64).reshape(-1, 4),
                    tuple(tuple(p) for p in d.get("obstacle_points", ())),
-                   float(d.get("obstacle_weight", 0.0)))
+                   float(d.get("obstacle_weight", 0.0)),
+                   tuple(tuple(t) for t in d.get("pair_terms", ())))
 
 
 def obstacle_depths_torch(states, points, boxes):
@@ -220,6 +244,20 @@ def side_distances(low, high, boxes, stack):
     lo, hi = low[..., :, None, :], high[..., :, None, :]
     return stack([lo[..., 0] - boxes[:, 0], boxes[:, 2] - hi[..., 0],
                   lo[..., 1] - boxes[:, 1], boxes[:, 3] - hi[..., 1]], -1)
+
+
+def _check_pairs(terms, n: int) -> tuple[tuple[int, int, float], ...]:
+    """The ``pair_terms`` as ``((i, j, w), ...)``, or a ConfigError that says what is wrong."""
+    try:
+        out = tuple((int(i), int(j), float(w)) for i, j, w in terms)
+    except (TypeError, ValueError):
+        raise ConfigError(f"CostSpec.pair_terms: expected (i, j, weight) triples, got "
+                          f"{terms!r}.") from None
+    for i, j, w in out:
+        if not (0 <= i < n and 0 <= j < n and i != j and np.isfinite(w) and w >= 0):
+            raise ConfigError(f"CostSpec.pair_terms: expected two different state entries in "
+                              f"[0, {n}) and a finite weight >= 0, got ({i}, {j}, {w}).")
+    return out
 
 
 def _check_obstacles(boxes, points, weight, n: int):

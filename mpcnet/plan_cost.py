@@ -133,6 +133,11 @@ class PlanCost:
         tol = np.asarray(cost.goal_tolerance)
         self.tolerance = self.tensor(tol) if tol.any() else None
         self.terminal_weight = float(cost.terminal_weight)
+        self.pairs = None  # (i, j, w) of the cost's differences between state entries
+        if cost.pair_terms:
+            i, j, w = cost.pair_arrays()
+            self.pairs = (torch.as_tensor(i, device=self.device),
+                          torch.as_tensor(j, device=self.device), self.tensor(w))
         self.uses_actions = bool(np.asarray(cost.action_weight).any())
         self._step_weights: dict[int, torch.Tensor] = {}
         self.goal: torch.Tensor | None = None
@@ -185,6 +190,9 @@ class PlanCost:
         if self.tolerance is not None:
             excess = (excess - self.tolerance).clamp_min(0.0)
         per_step = excess @ self.state_weight  # (H, K)
+        if self.pairs is not None:
+            i, j, w = self.pairs
+            per_step = per_step + (states[..., i] - states[..., j]).abs() @ w
         total = self._weights(horizon) @ per_step
         if self.uses_actions:
             total = total + (plans.abs() @ self.action_weight).sum(1)

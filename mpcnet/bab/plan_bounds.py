@@ -151,6 +151,7 @@ class PlanBounds:
         step_w = np.ones(self.horizon)
         step_w[-1] = cost.terminal_weight
         self.term_weight = self.tensor(step_w[:, None] * cost.state_weight[None, :])  # (H, n)
+        self.step_weight = self.tensor(step_w)  # (H,)
         self.action_weight = self.tensor(np.tile(cost.action_weight, self.horizon))  # (D,)
         self.tolerance = self.tensor(cost.goal_tolerance)
         self.state_low = None if state_low is None else self.tensor(
@@ -184,6 +185,14 @@ class PlanBounds:
         sides = side_distances(x_lo[..., idx], x_hi[..., idx], self.tensor(cost.obstacles),
                                torch.stack)  # (B, H, P, boxes, 4)
         return cost.obstacle_weight * sides.amin(-1).clamp(min=0).sum((1, 2, 3))
+
+    def _pair_lower(self, x_lo: torch.Tensor, x_hi: torch.Tensor) -> torch.Tensor:
+        """A sound lower bound ``(B,)`` of the ``pair_terms``: ``|x_i - x_j|`` is at least
+        how far the two intervals lie apart, weighted per step like the state term."""
+        i, j, w = self.cost.pair_arrays()
+        gap = torch.maximum(x_lo[..., i] - x_hi[..., j], x_lo[..., j] - x_hi[..., i])
+        weights = self.step_weight[:, None] * self.tensor(w)[None, :]  # (H, K)
+        return (gap.clamp(min=0) * weights).sum((1, 2))
 
     def set_problem(self, x0, goal) -> None:
         """Fix the initial state and the goal of the plans to bound."""
@@ -403,6 +412,8 @@ class PlanBounds:
             value, coef, _ = self._backward(s, relax, x_lo, x_hi, lo, hi, alphas)
             if self.cost.has_obstacles:  # a sum of lower bounds bounds the sum
                 value = value + self._obstacle_lower(x_lo, x_hi)
+            if self.cost.pair_terms:
+                value = value + self._pair_lower(x_lo, x_hi)
             value = value - _WIDEN * (1.0 + value.abs())
         score = None
         half = 0.5 * (hi - lo).detach()

@@ -168,7 +168,7 @@ class MpcEncoding:
         b = MilpBuilder()
         x_cols = [b.add_cols(bounds.state_lower[0], bounds.state_upper[0])]
         u_cols, a_cols, switching = [], [], []
-        s_rows, s_cols, r_cols, obstacle_terms = [], [], [], []
+        s_rows, s_cols, r_cols, pair_cols, obstacle_terms = [], [], [], [], []
         s_dims = np.flatnonzero(cost.state_weight > 0)
         r_dims = np.flatnonzero(cost.action_weight > 0)
         for t in range(horizon):
@@ -229,6 +229,7 @@ class MpcEncoding:
             for j, col in zip(r_dims, r, strict=True):
                 b.add_row([col, u[j]], [1.0, -1.0], 0.0, np.inf)
                 b.add_row([col, u[j]], [1.0, 1.0], 0.0, np.inf)
+            pair_cols.append(self._add_pairs(b, x_cols[t + 1], weight))
             if self.obstacle_region is not None:
                 obstacle_terms += obstacles.add_terms(
                     b, cost, t, x_cols[t + 1], bounds.state_lower[t + 1],
@@ -241,6 +242,7 @@ class MpcEncoding:
         self.x_cols, self.u_cols, self.a_cols = np.array(x_cols), np.array(u_cols), a_cols
         self.switching, self.s_dims, self.s_rows = switching, s_dims, s_rows
         self.r_dims, self.s_cols, self.r_cols = r_dims, s_cols, r_cols
+        self.pair_cols = pair_cols
         # (a, y, d) columns of every switching ReLU, for vectorised warm starts
         self._switch_cols = np.array([(sw.a_col, sw.y_col, sw.d_col) for sw in switching],
                                      dtype=np.int64).reshape(-1, 3)
@@ -395,8 +397,23 @@ class MpcEncoding:
             x = z[self.x_cols[t + 1]]
             z[self.s_cols[t]] = np.maximum(np.abs(x[dims] - self.goal[dims]) - tol[dims], 0.0)
             z[self.r_cols[t]] = np.abs(z[self.u_cols[t]][self.r_dims])
+            if self.cost.pair_terms:
+                i, j, _ = self.cost.pair_arrays()
+                z[self.pair_cols[t]] = np.abs(x[i] - x[j])
         if self.obstacle_terms is not None:
             obstacles.fill(z, self.model, self.obstacle_terms, self.boxes)
+
+    def _add_pairs(self, b: MilpBuilder, x: np.ndarray, step_weight: float) -> np.ndarray:
+        """Columns ``d_k >= |x[i_k] - x[j_k]|`` costing ``step_weight * w_k`` (the cost's
+        ``pair_terms``; minimised, so each equals the distance at the optimum)."""
+        if not self.cost.pair_terms:
+            return np.zeros(0, dtype=np.int64)
+        i, j, w = self.cost.pair_arrays()
+        d = b.add_cols(0.0, np.inf, cost=step_weight * w, size=len(w))
+        for col, a, c in zip(d, x[i], x[j], strict=True):
+            b.add_row([col, a, c], [1.0, -1.0, 1.0], 0.0, np.inf)
+            b.add_row([col, a, c], [1.0, 1.0, -1.0], 0.0, np.inf)
+        return d
 
     def extract(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(actions (H, m), states x_1..x_H (H, n))`` from a column vector."""

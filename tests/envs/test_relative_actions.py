@@ -124,3 +124,19 @@ def test_exploration_steers_an_agent_towards_a_state_group():
 def test_bad_approach_entries_are_one_line(explore, message):
     with pytest.raises(ConfigError, match=message):
         envs.make(REACH_ID, task={**TASK, "explore": explore})
+
+
+def test_differences_between_state_groups_join_the_cost():
+    cost = {**TASK["cost"], "differences": [{"from": [0], "to": [1], "weight": 0.5}]}
+    env = envs.make(REACH_ID, task={**TASK, "cost": cost})
+    assert env.cost_spec.pair_terms == ((0, 1, 0.5),)
+    state, info = env.reset(seed=0)
+    plain = np.abs(state).sum()
+    assert env.cost_spec.state_cost(state, info["goal"]) == pytest.approx(
+        plain + 0.5 * abs(state[0] - state[1]), rel=1e-6)
+    env.close()
+    for bad in ([{"from": [0], "to": [0]}], [{"from": [0, 1], "to": [1]}],
+                [{"from": [0], "to": [5]}], [{"from": [0], "to": [1], "weight": -1}],
+                [{"to": [1], "weight": 1, "of": 2}]):
+        with pytest.raises(ConfigError, match=r"\[cost\] differences: expected entries like"):
+            envs.make(REACH_ID, task={**TASK, "cost": {**TASK["cost"], "differences": bad}})
