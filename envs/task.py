@@ -56,6 +56,9 @@ test and how to explore it when collecting data. A task file says it in TOML::
     angle = [0, 1]
     velocity = [2]
 
+    [loss_weights]                       # optional: train and sparsify weigh these groups'
+    angle = 10.0                         #     squared errors so (others 1; mean weight 1)
+
     [plot]
     xy = [1, 0]                          # the two state entries drawn as the path
 
@@ -88,7 +91,8 @@ from mpcnet.errors import ConfigError
 
 TASK_DIR = Path(__file__).parent / "tasks"
 _SECTIONS = {"env", "import", "units", "action_repeat", "observation", "action", "cost",
-             "state_box", "success", "explore", "groups", "plot", "record", "env_kwargs"}
+             "state_box", "success", "explore", "groups", "loss_weights", "plot", "record",
+             "env_kwargs"}
 
 
 def shipped_tasks() -> dict[str, Path]:
@@ -225,6 +229,11 @@ class Task:
         if repeat < 1:
             raise ConfigError(f"task action_repeat: expected an integer >= 1, got {repeat}.")
         groups = {str(k): [int(i) for i in v] for k, v in dict(raw.get("groups", {})).items()}
+        for name, weight in dict(raw.get("loss_weights", {})).items():
+            if name not in groups or isinstance(weight, bool) or not isinstance(
+                    weight, int | float) or not (np.isfinite(weight) and weight > 0):
+                raise ConfigError(f"task [loss_weights] {name}: expected a weight > 0 of one of "
+                                  f"the [groups] {sorted(groups)}, got {weight!r}.")
         xy = tuple(int(i) for i in dict(raw.get("plot", {})).get("xy", (0, min(1, n - 1))))
         for what, idx in [*(("groups " + k, v) for k, v in groups.items()), ("plot xy", xy)]:
             if not idx or any(not 0 <= i < n for i in idx):

@@ -48,8 +48,25 @@ def window_tensors(data: TransitionData, horizon: int, device) -> dict[str, torc
         )
     idx = starts[:, None] + np.arange(horizon)
     as_t = lambda a: torch.as_tensor(a, dtype=torch.float32, device=device)  # noqa: E731
-    return {"x0": as_t(data.states[starts]), "actions": as_t(data.actions[idx]),
-            "targets": as_t(data.next_states[idx])}
+    windows = {"x0": as_t(data.states[starts]), "actions": as_t(data.actions[idx]),
+               "targets": as_t(data.next_states[idx])}
+    weights = loss_weights(data)
+    if weights is not None:  # the loss weighs each state entry by its group's weight
+        windows["entry_weights"] = as_t(weights * len(weights) / weights.sum())
+    return windows
+
+
+def loss_weights(data: TransitionData) -> np.ndarray | None:
+    """Per state entry, the task file's ``[loss_weights]`` weight of its ``[groups]`` group
+    (1 for entries in no weighted group); ``None`` without weights."""
+    task = data.env_kwargs.get("task", {})
+    weighted = dict(task.get("loss_weights", {}))
+    if not weighted:
+        return None
+    weights = np.ones(data.state_dim)
+    for name, weight in weighted.items():
+        weights[list(task["groups"][name])] = float(weight)  # checked with the task file
+    return weights
 
 
 def resolve_config(data: TransitionData, config: TrainConfig) -> TrainConfig:
@@ -241,8 +258,11 @@ def train_epoch(model, windows: dict[str, torch.Tensor], opt, config: TrainConfi
         if teacher is not None:
             acts, targ = teacher.relabel(x0, acts, gen)
         pred = rollout(model, x0, acts)
-        loss = ((pred[:, 0] - targ[:, 0]) ** 2).mean() / scale
-        loss = loss + config.rollout_weight * ((pred - targ) ** 2).mean() / scale
+        squared = (pred - targ) ** 2
+        if "entry_weights" in windows:  # a task's [loss_weights] (mean weight 1)
+            squared = squared * windows["entry_weights"]
+        loss = squared[:, 0].mean() / scale
+        loss = loss + config.rollout_weight * squared.mean() / scale
         if extra is not None:
             loss = loss + extra
         opt.zero_grad(set_to_none=True)
