@@ -59,6 +59,24 @@ def keypoints_world(shape: Shape, x: float, y: float, yaw: float) -> np.ndarray:
     return local @ np.array([[c, s], [-s, c]]) + np.array([x, y])
 
 
+def drag_pusher(env, action, body: str) -> tuple[np.ndarray, bool]:
+    """One control step of the pusher of ``env`` (a Push or Rope env): ``action`` checked and
+    clipped to the env's step box, the target to the pusher's reach, then the constraint
+    dragged along the straight line over ``SUBSTEPS`` physics steps (arriving at 3/4 of them,
+    so the last quarter settles). Returns the applied action and whether the pusher touched
+    ``body``."""
+    action = np.clip(checked_action(action, env.action_space), -env.max_step, env.max_step)
+    sim = env._sim
+    start = np.asarray(sim.planar_pose("pusher")[:2])
+    target = np.clip(start + action, -PUSHER_LIMIT, PUSHER_LIMIT)
+    contact = False
+    for i in range(1, SUBSTEPS + 1):
+        env._move_constraint(start + (target - start) * min(1.0, i / (SUBSTEPS * 0.75)))
+        sim.step()
+        contact = contact or sim.in_contact("pusher", body)
+    return action, contact
+
+
 class PushEnv(BulletEnv):
     """Push a rigid object to a goal pose with a cylindrical pusher.
 
@@ -215,16 +233,8 @@ class PushEnv(BulletEnv):
         return self._observe()
 
     def step(self, action):
-        action = np.clip(checked_action(action, self.action_space), -self.max_step,
-                         self.max_step)
+        action, contact = drag_pusher(self, action, "object")
         sim = self._sim
-        start = np.asarray(sim.planar_pose("pusher")[:2])
-        target = np.clip(start + action, -PUSHER_LIMIT, PUSHER_LIMIT)
-        contact = False
-        for i in range(1, SUBSTEPS + 1):
-            self._move_constraint(start + (target - start) * min(1.0, i / (SUBSTEPS * 0.75)))
-            sim.step()
-            contact = contact or sim.in_contact("pusher", "object")
         if self.quasi_static:  # nothing moves between steps: no hidden velocity
             sim.stop("object")
             sim.stop("pusher")

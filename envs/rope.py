@@ -16,12 +16,11 @@ import numpy as np
 from gymnasium import spaces
 
 from envs.bullet import BulletEnv, Simulation, pybullet
-from envs.checks import checked_action, checked_options
-from envs.push import MAX_STEP, MAX_STEP_LIMIT, PUSHER_LIMIT, PUSHER_RADIUS, TIMESTEP
+from envs.checks import checked_options
+from envs.push import MAX_STEP, MAX_STEP_LIMIT, PUSHER_LIMIT, PUSHER_RADIUS, TIMESTEP, drag_pusher
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError
 
-SUBSTEPS = 24  # physics steps per control step of 0.1 s, as in pushing
 LINKS = 20  # capsules in the rope
 LINK_LENGTH = 0.015  # metres between joints: the rope is 30 cm long
 RADIUS = 0.006  # capsule radius
@@ -323,16 +322,7 @@ class RopeEnv(BulletEnv):
         return self._observe()
 
     def step(self, action):
-        action = np.clip(checked_action(action, self.action_space), -self.max_step,
-                         self.max_step)
-        sim = self._sim
-        start = np.asarray(sim.planar_pose("pusher")[:2])
-        target = np.clip(start + action, -PUSHER_LIMIT, PUSHER_LIMIT)
-        contact = False
-        for i in range(1, SUBSTEPS + 1):
-            self._move_constraint(start + (target - start) * min(1.0, i / (SUBSTEPS * 0.75)))
-            sim.step()
-            contact = contact or sim.in_contact("pusher", "rope")
+        action, contact = drag_pusher(self, action, "rope")
         self._stop()  # quasi-static: nothing moves between steps
         self._last_contact = contact
         return self._finish_step(action)
