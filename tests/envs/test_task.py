@@ -209,3 +209,17 @@ def test_goal_from_info_and_the_other_success_tests():
     bad = {**task, "cost": {"state_weight": [1.0, 1.0], "goal_from_info": "nowhere"}}
     with pytest.raises(ConfigError, match="has no 'nowhere'"):
         envs.make("mpcnet-test/GoalInInfo-v0", task=bad).reset(seed=0)
+
+
+def test_the_example_task_files_use_only_known_entries():
+    import tomllib
+
+    from envs.task import _SECTIONS, TASK_DIR
+
+    examples = sorted((TASK_DIR / "examples").glob("*.toml"))
+    assert examples
+    for path in examples:
+        raw = tomllib.loads(path.read_text())
+        assert set(raw) <= _SECTIONS, path
+        assert set(raw["observation"]) <= {"keys", "angles", "history"}
+        assert set(raw["action"]) <= {"relative_to", "low", "high"}
