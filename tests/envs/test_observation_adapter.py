@@ -95,9 +95,18 @@ def test_a_dict_observation_env_runs_collect_to_compare_from_a_task_file(tmp_pat
                     "--budget-ms", "100", "--out", str(cmp)]) == 0
 
 
-def test_a_bad_observation_section_refuses_collect_in_one_line(tmp_path):
+@pytest.mark.parametrize("change, message", [
+    (("angles = [2]", "angles = [7]"), "angles: expected distinct entries 0 to 2"),
+    (('keys = ["position", "heading"]', 'keys = ["position", "speed"]'), "unknown keys"),
+    (("[explore]", "[action]\nrelative_to = [0, 9]\nlow = [-1, -1]\nhigh = [1, 1]\n"
+                   "[explore]"), "relative_to: expected 2 state entries"),
+    (("[explore]", "[loss_weights]\nspeed = 2.0\n[explore]"), "[loss_weights] speed"),
+    (("[success]", "[record]\ninfo = 3\n[success]"), "[record]: expected info ="),
+])
+def test_a_bad_task_file_refuses_collect_in_one_line(tmp_path, change, message):
     task = _task_file(tmp_path)
-    task.write_text(task.read_text().replace("angles = [2]", "angles = [7]"))
+    task.write_text(task.read_text().replace(*change))
     line = usage_error_line(["collect", "--env", BOAT_ID, "--task", str(task), "--out",
                              str(tmp_path / "d")], tmp_path)
-    assert "angles: expected distinct entries 0 to 2" in line
+    assert message in line
+    assert not (tmp_path / "d").exists()  # refused before anything was written
