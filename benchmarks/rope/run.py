@@ -12,12 +12,15 @@ _EPISODES = ("--episodes {episodes} --seed 100 --steps {steps} --budget-ms {budg
 
 
 def _family(env: str, name: str) -> tuple[Step, ...]:
-    """The dense model's samplers and the sparse model's exact planners on one goal family."""
+    """The dense model's samplers, the sparse model's exact planners and GD, and doing
+    nothing, on one goal family."""
     return (
         Step(f"mpcnet compare --env mpcnet/{env} --models rope_dense --controllers gd,mppi "
              f"{_EPISODES} --out cmp_{name}_dense", f"cmp_{name}_dense"),
         Step(f"mpcnet compare --env mpcnet/{env} --models rope_sp/relus_32 --controllers "
              f"mip,bab,gd {_EPISODES} --out cmp_{name}_sparse", f"cmp_{name}_sparse"),
+        Step(f"mpcnet compare --env mpcnet/{env} --models rope_dense --controllers hold "
+             f"{_EPISODES} --out cmp_{name}_hold", f"cmp_{name}_hold"),
     )
 
 
@@ -40,8 +43,8 @@ SUITE = Suite(
              "--json val_long_sparse.json", "val_long_sparse.json"),
         *_family("RopeLine-v0", "line"),
         *_family("RopeArc-v0", "arc"),
-        Step("mpcnet report rope_sp cmp_line_dense cmp_line_sparse cmp_arc_dense "
-             "cmp_arc_sparse --out report_rope", "report_rope"),
+        Step("mpcnet report rope_sp cmp_line_dense cmp_line_sparse cmp_line_hold "
+             "cmp_arc_dense cmp_arc_sparse cmp_arc_hold --out report_rope", "report_rope"),
     ),
     full={"data_episodes": 1500, "data_steps": 30, "long_episodes": 100,
           "hidden": "256,256,256", "epochs": 30, "train": "", "relus": "32,16",
