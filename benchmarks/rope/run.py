@@ -11,14 +11,14 @@ _EPISODES = ("--episodes {episodes} --seed 100 --steps {steps} --budget-ms {budg
              "--horizon {horizon}")
 
 
-def _family(env: str, name: str) -> tuple[Step, ...]:
+def _family(env: str, name: str, exact: str = "mip,bab,gd") -> tuple[Step, ...]:
     """The dense model's samplers, the sparse model's exact planners and GD, and doing
     nothing, on one goal family."""
     return (
         Step(f"mpcnet compare --env mpcnet/{env} --models rope_dense --controllers gd,mppi "
              f"{_EPISODES} --out cmp_{name}_dense", f"cmp_{name}_dense"),
         Step(f"mpcnet compare --env mpcnet/{env} --models rope_sp/relus_32 --controllers "
-             f"mip,bab,gd {_EPISODES} --out cmp_{name}_sparse", f"cmp_{name}_sparse"),
+             f"{exact} {_EPISODES} --out cmp_{name}_sparse", f"cmp_{name}_sparse"),
         Step(f"mpcnet compare --env mpcnet/{env} --models rope_dense --controllers hold "
              f"{_EPISODES} --out cmp_{name}_hold", f"cmp_{name}_hold"),
     )
@@ -43,6 +43,8 @@ SUITE = Suite(
              "--json val_long_sparse.json", "val_long_sparse.json"),
         *_family("RopeLine-v0", "line"),
         *_family("RopeArc-v0", "arc"),
+        *_family("RopeL-v0", "L", exact="mip,gd"),
+        *_family("RopeU-v0", "U", exact="mip,gd"),
         Step("mpcnet report rope_sp cmp_line_dense cmp_line_sparse cmp_line_hold "
              "cmp_arc_dense cmp_arc_sparse cmp_arc_hold --out report_rope", "report_rope"),
     ),
