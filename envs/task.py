@@ -106,14 +106,23 @@ def shipped_task_envs() -> list[str]:
 
 
 def read_task_file(name_or_path: str | Path) -> dict:
-    """The parsed task file: a path, or the name of a shipped task (``pendulum``)."""
+    """The parsed task file: a path, the name of a shipped task (``pendulum``) or of an
+    example (``examples/pusht``: a task for an env of another package, installed with mpcnet
+    so it is found from any directory)."""
     path = Path(name_or_path)
     if not path.is_file():
         shipped = shipped_tasks()
-        if str(name_or_path) not in shipped:
-            raise ConfigError(f"task={name_or_path}: expected a TOML task file or a shipped "
-                              f"task ({', '.join(shipped)}), got neither; see envs/task.py.")
-        path = shipped[str(name_or_path)]
+        example = TASK_DIR / f"{name_or_path}.toml"
+        if str(name_or_path) in shipped:
+            path = shipped[str(name_or_path)]
+        elif str(name_or_path).startswith("examples/") and example.is_file():
+            path = example
+        else:
+            examples = ", ".join(f"examples/{p.stem}"
+                                 for p in sorted((TASK_DIR / "examples").glob("*.toml")))
+            raise ConfigError(f"task={name_or_path}: expected a TOML task file, a shipped "
+                              f"task ({', '.join(shipped)}) or an example ({examples}), got "
+                              "none of these; see envs/task.py.")
     try:
         raw = tomllib.loads(path.read_text())
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -134,7 +134,15 @@ def test_task_file_cli_errors(tmp_path):
     assert "pass --task FILE" in line
     line = usage_error_line(["collect", "--env", "Pendulum-v1", "--task", "no_such_task"],
                             tmp_path)
-    assert "expected a TOML task file or a shipped task" in line
+    assert "expected a TOML task file, a shipped task (" in line
+    assert "or an example (examples/pusht)" in line
+
+
+def test_an_example_task_is_found_by_name_from_any_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert read_task_file("examples/pusht")["env"] == "gym_pusht/PushT-v0"
+    with pytest.raises(ConfigError, match="got none of these"):
+        read_task_file("examples/no_such_example")
 
 
 def test_mip_counts_and_warns_when_the_state_box_refuses_its_warm_start(caplog):

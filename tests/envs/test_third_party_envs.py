@@ -1,5 +1,7 @@
 """Envs registered by another package: gymnasium's ``module:EnvId`` and a task's ``import``."""
 
+import json
+
 import pytest
 
 import envs
@@ -51,9 +53,22 @@ def test_the_pipeline_runs_on_a_module_colon_id_from_a_task_file(tmp_path):
                     "--steps", "10", "--out", str(data)]) == 0
     assert run_cli(["train", "--data", str(data), "--hidden", "8", "--epochs", "1",
                     "--rollout-horizon", "2", "--out", str(model)]) == 0
-    assert run_cli(["compare", "--models", str(model), "--controllers", "mppi", "--episodes",
-                    "1", "--steps", "3", "--horizon", "2", "--budget-ms", "50",
+    assert run_cli(["compare", "--models", str(model), "--controllers", "hold,mppi",
+                    "--episodes", "2", "--steps", "3", "--horizon", "2", "--budget-ms", "50",
                     "--out", str(cmp)]) == 0  # env and task from the model
+    rows = json.loads((cmp / "results.json").read_text())
+    assert [r["controller"] for r in rows] == ["hold", "mppi"]
+    assert rows[1]["vs_hold"]["pairs"] == 2 and rows[1]["vs_hold"]["hold"] == "hold/model"
+    assert "vs hold: env return" in (cmp / "results.md").read_text()
+
+
+def test_the_simulator_alone_takes_its_env_from_the_task_file(tmp_path):
+    out = tmp_path / "cmp"
+    task = _task_file(tmp_path, env=ENV_ID, **{"import": [MODULE]})
+    assert run_cli(["compare", "--models", "sim", "--task", str(task),
+                    "--controllers", "cem", "--episodes", "1", "--steps", "2", "--horizon",
+                    "2", "--budget-ms", "30", "--samples", "8", "--out", str(out)]) == 0
+    assert json.loads((out / "results.json").read_text())[0]["controller"] == "cem"
 
 
 def test_a_task_import_of_a_missing_module_refuses_collect(tmp_path):

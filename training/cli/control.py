@@ -249,11 +249,13 @@ def intervals(results, seed: int) -> dict:
 
 def add_paired_with_best(rows: list[dict], runs: dict, seed: int) -> None:
     """Give every row ``vs_best`` (:func:`training.experiments.stats.add_vs_best`): it minus
-    the best row on the episode seeds both ran."""
-    from training.experiments.stats import add_vs_best
+    the best row on the episode seeds both ran; and, where a ``hold`` row ran, ``vs_hold``
+    (:func:`training.experiments.stats.add_vs_hold`): it minus doing nothing."""
+    from training.experiments.stats import add_vs_best, add_vs_hold
 
     labels = [f"{r['controller']}/{Path(r['model']).name}" for r in rows]
     add_vs_best(rows, [runs[label] for label in labels], labels, seed)
+    add_vs_hold(rows, [runs[label] for label in labels], labels, seed)
 
 
 def run_compare(args: argparse.Namespace) -> None:

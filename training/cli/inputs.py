@@ -161,7 +161,8 @@ def trained_env_id(model_dir) -> str | None:
 
 def resolve_env_id(args: argparse.Namespace) -> None:
     """Fill an omitted ``--env``: the env the first model's data came from (``--model`` or
-    ``--models``; the simulator has none), else ``envs.DEFAULT_ENV_ID``."""
+    ``--models``; the simulator has none), else the env ``--task`` names, else
+    ``envs.DEFAULT_ENV_ID``."""
     if not hasattr(args, "env_id") or args.env_id is not None:
         return
     from envs import DEFAULT_ENV_ID
@@ -174,6 +175,12 @@ def resolve_env_id(args: argparse.Namespace) -> None:
         if env_id:
             args.env_id = env_id
             return
+    task = getattr(args, "task", None)
+    if task:  # e.g. `--models sim --task pusht.toml`: the env the task is for
+        from envs.task import read_task_file
+
+        args.env_id = read_task_file(task).get("env") or DEFAULT_ENV_ID
+        return
     args.env_id = DEFAULT_ENV_ID
 
 

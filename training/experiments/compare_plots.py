@@ -12,24 +12,27 @@ from training.plotting import pyplot, save_png  # noqa: F401 - used by the plots
 
 def results_table(rows: list[dict], skipped: list[str]) -> str:
     """One row per (model, controller): success and mean final cost with 95% intervals, the
-    paired difference to the best row on the same seeds, the env's own return (task-file
-    envs), obstacle violations (envs with obstacles), the median steps of the successful
-    episodes, plan times."""
+    paired difference to the best row on the same seeds (and to doing nothing, where a
+    ``hold`` row ran), the env's own return (task-file envs), obstacle violations (envs with
+    obstacles), the median steps of the successful episodes, plan times."""
     reward = any(r.get("reward_mean") is not None for r in rows)
     obstacles = any(r.get("violations_mean") or r.get("violated_rate") for r in rows)
+    hold = any("vs_hold" in r for r in rows)
     lines = ["| model | ReLUs | controller | episodes | success [95% CI] | final cost mean "
              "[95% CI] | final cost std | vs best: success, final cost [95% CI] | "
+             + ("vs hold: env return, final cost [95% CI] | " if hold else "")
              + ("env return mean +- std | " if reward else "")
              + ("obstacle violations per episode, ended on one | " if obstacles else "")
              + "steps to success (median) | plan time median (s) | plan time p95 (s) | "
              "plan time max (s) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if reward else "")
-             + ("---|" if obstacles else "")]
+             + ("---|" if obstacles else "") + ("---|" if hold else "")]
     for r in rows:
         s_low, s_high = r.get("success_ci95", (float("nan"),) * 2)
         c_low, c_high = r.get("final_cost_ci95", (float("nan"),) * 2)
-        ret = (f"{r['reward_mean']:.1f} +- {r['reward_std']:.1f} | "
-               if r.get("reward_mean") is not None else "- | ") if reward else ""
+        ret = f"{vs_hold_text(r)} | " if hold else ""
+        ret += (f"{r['reward_mean']:.1f} +- {r['reward_std']:.1f} | "
+                if r.get("reward_mean") is not None else "- | ") if reward else ""
         if obstacles:
             ret += f"{r.get('violations_mean', 0.0):.1f}, {r.get('violated_rate', 0.0):.2f} | "
         steps = r.get("steps_to_success_median")  # None: no success (or an older run)
@@ -62,6 +65,20 @@ def vs_best_text(r: dict) -> str:
             f"{v['final_cost_diff']:+.3f} [{cl:+.3f}, {ch:+.3f}]")
 
 
+def vs_hold_text(r: dict) -> str:
+    """A row's ``vs_hold`` as table text: the paired return and final-cost differences to
+    doing nothing ("-" for the hold rows themselves; the return "-" where the env has none)."""
+    v = r.get("vs_hold")
+    if not v:
+        return "-"
+    ret = "-"
+    if v["reward_diff"] is not None:
+        low, high = v["reward_diff_ci95"]
+        ret = f"{v['reward_diff']:+.1f} [{low:+.1f}, {high:+.1f}]"
+    cl, ch = v["final_cost_diff_ci95"]
+    return f"{ret}, {v['final_cost_diff']:+.3f} [{cl:+.3f}, {ch:+.3f}]"
+
+
 def plot_final_costs(runs: dict, path: Path) -> None:
     """Box plot of the final task cost per (model, controller)."""
     plt = pyplot()
@@ -69,7 +86,7 @@ def plot_final_costs(runs: dict, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(max(5, 1.1 * len(labels)), 3.8))
     ax.boxplot([[r.final_cost for r in runs[k]] for k in labels])
     ax.set_xticks(range(1, len(labels) + 1), labels, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("final task cost (L1 distance to goal, m)")
+    ax.set_ylabel("final task cost (the task's weighted L1 cost)")
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
     save_png(fig, path)
@@ -85,7 +102,7 @@ def plot_cost_over_time(runs: dict, path: Path) -> None:
         padded = np.array([r.costs + [r.costs[-1]] * (length - len(r.costs)) for r in results])
         ax.plot(padded.mean(0), label=label)
     ax.set_xlabel("control step")
-    ax.set_ylabel("task cost (L1 distance to goal, m), mean")
+    ax.set_ylabel("task cost (the task's weighted L1 cost), mean")
     ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     fig.tight_layout()

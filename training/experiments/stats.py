@@ -89,3 +89,28 @@ def add_vs_best(rows: list[dict], episodes: list, labels: list[str], seed: int =
                           "final_cost_diff_ci95": [cost["low"], cost["high"]],
                           "success_diff": success["mean"],
                           "success_diff_ci95": [success["low"], success["high"]]}
+
+
+def add_vs_hold(rows: list[dict], episodes: list, labels: list[str], seed: int = 0) -> None:
+    """Give every row but the ``hold`` rows ``vs_hold``: it minus doing nothing (the ``hold``
+    row of the same model, else the first one) on the seeds both ran, in the env's own return
+    (``None`` where the env gives none) and in final cost, with 95% intervals. Answers "did
+    this planner beat standing still?". Rows are left as they are when no row is ``hold``."""
+    holds = [i for i, r in enumerate(rows) if r["controller"] == "hold"]
+    if not holds:
+        return
+    by_seed = lambda runs, field: {e.seed: getattr(e, field) for e in runs}  # noqa: E731
+    for i, row in enumerate(rows):
+        if i in holds:
+            continue
+        h = next((j for j in holds if rows[j]["model"] == row["model"]), holds[0])
+        cost = paired_difference(by_seed(episodes[i], "final_cost"),
+                                 by_seed(episodes[h], "final_cost"), seed)
+        rewards = by_seed(episodes[i], "reward"), by_seed(episodes[h], "reward")
+        known = None not in (*rewards[0].values(), *rewards[1].values())
+        ret = paired_difference(*rewards, seed) if known else None
+        row["vs_hold"] = {"hold": labels[h], "pairs": cost["pairs"],
+                          "reward_diff": None if ret is None else ret["mean"],
+                          "reward_diff_ci95": None if ret is None else [ret["low"], ret["high"]],
+                          "final_cost_diff": cost["mean"],
+                          "final_cost_diff_ci95": [cost["low"], cost["high"]]}

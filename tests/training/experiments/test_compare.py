@@ -80,3 +80,45 @@ def test_steps_to_success_are_the_median_of_the_successful_episodes_only():
     assert "| steps to success (median) |" in results_table([row], [])
     assert "| 12 | " in results_table([row], [])
     assert "| - | " in results_table([{**row, "steps_to_success_median": None}], [])
+
+
+def test_every_planner_row_is_paired_with_doing_nothing_in_return_and_cost():
+    from training.evaluate import EpisodeResult
+    from training.experiments.compare_plots import results_table
+    from training.experiments.stats import add_vs_hold
+
+    def episodes(final_costs, rewards):
+        return [EpisodeResult(seed=s, success=False, final_cost=c, steps=1, plan_times_s=[0.1],
+                              costs=[c, c], object_path=[], goal_centres=[],
+                              goal_half_sizes=[], statuses={}, reward=r)
+                for s, (c, r) in enumerate(zip(final_costs, rewards, strict=True))]
+
+    def row(model, controller):
+        return {"model": model, "relus": 8, "controller": controller, "episodes": 3,
+                "success_rate": 0.0, "final_cost_mean": 0.0, "final_cost_std": 0.0,
+                "reward_mean": 1.0, "reward_std": 0.0, "plan_time_median_s": 0.1,
+                "plan_time_max_s": 0.1}
+
+    rows = [row("a", "hold"), row("a", "gd"), row("b", "hold"), row("b", "mppi")]
+    runs = [episodes([5, 5, 5], [1, 1, 1]), episodes([2, 3, 4], [4, 5, 6]),
+            episodes([9, 9, 9], [0, 0, 0]), episodes([8, 9, 10], [1, 1, 1])]
+    add_vs_hold(rows, runs, ["hold/a", "gd/a", "hold/b", "mppi/b"])
+    assert "vs_hold" not in rows[0] and "vs_hold" not in rows[2]
+    gd, mppi = rows[1]["vs_hold"], rows[3]["vs_hold"]
+    assert gd["hold"] == "hold/a" and mppi["hold"] == "hold/b"  # each model's own hold row
+    assert gd["pairs"] == 3 and gd["reward_diff"] == pytest.approx(4.0)
+    assert gd["final_cost_diff"] == pytest.approx(-2.0)
+    assert gd["reward_diff_ci95"][0] > 0  # every episode gained: the interval is above zero
+    assert mppi["reward_diff"] == pytest.approx(1.0) and mppi["final_cost_diff"] == 0.0
+    table = results_table(rows, [])
+    assert "| vs hold: env return, final cost [95% CI] |" in table
+    assert "+4.0 [+3.0, +5.0], -2.000 [-3.000, -1.000]" in table
+
+    no_return = episodes([5, 5, 5], [None] * 3)  # an mpcnet env: no return of its own
+    rows = [row("a", "hold"), row("a", "gd")]
+    add_vs_hold(rows, [no_return, episodes([2, 3, 4], [None] * 3)], ["hold/a", "gd/a"])
+    assert rows[1]["vs_hold"]["reward_diff"] is None
+    assert "| -, -2.000 [" in results_table(rows, [])
+    rows = [row("a", "gd")]
+    add_vs_hold(rows, [runs[1]], ["gd/a"])  # no hold row: nothing is added
+    assert "vs_hold" not in rows[0] and "vs hold" not in results_table(rows, [])
