@@ -76,3 +76,41 @@ def test_a_task_import_of_a_missing_module_refuses_collect(tmp_path):
     line = usage_error_line(["collect", "--env", ENV_ID, "--task", str(task), "--out",
                              str(tmp_path / "d")], tmp_path)
     assert "cannot import 'no_such_pkg'" in line
+
+
+def test_an_env_with_every_trait_runs_collect_to_compare_from_a_task_file_alone(tmp_path):
+    """Tug: a Dict observation, a wrapping angle, absolute-target actions, a hidden velocity,
+    its measure in info; the task file alone makes it plannable, and every planner row is
+    paired with doing nothing."""
+    from tests.fixtures.third_party_env import TUG_ID
+
+    task = tmp_path / "tug.toml"
+    task.write_text(
+        f'env = "{TUG_ID}"\nimport = ["{MODULE}"]\n'
+        '[observation]\nkeys = ["agent", "heading"]\nangles = [2]\nhistory = 2\n'
+        '[action]\nrelative_to = [4, 5]\nlow = [-0.5, -0.5]\nhigh = [0.5, 0.5]\n'
+        '[cost]\ngoal = [0, 0, 0, 0, 0, 0, 0, 0]\n'
+        'state_weight = [0, 0, 0, 0, 1, 1, 0, 0]\naction_weight = [0.001, 0.001]\n'
+        '[success]\nwithin = [9, 9, 9, 9, 0.1, 0.1, 9, 9]\n[record]\ninfo = ["distance"]\n'
+        '[explore]\nhold = [1, 4]\n[groups]\nagent = [4, 5]\nheading = [6, 7]\n'
+        '[loss_weights]\nheading = 2.0\n')
+    data, dense, sparse, cmp = (tmp_path / d for d in ("data", "dense", "sparse", "cmp"))
+    assert run_cli(["collect", "--task", str(task), "--env", TUG_ID, "--episodes", "10",
+                    "--steps", "15", "--out", str(data)]) == 0
+    assert run_cli(["train", "--data", str(data), "--hidden", "16,16", "--epochs", "3",
+                    "--rollout-horizon", "3", "--out", str(dense)]) == 0
+    assert run_cli(["sparsify", "--model", str(dense), "--data", str(data), "--relus", "6",
+                    "--relaxed-epochs", "1", "--finetune-epochs", "1", "--no-baseline",
+                    "--out", str(sparse)]) == 0
+    assert run_cli(["compare", "--models", str(sparse), "--controllers", "hold,mip,mppi",
+                    "--episodes", "2", "--steps", "4", "--horizon", "2", "--budget-ms", "100",
+                    "--out", str(cmp)]) == 0  # the env and the task from the model
+    rows = json.loads((cmp / "results.json").read_text())
+    assert [r["controller"] for r in rows] == ["hold", "mip", "mppi"]
+    for row in rows[1:]:
+        assert row["vs_hold"]["pairs"] == 2 and row["vs_hold"]["reward_diff"] is not None
+    episode = json.loads((cmp / "episodes" / "hold__sparse" / "episode_00000.json").read_text())
+    assert len(episode["recorded"]["distance"]) == episode["steps"] == 4
+    # hold stays put: the env got the agent's own position as its target, not the origin
+    distance = episode["recorded"]["distance"]
+    assert max(distance) - min(distance) < 1e-4 and distance[0] > 0.05
