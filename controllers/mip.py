@@ -126,13 +126,16 @@ class MipController(PlanningController):
                                  options=SolveOptions(mip_gap=self.mip_gap, threads=1,
                                                       node_limit=nodes))
         except MpcnetError as exc:  # e.g. a state outside the box the program was built for
-            return warm, warm_cost, "fallback", {"reason": str(exc)}
+            return warm, warm_cost, "fallback", {"reason": str(exc), "improved": False}
         info = {"gap": sol.gap, "dual_bound": sol.dual_bound, "binaries": sol.binaries,
                 "nodes": sol.nodes, "solver_status": sol.status,
-                "solve_time_s": sol.solve_time_s, "update_time_s": sol.update_time_s}
+                "solve_time_s": sol.solve_time_s, "update_time_s": sol.update_time_s,
+                "warm_cost": warm_cost, "improved": False}
+        tolerance = 1e-6 * (1.0 + abs(warm_cost))
         # a rejected warm start can leave a worse incumbent: never return worse than the warm plan
-        if not sol.feasible or sol.objective > warm_cost + 1e-6 * (1.0 + abs(warm_cost)):
+        if not sol.feasible or sol.objective > warm_cost + tolerance:
             return warm, warm_cost, self._fallback_status(x0, warm), info
+        info["improved"] = bool(sol.objective < warm_cost - tolerance)
         return sol.actions, sol.objective, sol.status, info
 
     def _fallback_status(self, x0, warm) -> str:

@@ -46,6 +46,9 @@ class EpisodeResult:
             before it was recorded).
         recorded: The env's ``info`` values a task file's ``[record] info`` names, one list
             per key with a value per env step (``None`` where the step's info lacked it).
+        improved_steps: Control steps whose plan the MILP made better than its warm start
+            under the model (``None`` for planners that do not report it): where it stays at
+            zero, the MIP ran as its warm start.
     """
 
     seed: int
@@ -64,6 +67,7 @@ class EpisodeResult:
     obstacles: list = dataclasses.field(default_factory=list)
     actions: list = dataclasses.field(default_factory=list)
     recorded: dict = dataclasses.field(default_factory=dict)
+    improved_steps: int | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -117,12 +121,14 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
     recorded = {key: [] for key in getattr(getattr(task, "task", None), "record_info", ())}
     frames = [env.render()] if render else []
     steps, success, done, reward = 0, bool(info["is_success"]), False, 0.0
-    violations, violated = 0, False
+    violations, violated, improved = 0, False, None
     try:
         while steps < max_steps and not done:
             step = controller.act(obs)
             times.append(step.plan_time_s)
             statuses[step.status] = statuses.get(step.status, 0) + 1
+            if "improved" in (step.info or {}):
+                improved = (improved or 0) + bool(step.info["improved"])
             applied = 0
             for action in np.asarray(step.plan)[:execute]:
                 before = obs
@@ -158,7 +164,7 @@ def run_episode(env, controller, seed: int, max_steps: int, render: bool = False
                          goal_centres.tolist(), goal_half_sizes.tolist(), statuses,
                          reward, violations, violated,
                          np.asarray(info.get("obstacles", np.zeros((0, 4)))).tolist(),
-                         actions, recorded), frames
+                         actions, recorded, improved), frames
 
 
 def _json_value(value):
@@ -186,7 +192,11 @@ def summarize(results: list[EpisodeResult]) -> dict:
             statuses[k] = statuses.get(k, 0) + v
     rewards = [r.reward for r in results]
     known = bool(results) and None not in rewards
-    return {"episodes": len(results), "success_rate": float(np.mean([r.success for r in results])),
+    reported = [r for r in results if r.improved_steps is not None]
+    decisions = sum(len(r.plan_times_s) for r in reported)
+    return {"improved_rate": (sum(r.improved_steps for r in reported) / decisions
+                              if decisions else None),
+            "episodes": len(results), "success_rate": float(np.mean([r.success for r in results])),
             "reward_mean": float(np.mean(rewards)) if known else None,
             "reward_std": float(np.std(rewards)) if known else None,
             "final_cost_mean": float(final.mean()), "final_cost_std": float(final.std()),

@@ -101,3 +101,22 @@ def test_mip_controllers_step_with_another_solver_to_the_same_plan(solver):
 def test_mip_solver_is_checked():
     with pytest.raises(ConfigError, match="mip_solver: expected one of highs, gurobi, scip"):
         PlannerConfig(mip_solver="cplex")
+
+
+def test_the_mip_reports_whether_its_plan_beat_its_warm_start():
+    import time
+
+    goal, x = np.array([0.3, -0.2]), np.array([-0.4, 0.5])
+    ctrl = controller("mip", budget_ms=5_000)
+    ctrl.reset(0, goal)
+    step = ctrl.act(x)
+    assert step.status == "optimal"
+    assert step.info["improved"] == (step.predicted_cost < step.info["warm_cost"] - 1e-9)
+    deadline = time.perf_counter() + 5.0
+    zeros = np.zeros((3, 2))
+    with_zeros = float(ctrl.kernel(ctrl.kernel.tensor(x), ctrl.kernel.tensor(zeros)[None])[0])
+    _, cost, _, info = ctrl.solve_from(x, zeros, with_zeros, deadline)
+    assert info["improved"] and cost < with_zeros  # doing nothing is far from the optimum
+    _, cost, _, info = ctrl.solve_from(x, step.plan, step.predicted_cost, deadline)
+    assert not info["improved"]  # from its own optimum there is nothing left to gain
+    assert cost == pytest.approx(step.predicted_cost, rel=1e-6, abs=1e-9)

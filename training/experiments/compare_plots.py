@@ -48,6 +48,11 @@ def results_table(rows: list[dict], skipped: list[str]) -> str:
     if rows and "vs_best" in rows[0]:
         lines.append(f"\nBest row: {rows[0]['vs_best']['best']} (highest success, then lowest "
                      "mean final cost); differences are paired on the same episode seeds.")
+    improved = [f"{r['controller']}/{Path(r['model']).name} {100 * r['improved_rate']:.0f}%"
+                for r in rows if r.get("improved_rate") is not None]
+    if improved:  # at 0% the MIP ran as its warm start: the search found nothing better
+        lines.append("\nSteps whose MILP plan beat its warm start under the model: "
+                     + ", ".join(improved) + ".")
     for reason in skipped:
         lines.append(f"\nSkipped: {reason}")
     return "\n".join(lines) + "\n"

@@ -122,3 +122,22 @@ def test_every_planner_row_is_paired_with_doing_nothing_in_return_and_cost():
     rows = [row("a", "gd")]
     add_vs_hold(rows, [runs[1]], ["gd/a"])  # no hold row: nothing is added
     assert "vs_hold" not in rows[0] and "vs hold" not in results_table(rows, [])
+
+
+def test_the_share_of_steps_where_the_milp_beat_its_warm_start_is_reported():
+    from training.evaluate import EpisodeResult, summarize
+    from training.experiments.compare_plots import results_table
+
+    def episode(seed, improved, steps=4):
+        return EpisodeResult(seed=seed, success=False, final_cost=1.0, steps=steps,
+                             plan_times_s=[0.1] * steps, costs=[1.0] * (steps + 1),
+                             object_path=[], goal_centres=[], goal_half_sizes=[], statuses={},
+                             improved_steps=improved)
+
+    assert summarize([episode(0, 1), episode(1, 2)])["improved_rate"] == pytest.approx(3 / 8)
+    assert summarize([episode(0, None)])["improved_rate"] is None  # a sampler reports none
+    row = {"model": "runs/sp", "relus": 32, "controller": "mip", "episodes": 2,
+           **summarize([episode(0, 0), episode(1, 0)])}
+    assert "beat its warm start under the model: mip/sp 0%." in results_table([row], [])
+    row = {**row, "controller": "gd", "improved_rate": None}
+    assert "warm start" not in results_table([row], [])
