@@ -10,11 +10,10 @@ from training.cli.suites import Step, Suite, main
 _EPISODES = ("--seed 100 --steps {steps} --budget-ms {budget_ms} --horizon {horizon}")
 
 
-def _family(env: str, name: str, exact: str = "mip,bab,gd",
-            episodes: str = "episodes") -> tuple[Step, ...]:
+def _family(env: str, name: str, exact: str = "mip,bab,gd") -> tuple[Step, ...]:
     """The dense model's samplers, the sparse model's exact planners and GD, and doing
-    nothing, on one goal family (``episodes`` names the size of its episode count)."""
-    runs = f"--episodes {{{episodes}}} {_EPISODES}"
+    nothing, on one goal family."""
+    runs = f"--episodes {{episodes}} {_EPISODES}"
     return (
         Step(f"mpcnet compare --env mpcnet/{env} --models rope_dense --controllers gd,mppi "
              f"{runs} --out cmp_{name}_dense", f"cmp_{name}_dense"),
@@ -44,19 +43,18 @@ SUITE = Suite(
              "--json val_long_sparse.json", "val_long_sparse.json"),
         *_family("RopeLine-v0", "line"),
         *_family("RopeArc-v0", "arc"),
-        *_family("RopeL-v0", "L", exact="mip,gd", episodes="lu_episodes"),
-        *_family("RopeU-v0", "U", exact="mip,gd", episodes="lu_episodes"),
+        *_family("RopeL-v0", "L", exact="mip,gd"),
+        *_family("RopeU-v0", "U", exact="mip,gd"),
         Step("mpcnet report rope_sp cmp_line_dense cmp_line_sparse cmp_line_hold "
              "cmp_arc_dense cmp_arc_sparse cmp_arc_hold --out report_rope", "report_rope"),
     ),
     full={"data_episodes": 1500, "data_steps": 30, "long_episodes": 100,
           "hidden": "256,256,256", "epochs": 30, "train": "", "relus": "32,16",
           "sparsify": "--relaxed-epochs 20 --finetune-epochs 10", "episodes": 40,
-          "lu_episodes": 10,
           "steps": 40, "budget_ms": 200, "horizon": 6},
     quick={"data_episodes": 4, "data_steps": 8, "long_episodes": 2, "hidden": "24,16",
            "epochs": 1, "train": "--rollout-horizon 3", "relus": "32,16",
-           "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "episodes": 1, "lu_episodes": 1,
+           "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "episodes": 1,
            "steps": 2,
            "budget_ms": 80, "horizon": 2},
 )

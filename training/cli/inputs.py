@@ -179,7 +179,8 @@ def resolve_env_id(args: argparse.Namespace) -> None:
     if task:  # e.g. `--models sim --task pusht.toml`: the env the task is for
         from envs.task import read_task_file
 
-        args.env_id = read_task_file(task).get("env") or DEFAULT_ENV_ID
+        named = read_task_file(task).get("env")
+        args.env_id = named if isinstance(named, str) and named else DEFAULT_ENV_ID
         return
     args.env_id = DEFAULT_ENV_ID
 
