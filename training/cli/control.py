@@ -256,8 +256,9 @@ def add_paired_with_best(rows: list[dict], runs: dict, seed: int) -> None:
     from training.experiments.stats import add_vs_best, add_vs_hold
 
     labels = [f"{r['controller']}/{Path(r['model']).name}" for r in rows]
-    add_vs_best(rows, [runs[label] for label in labels], labels, seed)
-    add_vs_hold(rows, [runs[label] for label in labels], labels, seed)
+    episodes = [runs[label] for label in labels]
+    add_vs_best(rows, episodes, labels, seed)
+    add_vs_hold(rows, episodes, labels, seed)
 
 
 def run_compare(args: argparse.Namespace) -> None:

@@ -66,12 +66,16 @@ def episode_intervals(episodes, seed: int = 0) -> tuple[tuple[float, float], tup
     return success, bootstrap_interval([e.final_cost for e in episodes], seed)
 
 
+def _by_seed(episodes, field: str) -> dict:
+    """``{seed: episode.field}``: one field of episodes, keyed for :func:`paired_difference`."""
+    return {e.seed: getattr(e, field) for e in episodes}
+
+
 def paired_episodes(a, b, seed: int = 0) -> tuple[dict, dict]:
     """Episodes ``a`` minus episodes ``b`` on the seeds both ran: ``(final cost, success)``,
     each as :func:`paired_difference` returns it."""
-    by_seed = lambda episodes, field: {e.seed: float(getattr(e, field)) for e in episodes}  # noqa: E731
-    return (paired_difference(by_seed(a, "final_cost"), by_seed(b, "final_cost"), seed),
-            paired_difference(by_seed(a, "success"), by_seed(b, "success"), seed))
+    return (paired_difference(_by_seed(a, "final_cost"), _by_seed(b, "final_cost"), seed),
+            paired_difference(_by_seed(a, "success"), _by_seed(b, "success"), seed))
 
 
 def add_vs_best(rows: list[dict], episodes: list, labels: list[str], seed: int = 0) -> None:
@@ -99,14 +103,13 @@ def add_vs_hold(rows: list[dict], episodes: list, labels: list[str], seed: int =
     holds = [i for i, r in enumerate(rows) if r["controller"] == "hold"]
     if not holds:
         return
-    by_seed = lambda runs, field: {e.seed: getattr(e, field) for e in runs}  # noqa: E731
     for i, row in enumerate(rows):
         if i in holds:
             continue
         h = next((j for j in holds if rows[j]["model"] == row["model"]), holds[0])
-        cost = paired_difference(by_seed(episodes[i], "final_cost"),
-                                 by_seed(episodes[h], "final_cost"), seed)
-        rewards = by_seed(episodes[i], "reward"), by_seed(episodes[h], "reward")
+        cost = paired_difference(_by_seed(episodes[i], "final_cost"),
+                                 _by_seed(episodes[h], "final_cost"), seed)
+        rewards = _by_seed(episodes[i], "reward"), _by_seed(episodes[h], "reward")
         known = None not in (*rewards[0].values(), *rewards[1].values())
         ret = paired_difference(*rewards, seed) if known else None
         row["vs_hold"] = {"hold": labels[h], "pairs": cost["pairs"],
