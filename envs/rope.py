@@ -124,6 +124,8 @@ class RopeEnv(BulletEnv):
     workspace, camera_height = WORKSPACE, 0.9
     metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
     explorer = "rope"  # mpcnet collect pushes across the rope (training.collect.RopeExplorer)
+    # a graph model (--model gnn --edges chain) takes the keypoints as its objects
+    num_objects = KEYPOINTS
 
     def __init__(self, render_mode: str | None = None, max_step: float = MAX_STEP,
                  goals: tuple[str, ...] | list[str] | str = SHAPES,

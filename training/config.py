@@ -91,7 +91,7 @@ _SIZE_FIELDS = ("hidden", "relation_hidden", "object_hidden")
 @dataclass(frozen=True)
 class TrainConfig:
     model: str = _help("'mlp' (any env) or 'gnn' (object-centric graph network, for "
-                       "mpcnet/Sort-v0)", default="mlp")
+                       "mpcnet/Sort-v0 and mpcnet/Rope-v0)", default="mlp")
     hidden: tuple[int, ...] = _help("MLP hidden layer sizes, comma-separated", high=16_384,
                                     default=(128, 128))
     relation_hidden: tuple[int, ...] = _help("GNN relation-network hidden sizes",
@@ -100,6 +100,9 @@ class TrainConfig:
                                            default=(64,))
     effect_dim: int = _help("GNN effect vector size (relation output, summed per object)",
                             high=16_384, default=32)
+    edges: str = _help("GNN edges: 'all' (every object hears every other and the pusher) or "
+                       "'chain' (object i hears i-1, i+1 and the pusher: the rope's keypoints)",
+                       default="all")
     epochs: int = _help("passes over the training windows", high=100_000, default=150)
     max_steps: int = _help("also stop after this many gradient steps, at the end of an epoch "
                            "(0: no limit)", low=0, high=10**9, default=0)
@@ -156,6 +159,11 @@ class TrainConfig:
         if self.augment not in ("auto", "none", "rotate"):
             raise ConfigError(f"augment: expected 'auto', 'none' or 'rotate', got "
                               f"{self.augment!r}.")
+        if self.edges not in ("all", "chain"):
+            raise ConfigError(f"edges: expected 'all' or 'chain', got {self.edges!r}.")
+        if self.edges != "all" and self.model != "gnn":
+            raise ConfigError(f"edges: {self.edges!r} is for --model gnn; leave it out for "
+                              f"--model {self.model}.")
         if self.frame == "pusher" and self.model != "mlp":
             raise ConfigError("frame: 'pusher' is for --model mlp (the graph model is "
                               "object-centric already); use --frame world.")

@@ -12,7 +12,7 @@ import torch
 
 from mpcnet.data import TransitionData
 from mpcnet.errors import ConfigError
-from mpcnet.nn.graphnet import PUSH_ACTION_DIM, num_objects_of
+from mpcnet.nn.graphnet import PUSH_ACTION_DIM, action_kind, num_objects_of
 from mpcnet.nn.torch_gnn import ReluGNN
 from mpcnet.nn.torch_models import ReluMLP, pusher_frame_maps, relative_points_map
 from mpcnet.rollout import resolve_device, rollout
@@ -70,15 +70,15 @@ def loss_weights(data: TransitionData) -> np.ndarray | None:
 
 
 def resolve_config(data: TransitionData, config: TrainConfig) -> TrainConfig:
-    """``config`` with its ``"auto"`` choices made for ``data``: the pusher frame and turned
-    copies for an MLP on planar pushing data, the world frame and the data as collected
-    elsewhere (the graph model included). On Push-v1 the turned copies halved the model's
-    error on the states GD visits, at the same success (benchmarks/push_recipe)."""
-    pushing = config.model == "mlp" and is_planar_push(data.state_dim, data.action_dim,
-                                                       data.env_id)
+    """``config`` with its ``"auto"`` choices made for ``data``: on planar pushing data
+    (pusher displacements), turned copies for any model and the pusher frame for an MLP; the
+    world frame and the data as collected elsewhere (the graph model of sorting included). On
+    Push-v1 the turned copies halved the model's error on the states GD visits, at the same
+    success (benchmarks/push_recipe)."""
+    pushing = is_planar_push(data.state_dim, data.action_dim, data.env_id)
     changes = {}
     if config.frame == "auto":
-        changes["frame"] = "pusher" if pushing else "world"
+        changes["frame"] = "pusher" if pushing and config.model == "mlp" else "world"
     if config.augment == "auto":
         changes["augment"] = "rotate" if pushing else "none"
     return dataclasses.replace(config, **changes) if changes else config
@@ -128,11 +128,15 @@ def build_model(data: TransitionData, config: TrainConfig):
 
 def _check_gnn_data(data: TransitionData) -> None:
     n, m = data.state_dim, data.action_dim
-    if m != PUSH_ACTION_DIM or n < 4 or n % 2:
+    # displacements where the state is a chain of points the env calls its objects (the
+    # rope's keypoints); a Push env's box corners are one rigid body, not objects
+    chain = m == 2 and data.env_id.startswith("mpcnet/Rope")
+    if not (m == PUSH_ACTION_DIM or chain) or n < 4 or n % 2:
         raise ConfigError(
-            f"--model gnn: expected object-centric data (states of 2N+2 positions, push "
-            f"primitives of {PUSH_ACTION_DIM} numbers, as from mpcnet/Sort-v0), got states of "
-            f"{n} and actions of {m} from {data.env_id}; use --model mlp for this data.")
+            f"--model gnn: expected object-centric data (states of 2N+2 positions, then push "
+            f"primitives of {PUSH_ACTION_DIM} numbers as from mpcnet/Sort-v0 or pusher "
+            f"displacements of 2 as from mpcnet/Rope-v0), got states of {n} and actions of {m} "
+            f"from {data.env_id}; use --model mlp for this data.")
 
 
 def check_trainable(data: TransitionData, config: TrainConfig) -> None:
@@ -162,9 +166,12 @@ def build_gnn(data: TransitionData, config: TrainConfig) -> ReluGNN:
     _check_gnn_data(data)
     objects = num_objects_of(data.state_dim)
     p = data.states[:, :2 * objects].reshape(-1, objects, 2)
-    start_offsets = data.actions[:, None, :2] - p
+    action = action_kind(data.action_dim)
+    starts = data.states[:, -2:] if action == "displacement" else data.actions[:, :2]
+    start_offsets = starts[:, None, :] - p
     moves = (data.next_states - data.states)[:, :2 * objects].reshape(-1, 2)
-    model = ReluGNN(list(config.relation_hidden), list(config.object_hidden), config.effect_dim)
+    model = ReluGNN(list(config.relation_hidden), list(config.object_hidden), config.effect_dim,
+                    action, config.edges)
     model.set_normalization(float(start_offsets.std()), moves.mean(0), moves.std(0))
     return model
 

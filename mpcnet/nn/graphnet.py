@@ -15,6 +15,14 @@ normalisation folded in), shared by every edge and object, so one model serves a
 is equivariant to the order of the objects. Every feature is a difference of positions or
 the push vector, so the model is also invariant to translations of the whole scene.
 
+Two variants keep the same networks and features:
+
+- ``action="displacement"``: the action is the pusher's displacement ``d`` (2 numbers, as in
+  pushing and the rope); the push starts where the pusher is, ``s = q``.
+- ``edges="chain"``: object ``i`` hears only its neighbours ``i - 1`` and ``i + 1`` and the
+  pusher, for objects that form a chain (the rope's keypoints). With ``N`` objects it has
+  ``3N - 2`` edges instead of ``N^2``, so its MILP has that many copies of ``R`` per step.
+
 For a fixed ``N`` the graph is fixed and the aggregation is a sum, which is linear; so
 :meth:`GraphNet.instantiate` writes the whole step as an ordinary block-structured
 :class:`~mpcnet.nn.relunet.ReluNet`: one copy of ``R`` per edge (``N^2`` of them) and of ``O`` per
@@ -25,6 +33,7 @@ neurons away again, so they cost nothing in the MILP.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +47,37 @@ from mpcnet.nn.relunet import Layer, ReluNet
 EDGE_FEATURES = 7
 GEOMETRIC = 4  # object-network features besides the effect: s - p_i and d
 PUSH_ACTION_DIM = 4
+DISPLACEMENT_ACTION_DIM = 2
+ACTIONS = {"primitive": PUSH_ACTION_DIM, "displacement": DISPLACEMENT_ACTION_DIM}
+EDGE_SETS = ("all", "chain")
+
+
+def action_kind(action_dim: int) -> str:
+    """``'primitive'`` for 4-number actions, ``'displacement'`` for 2-number ones."""
+    for kind, dim in ACTIONS.items():
+        if dim == action_dim:
+            return kind
+    raise ShapeError(f"graph model actions: expected push primitives of {PUSH_ACTION_DIM} "
+                     f"numbers or pusher displacements of {DISPLACEMENT_ACTION_DIM}, got "
+                     f"{action_dim}.")
+
+
+def senders_of(n: int, edges: str) -> list[list[int]]:
+    """For each receiver ``i < n``, its senders: other objects ``j < n`` and the pusher ``n``."""
+    if edges not in EDGE_SETS:
+        raise ConfigError(f"graph edges: expected one of {EDGE_SETS}, got {edges!r}.")
+    if edges == "all":
+        return [[j for j in range(n + 1) if j != i] for i in range(n)]
+    return [[j for j in (i - 1, i + 1) if 0 <= j < n] + [n] for i in range(n)]
+
+
+@functools.lru_cache(maxsize=64)  # planners call a step many times for one n
+def _edge_mask(n: int, edges: str, dtype, device) -> torch.Tensor:
+    """``(n, n+1)``: 1 where sender ``j`` talks to receiver ``i``."""
+    mask = torch.zeros(n, n + 1, dtype=dtype, device=device)
+    for i, senders in enumerate(senders_of(n, edges)):
+        mask[i, senders] = 1.0
+    return mask
 
 
 def num_objects_of(state_dim: int) -> int:
@@ -48,19 +88,29 @@ def num_objects_of(state_dim: int) -> int:
     return (state_dim - 2) // 2
 
 
-def graph_step(x: torch.Tensor, u: torch.Tensor, relation, objects) -> torch.Tensor:
+def graph_step(x: torch.Tensor, u: torch.Tensor, relation, objects, edges: str = "all",
+               action: str = "primitive") -> torch.Tensor:
     """One step of the graph dynamics (module docstring), batched over leading axes.
 
     Args:
-        x: ``(..., 2N+2)`` states; u: ``(..., 4)`` push primitives ``(sx, sy, dx, dy)``.
+        x: ``(..., 2N+2)`` states; u: ``(..., 4)`` push primitives ``(sx, sy, dx, dy)`` or
+            ``(..., 2)`` pusher displacements (the push starts at the pusher).
         relation: ``(..., 7) -> (..., E)``, the relation network on raw edge features.
         objects: ``(..., E+4) -> (..., 2)``, the object network's displacement.
+        edges: ``'all'`` or ``'chain'`` (module docstring).
+        action: ``'primitive'`` or ``'displacement'``: what ``u`` holds.
     """
+    if u.shape[-1] != ACTIONS[action]:
+        raise ShapeError(f"graph model of {action} actions: expected actions of "
+                         f"{ACTIONS[action]} numbers, got {u.shape[-1]}.")
     n = num_objects_of(x.shape[-1])
     batch = torch.broadcast_shapes(x.shape[:-1], u.shape[:-1])
     x, u = x.expand(*batch, x.shape[-1]), u.expand(*batch, u.shape[-1])
     p = x[..., :2 * n].reshape(*batch, n, 2)
-    s, d = u[..., :2], u[..., 2:]
+    if action == "displacement":
+        s, d = x[..., 2 * n:], u
+    else:
+        s, d = u[..., :2], u[..., 2:]
     senders = torch.cat([p, s[..., None, :]], dim=-2)  # (..., n+1, 2): objects, then pusher
     rel = senders[..., None, :, :] - p[..., :, None, :]  # (..., n receivers, n+1 senders, 2)
     sp = s[..., None, :] - p  # (..., n, 2)
@@ -70,8 +120,8 @@ def graph_step(x: torch.Tensor, u: torch.Tensor, relation, objects) -> torch.Ten
     feats = torch.cat([rel, sp[..., :, None, :].expand(shape),
                        d[..., None, None, :].expand(shape), flag.expand(*batch, n, n + 1, 1)],
                       dim=-1)
-    not_self = 1.0 - torch.eye(n, n + 1, dtype=x.dtype, device=x.device)
-    effects = (relation(feats) * not_self[..., None]).sum(dim=-2)  # (..., n, E)
+    heard = _edge_mask(n, edges, x.dtype, x.device)
+    effects = (relation(feats) * heard[..., None]).sum(dim=-2)  # (..., n, E)
     delta = objects(torch.cat([effects, sp, d[..., None, :].expand(*batch, n, 2)], dim=-1))
     return torch.cat([(p + delta).reshape(*batch, 2 * n), s + d], dim=-1)
 
@@ -109,9 +159,10 @@ class TorchGraphNet(torch.nn.Module):
         super().__init__()
         self.relation = TorchChain(graph.relation, dtype, device)
         self.objects = TorchChain(graph.objects, dtype, device)
+        self.edges, self.action = graph.edges, graph.action
 
     def forward(self, x: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-        return graph_step(x, u, self.relation, self.objects)
+        return graph_step(x, u, self.relation, self.objects, self.edges, self.action)
 
 
 @dataclass(frozen=True)
@@ -121,14 +172,22 @@ class GraphNet:
     Attributes:
         relation: Layers of ``R``: 7 inputs, ``E`` outputs.
         objects: Layers of ``O``: ``E + 4`` inputs, 2 outputs.
+        action: ``'primitive'`` (4 numbers) or ``'displacement'`` (2; module docstring).
+        edges: ``'all'`` or ``'chain'`` (module docstring).
     """
 
     relation: tuple[Layer, ...]
     objects: tuple[Layer, ...]
+    action: str = "primitive"
+    edges: str = "all"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "relation", tuple(self.relation))
         object.__setattr__(self, "objects", tuple(self.objects))
+        if self.action not in ACTIONS:
+            raise ConfigError(f"GraphNet.action: expected one of {tuple(ACTIONS)}, got "
+                              f"{self.action!r}.")
+        senders_of(1, self.edges)  # checks the name
         for name, chain, n_in in (("relation", self.relation, EDGE_FEATURES),
                                   ("objects", self.objects, None)):
             if len(chain) < 2:
@@ -169,10 +228,16 @@ class GraphNet:
     def hidden_sizes(self) -> list[int]:
         return [la.out_dim for la in (*self.relation[:-1], *self.objects[:-1])]
 
+    @property
+    def action_dim(self) -> int:
+        return ACTIONS[self.action]
+
     def relus_per_step(self, num_objects: int) -> int:
-        """ReLUs of one dynamics step for ``N`` objects: ``N^2 R + N O`` (the MILP's most
-        binaries per step; stable ones get none)."""
-        return num_objects ** 2 * self.relation_relus + num_objects * self.object_relus
+        """ReLUs of one dynamics step for ``N`` objects: one ``R`` per edge (``N^2`` of them,
+        ``3N - 2`` for a chain) and one ``O`` per object (the MILP's most binaries per step;
+        stable ones get none)."""
+        edges = sum(len(s) for s in senders_of(num_objects, self.edges))
+        return edges * self.relation_relus + num_objects * self.object_relus
 
     def step(self, state: np.ndarray, action: np.ndarray) -> np.ndarray:
         """One step in graph form (float64), for any ``N``, batched over leading axes."""
@@ -187,9 +252,10 @@ class GraphNet:
         n = int(num_objects)
         if n < 1:
             raise ConfigError(f"num_objects: expected >= 1, got {num_objects}.")
-        dim = 2 * n + 2 + PUSH_ACTION_DIM
-        col = _Columns(n)
-        edges = [(i, j) for i in range(n) for j in range(n + 1) if j != i]
+        dim = 2 * n + 2 + self.action_dim
+        col = _Columns(n, self.action)
+        senders = senders_of(n, self.edges)
+        edges = [(i, j) for i in range(n) for j in senders[i]]
         layers: list[Layer] = []
         # Relation layer 1: every edge's features are a linear map of z = [x; u].
         first = self.relation[0]
@@ -214,7 +280,7 @@ class GraphNet:
         for i in range(n):
             block = slice(i * o_first.out_dim, (i + 1) * o_first.out_dim)
             weight[block, len(edges) * h_r:] = w_geo @ col.geometric(i)
-            bias[block] = o_first.bias + n * (w_eff @ r_out.bias)  # n senders per receiver
+            bias[block] = o_first.bias + len(senders[i]) * (w_eff @ r_out.bias)
         layers.append(_with_passthrough(weight, bias, o_first.kinds * n, dim))
         for layer in self.objects[1:-1]:
             layers.append(_block_layer(layer, n, dim))
@@ -228,7 +294,7 @@ class GraphNet:
             bias[2 * i:2 * i + 2] = o_out.bias
         weight[2 * n:, n * h_o:] = col.pusher_move()
         layers.append(Layer(weight, bias, ("linear",) * (2 * n + 2)))
-        return GraphReluNet(tuple(layers), 2 * n + 2, PUSH_ACTION_DIM, True, self, n)
+        return GraphReluNet(tuple(layers), 2 * n + 2, self.action_dim, True, self, n)
 
     # --------------------------------------------------------------------------- file I/O
     def save(self, path_stem: Path) -> None:
@@ -245,8 +311,9 @@ class GraphNet:
         chain = lambda c: [{"in": la.in_dim, "out": la.out_dim, "kinds": list(la.kinds)}  # noqa: E731
                            for la in c]
         return {"type": "GraphNet", "format_version": FORMAT_VERSION,
-                "relus": self.relu_count, "relation_relus": self.relation_relus,
-                "object_relus": self.object_relus, "identity_neurons": self.identity_count,
+                "action": self.action, "edges": self.edges, "relus": self.relu_count,
+                "relation_relus": self.relation_relus, "object_relus": self.object_relus,
+                "identity_neurons": self.identity_count,
                 "relation": chain(self.relation), "objects": chain(self.objects)}
 
     @classmethod
@@ -265,7 +332,9 @@ class GraphNet:
             chains = {name: tuple(Layer(arrays[f"{name}_W{k}"], arrays[f"{name}_b{k}"],
                                         tuple(ld["kinds"])) for k, ld in enumerate(desc[name]))
                       for name in ("relation", "objects")}
-            return cls(chains["relation"], chains["objects"])
+            # graph networks saved before the variants existed are primitive, all edges
+            return cls(chains["relation"], chains["objects"],
+                       desc.get("action", "primitive"), desc.get("edges", "all"))
         except ArtifactError:
             raise
         except (KeyError, TypeError, ValueError, ShapeError, ConfigError) as exc:
@@ -283,11 +352,16 @@ class GraphReluNet(ReluNet):
 
 
 class _Columns:
-    """Linear maps from ``z = [p_0..p_{N-1}, q, s, d]`` to the quantities the model uses."""
+    """Linear maps from ``z = [p_0..p_{N-1}, q, s, d]`` (or ``[p.., q, d]`` for displacement
+    actions, where ``s`` is ``q``) to the quantities the model uses."""
 
-    def __init__(self, n: int) -> None:
-        self.n, self.dim = n, 2 * n + 2 + PUSH_ACTION_DIM
-        self.s, self.d, self.q = 2 * n + 2, 2 * n + 4, 2 * n
+    def __init__(self, n: int, action: str = "primitive") -> None:
+        self.n, self.dim = n, 2 * n + 2 + ACTIONS[action]
+        self.q = 2 * n
+        if action == "displacement":
+            self.s, self.d = self.q, 2 * n + 2
+        else:
+            self.s, self.d = 2 * n + 2, 2 * n + 4
 
     def _put(self, m: np.ndarray, row: int, col: int, sign: float) -> None:
         m[row:row + 2, col:col + 2] += sign * np.eye(2)

@@ -18,7 +18,14 @@ from torch import nn
 from mpcnet.artifacts import FORMAT_VERSION
 from mpcnet.errors import ConfigError
 from mpcnet.nn.gated import GatedReluModel, export_chain, hard_gates
-from mpcnet.nn.graphnet import EDGE_FEATURES, GEOMETRIC, PUSH_ACTION_DIM, GraphNet, graph_step
+from mpcnet.nn.graphnet import (
+    ACTIONS,
+    EDGE_FEATURES,
+    GEOMETRIC,
+    GraphNet,
+    graph_step,
+    senders_of,
+)
 
 
 def _chain(sizes: list[int]) -> nn.ModuleList:
@@ -26,19 +33,25 @@ def _chain(sizes: list[int]) -> nn.ModuleList:
 
 
 class ReluGNN(GatedReluModel):
-    """Interaction-network dynamics for states ``[p_1..p_N, q]`` and push primitives.
+    """Interaction-network dynamics for states ``[p_1..p_N, q]`` and push primitives (or
+    pusher displacements).
 
     Args:
         relation_hidden: Hidden sizes of the relation network, e.g. ``[64, 64]``.
         object_hidden: Hidden sizes of the object network, e.g. ``[64]``.
         effect_dim: Size ``E`` of the summed effect vector.
+        action: ``'primitive'`` or ``'displacement'`` (:mod:`mpcnet.nn.graphnet`).
+        edges: ``'all'`` or ``'chain'`` (:mod:`mpcnet.nn.graphnet`).
     """
 
-    action_dim = PUSH_ACTION_DIM
-
     def __init__(self, relation_hidden: list[int], object_hidden: list[int],
-                 effect_dim: int) -> None:
+                 effect_dim: int, action: str = "primitive", edges: str = "all") -> None:
         super().__init__()
+        if action not in ACTIONS:
+            raise ConfigError(f"graph model action: expected one of {tuple(ACTIONS)}, got "
+                              f"{action!r}.")
+        senders_of(1, edges)  # checks the name
+        self.action, self.edges, self.action_dim = action, edges, ACTIONS[action]
         sizes = [*relation_hidden, *object_hidden]
         if not relation_hidden or not object_hidden or min(sizes) < 1 or effect_dim < 1:
             raise ConfigError(
@@ -85,8 +98,9 @@ class ReluGNN(GatedReluModel):
         return self.obj_out(h) * self.out_std + self.out_mean
 
     def forward(self, x: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-        """Next state for states ``(..., 2N+2)`` and actions ``(..., 4)``, any ``N``."""
-        return graph_step(x, u, self._relation, self._objects)
+        """Next state for states ``(..., 2N+2)`` and actions ``(..., 4)`` (or ``(..., 2)``),
+        any ``N``."""
+        return graph_step(x, u, self._relation, self._objects, self.edges, self.action)
 
     def hidden_linears(self) -> list[tuple[nn.Linear, nn.Linear]]:
         rel = [*self.rel_layers, self.rel_out]
@@ -95,13 +109,15 @@ class ReluGNN(GatedReluModel):
 
     @classmethod
     def from_config(cls, cfg: dict) -> ReluGNN:
+        # models saved before the variants existed are primitive, all edges
         return cls(list(cfg["relation_hidden"]), list(cfg["object_hidden"]),
-                   int(cfg["effect_dim"]))
+                   int(cfg["effect_dim"]), cfg.get("action", "primitive"),
+                   cfg.get("edges", "all"))
 
     def config(self) -> dict:
         return {"type": "ReluGNN", "format_version": FORMAT_VERSION,
                 "relation_hidden": self.relation_hidden, "object_hidden": self.object_hidden,
-                "effect_dim": self.effect_dim}
+                "effect_dim": self.effect_dim, "action": self.action, "edges": self.edges}
 
     @torch.no_grad()
     def export(self) -> GraphNet:
@@ -120,4 +136,4 @@ class ReluGNN(GatedReluModel):
         objects = export_chain(list(self.obj_layers), self.obj_out, gates[r:],
                                torch.diag(obj_scale), torch.zeros(len(obj_scale), dtype=dtype),
                                self.out_std, self.out_mean)
-        return GraphNet(tuple(relation), tuple(objects))
+        return GraphNet(tuple(relation), tuple(objects), self.action, self.edges)

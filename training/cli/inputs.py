@@ -31,10 +31,11 @@ def check_model_fits(model, data: TransitionData, model_dir: Path, data_dir: Pat
 
     cfg = model.config()
     if cfg["type"] == "ReluGNN":
-        n, m = data.state_dim, data.action_dim
-        if m != 4 or n < 6 or n % 2:
+        n, m, wanted = data.state_dim, data.action_dim, model.action_dim
+        if m != wanted or n < 6 or n % 2:
+            what = "push primitives" if wanted == 4 else "pusher displacements"
             raise ShapeError(f"--model {model_dir} is a graph model (object-centric states, "
-                             f"push primitives of 4 numbers); --data {data_dir} has states of "
+                             f"{what} of {wanted} numbers); --data {data_dir} has states of "
                              f"{n} and actions of {m} ({data.env_id}).")
         return
     sizes = (cfg.get("state_dim"), cfg.get("action_dim"))
@@ -98,7 +99,7 @@ def load_net(model_dir: Path, num_objects: int | None = None):
         return ReluNet.load(Path(model_dir) / "relunet")
     if not num_objects:
         raise ConfigError(f"{model_dir} holds a graph model; it needs an object-centric env "
-                          "such as --env mpcnet/Sort-v0.")
+                          "such as --env mpcnet/Sort-v0 or mpcnet/Rope-v0.")
     return GraphNet.load(Path(model_dir) / "graphnet").instantiate(num_objects)
 
 
