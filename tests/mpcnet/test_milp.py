@@ -347,12 +347,14 @@ def test_warm_start_is_accepted_and_time_outs_do_not_raise():
     assert cold.feasible == (cold.status != "no_solution")
 
 
-def test_deadline_covers_set_up_and_the_solvers_recent_overruns():
+def test_deadline_covers_set_up_and_the_solvers_recent_overruns(monkeypatch):
     import dataclasses
     import time
 
-    from mpcnet.milp.mip_mpc import OVERRUN_WINDOW
+    import mpcnet.milp.mip_mpc as mip_mpc
 
+    OVERRUN_WINDOW = 5  # noqa: N806 - the module constant, shortened to keep the test quick
+    monkeypatch.setattr(mip_mpc, "OVERRUN_WINDOW", OVERRUN_WINDOW)
     ref = reference_mips.load("mixed_10_h4")
     mpc = _mpc(ref)
     limits = []
@@ -430,3 +432,16 @@ def test_gurobi_backend_follows_every_kind_of_edit():
     model.a = model.a.tocsr()
     backend.update(model, [])
     assert backend.solve(EXACT).objective == pytest.approx(0.5)  # x = 0.5, y = 0
+
+
+@pytest.mark.parametrize("name", ["mixed_8x8_h3", "mixed_10_h4"])
+def test_a_solve_stopped_at_its_time_limit_does_not_stop_the_next_one_early(name):
+    # HiGHS is asked from inside its LP and MIP loops whether to stop, and it keeps the
+    # answer from one run to the next: a stale "stop" once cut every later solve short
+    ref = reference_mips.load(name)
+    mpc = _mpc(ref)
+    stopped = mpc.solve(ref.x0, ref.goal, options=SolveOptions(time_limit=1e-5))
+    assert stopped.status != "optimal"
+    again = mpc.solve(ref.x0, ref.goal, options=SolveOptions(time_limit=60.0, mip_gap=1e-9))
+    assert again.status == "optimal"
+    assert again.objective == pytest.approx(ref.optimum, rel=1e-6, abs=1e-7)

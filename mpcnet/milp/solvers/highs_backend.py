@@ -129,18 +129,33 @@ class HighsBackend:
                                    np.asarray(warm_start, dtype=np.float64))
             accepted = status == hs.HighsStatus.kOk
         trace = ProgressTrace()
-        if options.track_gap:
-            def on_interrupt(event) -> None:
+        start = time.perf_counter()
+        stop_at = start + float(options.time_limit or np.inf)
+
+        def on_mip_interrupt(event) -> None:
+            if options.track_gap:
                 out = event.data_out
                 trace.add(out.running_time, out.mip_primal_bound, out.mip_dual_bound,
                           out.mip_gap)
-            h.cbMipInterrupt.subscribe(on_interrupt)
-        start = time.perf_counter()
+            # HiGHS keeps the flag from one run to the next: write it every time
+            event.data_in.user_interrupt = time.perf_counter() > stop_at
+
+        def on_lp_interrupt(event) -> None:
+            event.data_in.user_interrupt = time.perf_counter() > stop_at
+
+        # HiGHS checks its own time limit only between stages of its search; asked from
+        # inside its LP iterations and MIP loop too, it stops there (its cut separation still
+        # runs to the end of a round: MipMpc allows for that overrun)
+        bounded = np.isfinite(stop_at)
+        if options.track_gap or bounded:
+            h.cbMipInterrupt.subscribe(on_mip_interrupt)
+        if bounded:
+            h.cbSimplexInterrupt.subscribe(on_lp_interrupt)
         try:
             h.run()
         finally:
-            if options.track_gap:
-                h.cbMipInterrupt.clear()
+            h.cbMipInterrupt.clear()
+            h.cbSimplexInterrupt.clear()
         elapsed = time.perf_counter() - start
         return self._result(elapsed, trace, accepted)
 
