@@ -53,7 +53,7 @@ SUITE = Suite(
         *_family("RopeL-v0", "L", exact="mip,gd", dense="gd,mppi"),
         *_family("RopeU-v0", "U", exact="mip,gd", dense="gd,mppi"),
         # the simulator as the model: the reference; each plan replays the rope in PyBullet
-        # (about 12 ms a step), so it plans with fewer samples, without a time budget
+        # (about 22 ms a step), so it plans with fewer samples, without a time budget
         Step("mpcnet compare --env mpcnet/RopeLine-v0 --models sim --controllers cem --samples "
              "{sim_samples} --iterations {sim_iterations} --episodes {sim_episodes} "
              f"{_EPISODES} --out cmp_line_sim", "cmp_line_sim"),
@@ -65,7 +65,7 @@ SUITE = Suite(
           "hidden": "256,256,256", "epochs": 30, "train": "", "relus": "32,16",
           "sparsify": "--relaxed-epochs 20 --finetune-epochs 10", "episodes": 40,
           "steps": 40, "budget_ms": 200, "horizon": 6, "gnn": "", "sim_samples": 32,
-          "sim_iterations": 2, "sim_episodes": 10},
+          "sim_iterations": 2, "sim_episodes": 20},
     quick={"data_episodes": 4, "data_steps": 8, "long_episodes": 2, "hidden": "24,16",
            "epochs": 1, "train": "--rollout-horizon 3", "relus": "32,16",
            "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "episodes": 1,
