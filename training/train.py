@@ -12,7 +12,12 @@ import torch
 
 from mpcnet.data import TransitionData
 from mpcnet.errors import ConfigError
-from mpcnet.nn.graphnet import PUSH_ACTION_DIM, action_kind, num_objects_of
+from mpcnet.nn.graphnet import (
+    DISPLACEMENT_ACTION_DIM,
+    PUSH_ACTION_DIM,
+    action_kind,
+    num_objects_of,
+)
 from mpcnet.nn.torch_gnn import ReluGNN
 from mpcnet.nn.torch_models import ReluMLP, pusher_frame_maps, relative_points_map
 from mpcnet.rollout import resolve_device, rollout
@@ -130,7 +135,7 @@ def _check_gnn_data(data: TransitionData) -> None:
     n, m = data.state_dim, data.action_dim
     # displacements where the state is a chain of points the env calls its objects (the
     # rope's keypoints); a Push env's box corners are one rigid body, not objects
-    chain = m == 2 and data.env_id.startswith("mpcnet/Rope")
+    chain = m == DISPLACEMENT_ACTION_DIM and data.env_id.startswith("mpcnet/Rope")
     if not (m == PUSH_ACTION_DIM or chain) or n < 4 or n % 2:
         raise ConfigError(
             f"--model gnn: expected object-centric data (states of 2N+2 positions, then push "

@@ -62,10 +62,18 @@ def action_kind(action_dim: int) -> str:
                      f"{action_dim}.")
 
 
-def senders_of(n: int, edges: str) -> list[list[int]]:
-    """For each receiver ``i < n``, its senders: other objects ``j < n`` and the pusher ``n``."""
+def check_variant(action: str, edges: str) -> None:
+    """ConfigError unless ``action`` and ``edges`` name variants of the model."""
+    if action not in ACTIONS:
+        raise ConfigError(f"graph model action: expected one of {tuple(ACTIONS)}, got "
+                          f"{action!r}.")
     if edges not in EDGE_SETS:
         raise ConfigError(f"graph edges: expected one of {EDGE_SETS}, got {edges!r}.")
+
+
+def senders_of(n: int, edges: str) -> list[list[int]]:
+    """For each receiver ``i < n``, its senders: other objects ``j < n`` and the pusher ``n``."""
+    check_variant("primitive", edges)
     if edges == "all":
         return [[j for j in range(n + 1) if j != i] for i in range(n)]
     return [[j for j in (i - 1, i + 1) if 0 <= j < n] + [n] for i in range(n)]
@@ -184,10 +192,7 @@ class GraphNet:
     def __post_init__(self) -> None:
         object.__setattr__(self, "relation", tuple(self.relation))
         object.__setattr__(self, "objects", tuple(self.objects))
-        if self.action not in ACTIONS:
-            raise ConfigError(f"GraphNet.action: expected one of {tuple(ACTIONS)}, got "
-                              f"{self.action!r}.")
-        senders_of(1, self.edges)  # checks the name
+        check_variant(self.action, self.edges)
         for name, chain, n_in in (("relation", self.relation, EDGE_FEATURES),
                                   ("objects", self.objects, None)):
             if len(chain) < 2:

@@ -23,8 +23,8 @@ from mpcnet.nn.graphnet import (
     EDGE_FEATURES,
     GEOMETRIC,
     GraphNet,
+    check_variant,
     graph_step,
-    senders_of,
 )
 
 
@@ -47,10 +47,7 @@ class ReluGNN(GatedReluModel):
     def __init__(self, relation_hidden: list[int], object_hidden: list[int],
                  effect_dim: int, action: str = "primitive", edges: str = "all") -> None:
         super().__init__()
-        if action not in ACTIONS:
-            raise ConfigError(f"graph model action: expected one of {tuple(ACTIONS)}, got "
-                              f"{action!r}.")
-        senders_of(1, edges)  # checks the name
+        check_variant(action, edges)
         self.action, self.edges, self.action_dim = action, edges, ACTIONS[action]
         sizes = [*relation_hidden, *object_hidden]
         if not relation_hidden or not object_hidden or min(sizes) < 1 or effect_dim < 1:
