@@ -24,23 +24,24 @@ def __getattr__(name: str):
 def _registry() -> dict:
     from controllers.bab import BabController
     from controllers.hold import Hold
-    from controllers.mip import MipController, MipMppiController
+    from controllers.mip import MipController, MipGdController, MipMppiController
     from controllers.sampling import CEM, MPPI, GradientDescent, RandomShooting
 
-    return {c.name: c for c in (MipController, MipMppiController, MPPI, CEM, GradientDescent,
-                                RandomShooting, BabController, Hold)}
+    return {c.name: c for c in (MipController, MipMppiController, MipGdController, MPPI, CEM,
+                                GradientDescent, RandomShooting, BabController, Hold)}
 
 
-CONTROLLER_NAMES = ("mip", "mip-mppi", "mppi", "cem", "gd", "random", "bab", "hold")
-MIP_CONTROLLERS = ("mip", "mip-mppi")  # the ones that build a MILP (state box, bounds, size)
+CONTROLLER_NAMES = ("mip", "mip-mppi", "mip-gd", "mppi", "cem", "gd", "random", "bab", "hold")
+# the ones that build a MILP (state box, bounds, size)
+MIP_CONTROLLERS = ("mip", "mip-mppi", "mip-gd")
 STATE_BOX_CONTROLLERS = (*MIP_CONTROLLERS, "bab")  # the ones that take the state box
 
 
 def make_controller(name: str, net, cost, action_low, action_high,
                     config: PlannerConfig | None = None, state_low=None, state_high=None,
                     **kwargs):
-    """Build a controller by name (``mip``, ``mip-mppi``, ``mppi``, ``cem``, ``gd``, ``random``,
-    ``bab``, or ``hold``: the do-nothing baseline)."""
+    """Build a controller by name (``mip``, ``mip-mppi``, ``mip-gd``, ``mppi``, ``cem``,
+    ``gd``, ``random``, ``bab``, or ``hold``: the do-nothing baseline)."""
     registry = _registry()
     if name not in registry:
         raise unknown_name("controller", name, registry)

@@ -59,27 +59,33 @@ def test_unknown_controller_suggests_a_name():
         make_controller("mppj", easy_net(), CostSpec(np.ones(2), np.zeros(2)), LOW, HIGH)
 
 
-def test_mip_mppi_never_returns_a_worse_plan_than_its_mppi_warm_start():
+@pytest.mark.parametrize("hybrid_name,sampler_name,fraction",
+                         [("mip-mppi", "mppi", "mppi_fraction"), ("mip-gd", "gd", "gd_fraction")])
+def test_a_warm_started_mip_never_returns_a_worse_plan_than_its_sampler(hybrid_name, sampler_name,
+                                                                        fraction):
     goal = np.array([0.3, -0.2])
-    hybrid = controller("mip-mppi", iterations=3, dtype="float64")
-    mppi = controller("mppi", iterations=3, dtype="float64")
+    hybrid = controller(hybrid_name, iterations=3, dtype="float64")
+    sampler = controller(sampler_name, iterations=3, dtype="float64")
     hybrid.reset(5, goal)
-    mppi.reset(5, goal)
+    sampler.reset(5, goal)
     x = np.array([-0.4, 0.5])
-    step, alone = hybrid.act(x), mppi.act(x)
-    # same seed and iterations: the hybrid's MPPI stage is MPPI's plan; the MILP only improves
+    step, alone = hybrid.act(x), sampler.act(x)
+    # same seed and iterations: the hybrid's first stage is the sampler's plan; the MILP only
+    # improves it, here to the proven optimum
     assert step.predicted_cost <= alone.predicted_cost + 1e-7
     assert step.status == "optimal" and step.info["gap"] <= 1e-3
-    with pytest.raises(ConfigError, match="mppi_fraction"):
-        make_controller("mip-mppi", easy_net(), CostSpec(np.ones(2), np.full(2, 0.01)), LOW,
-                        HIGH, state_low=-np.ones(2), state_high=np.ones(2), mppi_fraction=1.5)
+    assert step.info["warm_cost"] == pytest.approx(alone.predicted_cost, rel=1e-9, abs=1e-9)
+    with pytest.raises(ConfigError, match=fraction):
+        make_controller(hybrid_name, easy_net(), CostSpec(np.ones(2), np.full(2, 0.01)), LOW,
+                        HIGH, state_low=-np.ones(2), state_high=np.ones(2), **{fraction: 1.5})
 
 
 def test_mip_refuses_a_budget_its_bound_update_cannot_fit_in():
     with pytest.raises(ConfigError, match=r"too small for horizon 3.*budget_ms=\d+ or more"):
         controller("mip", budget_ms=1e-3)
-    with pytest.raises(ConfigError, match="too small"):
-        controller("mip-mppi", budget_ms=1e-3)
+    for hybrid in ("mip-mppi", "mip-gd"):
+        with pytest.raises(ConfigError, match="too small"):
+            controller(hybrid, budget_ms=1e-3)
     controller("mip", budget_ms=1e-3, iterations=1)  # fixed iterations: no deadline to miss
 
 

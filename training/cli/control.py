@@ -37,7 +37,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--model", type=Path, required=True, help="model directory")
     p.add_argument("--controller", default="mip",
                    help="mip, mip-mppi (MPPI for 40%% of the budget, then the MIP from its "
-                        "plan), mppi, cem, gd, random, bab or hold (do nothing)")
+                        "plan), mip-gd (the same with gradient descent), mppi, cem, gd, random, "
+                        "bab or hold (do nothing)")
     p.add_argument("--episodes", type=EPISODES, default=10,
                    help="episodes (default 10; at most 100,000)")
     p.add_argument("--seed", type=SEED, default=0, help="seed of the episodes (default 0)")
@@ -51,12 +52,12 @@ def add_parsers(sub) -> None:
                    help="model directories, e.g. DENSE_DIR SPARSE_DIR")
     p.add_argument("--controllers", default="mip,mppi,cem,gd,random,hold",
                    help="comma-separated controllers (default mip,mppi,cem,gd,random,hold; "
-                        "also mip-mppi and bab; hold does nothing, the baseline to beat)")
+                        "also mip-mppi, mip-gd and bab; hold does nothing, the baseline to beat)")
     p.add_argument("--episodes", type=EPISODES, default=10,
                    help="episodes per pair (default 10; at most 100,000)")
     p.add_argument("--seed", type=SEED, default=0, help="seed of the episodes (default 0)")
     p.add_argument("--max-mip-relus", type=int_in(0, 1_000_000), default=32,
-                   help="run mip and mip-mppi only on models with at most this many ReLUs "
+                   help="run mip, mip-mppi and mip-gd only on models with at most this many ReLUs "
                         "per step (default 32)")
     p.add_argument("--render", action="store_true",
                    help="also save an animated GIF of the first episode of every pair")
