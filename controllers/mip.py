@@ -18,6 +18,8 @@ from mpcnet.nn.relunet import ReluNet
 # the per-step bound update may use at most this share of the budget; a budget it does not
 # leave enough of is refused up front, with the budget that would do
 UPDATE_SHARE = 0.6
+# random plans a warm-started MIP tries when its sampler's plan leaves the state box
+OUTSIDE_SAMPLES = 256
 
 log = logging.getLogger(__name__)
 
@@ -104,17 +106,38 @@ class MipController(PlanningController):
         pass  # the MIP's sampling is small; its timing is not used
 
     def plan(self, x0, warm, deadline):
+        warm, warm_cost, _ = self.warm_start(x0, [warm], self.warm_samples)
+        return self.solve_from(x0, warm, warm_cost, deadline)
+
+    def warm_start(self, x0, candidates, samples: int):
+        """The incumbent for the MILP: the cheapest of ``candidates`` and ``samples`` random
+        plans whose predicted states stay in the program's state box, as ``(plan, cost,
+        inside)``.
+
+        The MILP can take only such a plan as its incumbent. A plan that leaves the box (a
+        model that does not know the pusher stops at the workspace's edge predicts it beyond)
+        would leave HiGHS to find a first feasible plan by itself, which at a real-time budget
+        it often does not: it then falls back to that plan unimproved. When no plan stays in
+        the box, the one that leaves it least.
+        """
         x = self.kernel.tensor(x0)
         with torch.no_grad():
-            if self.warm_samples:
-                plans = self.sample_uniform(self.warm_samples + 1)
-                plans[0] = self.kernel.tensor(warm)
-                costs = self.kernel(x, plans)
-                i = int(torch.argmin(costs))
-                warm, warm_cost = plans[i].numpy(), float(costs[i])
-            else:
-                warm_cost = float(self.kernel(x, self.kernel.tensor(warm)[None])[0])
-        return self.solve_from(x0, warm, warm_cost, deadline)
+            plans = torch.stack([self.kernel.tensor(np.clip(c, self.low, self.high))
+                                 for c in candidates])
+            if samples:
+                plans = torch.cat([plans, self.sample_uniform(samples)])
+            states = self.kernel.states(x, plans)
+            costs = self.kernel.cost_of(states, plans)
+            enc = self.mpc.encoding
+            inside = torch.ones(len(plans), dtype=torch.bool)
+            if enc.state_low is not None:
+                low, high = self.kernel.tensor(enc.state_low), self.kernel.tensor(enc.state_high)
+                excess = torch.maximum(states - high, low - states).amax(dim=(0, 2))
+                inside = excess <= 1e-9
+                costs = torch.where(inside, costs, torch.inf) if inside.any() else excess
+            i = int(torch.argmin(costs))
+            cost = float(self.kernel.cost_of(states[:, i:i + 1], plans[i:i + 1])[0])
+        return plans[i].numpy(), cost, bool(inside[i])
 
     def solve_from(self, x0, warm, warm_cost, deadline):
         """Solve the MILP until ``deadline`` from the incumbent ``warm`` (cost ``warm_cost``)."""
@@ -167,7 +190,9 @@ class _SamplerWarmStart(MipController):
     proves but, on programs with hundreds of binaries, spends a short budget improving a weak
     incumbent. Here the sampler supplies the incumbent, so the plan is never worse under the
     model than the sampler's own in the shorter time, and the MILP improves it and reports the
-    gap to the optimum (``info["improved"]`` says in which steps it did).
+    gap to the optimum (``info["improved"]`` says in which steps it did). A sampler knows
+    nothing of the program's state box: when its plan leaves the box, the best plan that stays
+    inside (:meth:`warm_start`) is the incumbent instead, and the plan is the program's.
     """
 
     sampler_class = None  # set by the subclasses
@@ -197,13 +222,15 @@ class _SamplerWarmStart(MipController):
 
     def plan(self, x0, warm, deadline):
         now = time.perf_counter()
-        warm, _, _, _ = self.sampler.plan(
+        sampled, _, _, _ = self.sampler.plan(
             x0, warm, now + self.fraction * max(deadline - now, 0.0))
-        warm = np.clip(warm, self.low, self.high)
-        with torch.no_grad():  # the MILP's objective is compared in float64
-            warm_cost = float(self.kernel(self.kernel.tensor(x0),
-                                          self.kernel.tensor(warm)[None])[0])
-        return self.solve_from(x0, warm, warm_cost, deadline)
+        # the sampler's plan first; should it leave the state box, the shifted previous plan
+        # or random ones that stay inside give the MILP its incumbent (the MILP's costs are
+        # compared in float64)
+        plan, cost, inside = self.warm_start(x0, [sampled], 0)
+        if not inside:
+            plan, cost, _ = self.warm_start(x0, [sampled, warm], OUTSIDE_SAMPLES)
+        return self.solve_from(x0, plan, cost, deadline)
 
 
 class MipMppiController(_SamplerWarmStart):

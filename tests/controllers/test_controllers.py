@@ -126,3 +126,44 @@ def test_the_mip_reports_whether_its_plan_beat_its_warm_start():
     _, cost, _, info = ctrl.solve_from(x, step.plan, step.predicted_cost, deadline)
     assert not info["improved"]  # from its own optimum there is nothing left to gain
     assert cost == pytest.approx(step.predicted_cost, rel=1e-6, abs=1e-9)
+
+
+def _edge_net():
+    """x' = x + 0.1 u (as 0.1 relu(u) - 0.1 relu(-u)) on the state box [-1, 1]."""
+    from mpcnet.nn.relunet import Layer, ReluNet
+
+    return ReluNet((Layer(np.array([[0.0, 1.0], [0.0, -1.0]]), np.zeros(2), ("relu", "relu")),
+                    Layer(np.array([[0.1, -0.1]]), np.zeros(1), ("linear",))), 1, 1)
+
+
+def _edge_controller(name):
+    ctrl = make_controller(name, _edge_net(), CostSpec(np.ones(1), np.zeros(1)), [-1.0], [1.0],
+                           PlannerConfig(horizon=2, budget_ms=500, iterations=20),
+                           state_low=[-1.0], state_high=[1.0])
+    ctrl.reset(0, np.array([1.5]))  # a goal beyond the box's edge at 1
+    return ctrl
+
+
+def test_the_mip_takes_the_cheapest_warm_start_that_stays_in_the_state_box():
+    ctrl, x0 = _edge_controller("mip"), np.array([0.95])
+    outside, inside = np.ones((2, 1)), np.zeros((2, 1))  # to 1.05, 1.15; staying at 0.95
+    plan, cost, ok = ctrl.warm_start(x0, [outside, inside], 0)
+    np.testing.assert_array_equal(plan, inside)
+    assert ok and cost == pytest.approx(2 * 0.55)
+    plan, cost, ok = ctrl.warm_start(x0, [outside], 0)  # none inside: the least outside
+    np.testing.assert_array_equal(plan, outside)
+    assert not ok
+    plan, cost, ok = ctrl.warm_start(x0, [outside, inside], 64)  # random ones that do better
+    states = _edge_net().rollout(x0, plan)
+    assert ok and (states <= 1.0 + 1e-9).all() and cost < 2 * 0.55
+
+
+@pytest.mark.parametrize("name", ["mip-gd", "mip-mppi"])
+def test_a_warm_started_mip_plans_inside_the_box_its_sampler_leaves(name):
+    # the sampler drives x past the edge towards the goal; the program stops x at the edge:
+    # u = (0.5, 0) reaches 1 and stays, the box's optimum, proven
+    ctrl = _edge_controller(name)
+    step = ctrl.act(np.array([0.95]))
+    assert step.status == "optimal"
+    np.testing.assert_allclose(step.plan[:, 0], [0.5, 0.0], atol=1e-6)
+    assert step.predicted_cost == pytest.approx(1.0, abs=1e-6)
