@@ -15,7 +15,12 @@ _RUNS = [("big60k", "big60k", "gd"), ("big60k", "big60k", "mppi"),
          ("sp60k/relus_32", "s32_60k", "mip-mppi"), ("sp60k/relus_16", "s16_60k", "mip"),
          ("sp60k/relus_64", "s64_60k", "mip"),
          # distilled from big60k (sparsify --distill): model or search?
-         ("spd60k", "sd32_60k", "gd"), ("spd60k", "sd32_60k", "mip")]
+         ("spd60k", "sd32_60k", "gd"), ("spd60k", "sd32_60k", "mip"),
+         # the MILP from gradient descent's plan: what does the search add to its incumbent?
+         ("sp60k/relus_32", "s32_60k", "mip-gd"), ("spd60k", "sd32_60k", "mip-gd"),
+         # the data sizes' dense models sparsified alike (about 11,500 gradient steps each)
+         ("sp6k", "s32_6k", "gd"), ("sp6k", "s32_6k", "mip"),
+         ("sp500k", "s32_500k", "gd"), ("sp500k", "s32_500k", "mip")]
 # search or model? the MIP and GD again with a second per step, on 20 of the episodes
 _LONG = [("sp60k/relus_32", "dg_s32_60k_mip1000", "mip"), ("big60k", "dg_big60k_gd1000", "gd")]
 
@@ -52,6 +57,10 @@ SUITE = Suite(
              "--no-baseline --out sp60k", "sp60k"),
         Step("mpcnet sparsify --model big60k --data d60k --relus 32 {sparsify} --no-baseline "
              "--distill --out spd60k", "spd60k"),
+        Step("mpcnet sparsify --model big6k --data d6k --relus 32 {sparsify6k} --no-baseline "
+             "--out sp6k", "sp6k"),
+        Step("mpcnet sparsify --model big500k --data d500k --relus 32 {sparsify500k} "
+             "--no-baseline --out sp500k", "sp500k"),
         *(_diagnose(*run) for run in _RUNS),
         *(Step(f"mpcnet diagnose --model {model} --controller {controller} --episodes "
                "{long_episodes} --seed 100 --steps {eval_steps} --budget-ms {long_budget_ms} "
@@ -64,12 +73,16 @@ SUITE = Suite(
     ),
     full={"e500k": 16667, "e60k": 2000, "e6k": 200, "steps": 30, "big": "256,256,256",
           "small": "128,128", "ep60k": 47, "ep500k": 6, "ep6k": 470,
-          "sparsify": "--relaxed-epochs 30 --finetune-epochs 20", "eval_episodes": 40,
+          "sparsify": "--relaxed-epochs 30 --finetune-epochs 20",
+          "sparsify6k": "--relaxed-epochs 300 --finetune-epochs 200",
+          "sparsify500k": "--relaxed-epochs 4 --finetune-epochs 2", "eval_episodes": 40,
           "eval_steps": 40, "budget_ms": 200, "sim_episodes": 20, "sim": "", "train": "",
           "long_episodes": 20, "long_budget_ms": 1000},
     quick={"e500k": 6, "e60k": 4, "e6k": 3, "steps": 8, "big": "40,30", "small": "6",
            "ep60k": 1, "ep500k": 1, "ep6k": 1,
            "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "train": "--rollout-horizon 3",
+           "sparsify6k": "--relaxed-epochs 1 --finetune-epochs 0",
+           "sparsify500k": "--relaxed-epochs 1 --finetune-epochs 0",
            "eval_episodes": 1, "eval_steps": 2, "budget_ms": 50, "sim_episodes": 1,
            "long_episodes": 1, "long_budget_ms": 60,
            "sim": "--iterations 1 --samples 4 --horizon 2"},
