@@ -48,7 +48,7 @@ SUITE = Suite(
              "{train} {gnn} --out rope_gnn_chain", "rope_gnn_chain"),
         Step("mpcnet validate --model rope_gnn_chain --data drope_long "
              "--json val_long_gnn_chain.json", "val_long_gnn_chain.json"),
-        *_family("RopeLine-v0", "line"),
+        *_family("RopeLine-v0", "line", exact="mip,mip-mppi,mip-gd,bab,gd"),
         *_family("RopeArc-v0", "arc"),
         *_family("RopeL-v0", "L", exact="mip,gd", dense="gd,mppi"),
         *_family("RopeU-v0", "U", exact="mip,gd", dense="gd,mppi"),
