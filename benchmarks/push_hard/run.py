@@ -56,6 +56,11 @@ SUITE = Suite(
                  "cmp_obstacle_h15_sparse"),
         _compare("PushTurn-v0", _MODELS, "gd,mppi,mip", _FEWER, "cmp_turn"),
         _compare("PushAround-v0", _MODELS, "gd,mppi,mip", _FEWER, "cmp_around"),
+        # the two at 40 episodes: GD on the dense model against the MIP, alone and from GD's plan
+        *(step for env, name in (("PushTurn-v0", "turn"), ("PushAround-v0", "around"))
+          for step in (_compare(env, "--models big60k", "gd", _EPISODES, f"cmp_{name}40"),
+                       _compare(env, "--models sp60k/relus_32", "mip,mip-gd", _EPISODES,
+                                f"cmp_{name}40_sparse"))),
         # the T-shaped object, on models of its own
         _compare("PushTObstacle-v0", _T_MODELS, "gd,mppi,mip,mip-mppi,bab", _FEWER,
                  "cmp_tobstacle"),
@@ -66,7 +71,8 @@ SUITE = Suite(
              "--out cmp_obstacle_slow", "cmp_obstacle_slow"),
         Step("mpcnet report cmp_obstacle cmp_obstacle16 cmp_obstacle_cem ev_sim_obstacle "
              "cmp_obstacle_h15 cmp_obstacle_h15_sparse cmp_turn cmp_around cmp_tobstacle "
-             "cmp_obstacle_slow --out report_hard", "report_hard"),
+             "cmp_obstacle_slow cmp_turn40 cmp_turn40_sparse cmp_around40 cmp_around40_sparse "
+             "--out report_hard", "report_hard"),
     ),
     full={"e60k": 2000, "data_steps": 30, "big": "256,256,256", "ep60k": 47, "train": "",
           "relus": "32,64,16", "relusT": "32,16",
