@@ -61,6 +61,9 @@ SUITE = Suite(
           for step in (_compare(env, "--models big60k", "gd", _EPISODES, f"cmp_{name}40"),
                        _compare(env, "--models sp60k/relus_32", "mip,mip-gd", _EPISODES,
                                 f"cmp_{name}40_sparse"))),
+        Step("mpcnet evaluate --model sim --env mpcnet/PushTurn-v0 --controller cem "
+             "--episodes {sim_episodes} --seed 100 --steps {steps} {sim} --out ev_sim_turn",
+             "ev_sim_turn"),
         # the T-shaped object, on models of its own
         _compare("PushTObstacle-v0", _T_MODELS, "gd,mppi,mip,mip-mppi,bab", _FEWER,
                  "cmp_tobstacle"),
@@ -72,7 +75,7 @@ SUITE = Suite(
         Step("mpcnet report cmp_obstacle cmp_obstacle16 cmp_obstacle_cem ev_sim_obstacle "
              "cmp_obstacle_h15 cmp_obstacle_h15_sparse cmp_turn cmp_around cmp_tobstacle "
              "cmp_obstacle_slow cmp_turn40 cmp_turn40_sparse cmp_around40 cmp_around40_sparse "
-             "--out report_hard", "report_hard"),
+             "ev_sim_turn --out report_hard", "report_hard"),
     ),
     full={"e60k": 2000, "data_steps": 30, "big": "256,256,256", "ep60k": 47, "train": "",
           "relus": "32,64,16", "relusT": "32,16",
