@@ -67,6 +67,10 @@ SUITE = Suite(
         # the T-shaped object, on models of its own
         _compare("PushTObstacle-v0", _T_MODELS, "gd,mppi,mip,mip-mppi,bab", _FEWER,
                  "cmp_tobstacle"),
+        *(step for env, name in (("PushTTurn-v0", "tturn"), ("PushTAround-v0", "taround"))
+          for step in (_compare(env, "--models bigT60k", "gd", _FEWER, f"cmp_{name}"),
+                       _compare(env, "--models spT60k/relus_32", "mip-gd", _FEWER,
+                                f"cmp_{name}_sparse"))),
         # the budget the paper gave its solver: 10 s a plan, a plan every 3 steps
         Step("mpcnet compare --env mpcnet/PushObstacle-v0 --models sp60k/relus_32 "
              "--controllers mip --episodes {slow_episodes} --seed 100 --steps {steps} "
@@ -75,7 +79,8 @@ SUITE = Suite(
         Step("mpcnet report cmp_obstacle cmp_obstacle16 cmp_obstacle_cem ev_sim_obstacle "
              "cmp_obstacle_h15 cmp_obstacle_h15_sparse cmp_turn cmp_around cmp_tobstacle "
              "cmp_obstacle_slow cmp_turn40 cmp_turn40_sparse cmp_around40 cmp_around40_sparse "
-             "ev_sim_turn --out report_hard", "report_hard"),
+             "ev_sim_turn cmp_tturn cmp_tturn_sparse cmp_taround cmp_taround_sparse "
+             "--out report_hard", "report_hard"),
     ),
     full={"e60k": 2000, "data_steps": 30, "big": "256,256,256", "ep60k": 47, "train": "",
           "relus": "32,64,16", "relusT": "32,16",
