@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from controllers.base import PlannerConfig, PlanningController
+from controllers.sampling import MPPI, GradientDescent
 from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError, MpcnetError
 from mpcnet.milp.mip_mpc import MipMpc
@@ -175,10 +176,11 @@ class MipController(PlanningController):
         if not self._warned_box:
             self._warned_box = True
             entries = sorted(set(np.nonzero(outside)[1].tolist()))
-            log.warning("%s: the warm start's predicted states leave the state box (entries "
-                        "%s), so the MILP cannot use it and falls back to it; pad the state box "
-                        "(a task file's [state_box] margin). Counted as status "
-                        "'fallback_warm_infeasible'.", self.name, entries)
+            log.warning("%s: the predicted states of every warm-start candidate leave the "
+                        "state box (entries %s), so the MILP has no incumbent and falls back to "
+                        "the plan that leaves it least; pad the state box (a task file's "
+                        "[state_box] margin). Counted as status 'fallback_warm_infeasible'.",
+                        self.name, entries)
         return "fallback_warm_infeasible"
 
 
@@ -195,7 +197,7 @@ class _SamplerWarmStart(MipController):
     inside (:meth:`warm_start`) is the incumbent instead, and the plan is the program's.
     """
 
-    sampler_class = None  # set by the subclasses
+    sampler_class: type[PlanningController]  # the subclasses name theirs
     fraction_name = ""
 
     def __init__(self, net: ReluNet, cost: CostSpec, action_low, action_high,
@@ -237,12 +239,10 @@ class MipMppiController(_SamplerWarmStart):
     """MPPI for the first ``mppi_fraction`` of the step budget, then the MILP from its plan."""
 
     name = "mip-mppi"
+    sampler_class = MPPI
     fraction_name = "mppi_fraction"
 
     def __init__(self, *args, mppi_fraction: float = 0.4, **kwargs) -> None:
-        from controllers.sampling import MPPI
-
-        self.sampler_class = MPPI
         super().__init__(*args, fraction=mppi_fraction, **kwargs)
 
 
@@ -252,10 +252,8 @@ class MipGdController(_SamplerWarmStart):
     BENCHMARKS) this separates what the MILP adds from the quality of its incumbent."""
 
     name = "mip-gd"
+    sampler_class = GradientDescent
     fraction_name = "gd_fraction"
 
     def __init__(self, *args, gd_fraction: float = 0.4, **kwargs) -> None:
-        from controllers.sampling import GradientDescent
-
-        self.sampler_class = GradientDescent
         super().__init__(*args, fraction=gd_fraction, **kwargs)
