@@ -47,6 +47,8 @@ SUITE = Suite(
         _compare("PushObstacle-v0", "--models sp60k/relus_16", "mip,mip-mppi,bab", _EPISODES,
                  "cmp_obstacle16"),
         _compare("PushObstacle-v0", "--models big60k", "cem", _EPISODES, "cmp_obstacle_cem"),
+        _compare("PushObstacle-v0", "--models sp60k/relus_32", "mip-gd", _EPISODES,
+                 "cmp_obstacle_mipgd"),
         Step("mpcnet evaluate --model sim --env mpcnet/PushObstacle-v0 --controller cem "
              "--episodes {sim_episodes} --seed 100 --steps {steps} {sim} --out ev_sim_obstacle",
              "ev_sim_obstacle"),
@@ -79,7 +81,8 @@ SUITE = Suite(
         Step("mpcnet report cmp_obstacle cmp_obstacle16 cmp_obstacle_cem ev_sim_obstacle "
              "cmp_obstacle_h15 cmp_obstacle_h15_sparse cmp_turn cmp_around cmp_tobstacle "
              "cmp_obstacle_slow cmp_turn40 cmp_turn40_sparse cmp_around40 cmp_around40_sparse "
-             "ev_sim_turn cmp_tturn cmp_tturn_sparse cmp_taround cmp_taround_sparse "
+             "ev_sim_turn cmp_obstacle_mipgd cmp_tturn cmp_tturn_sparse cmp_taround "
+             "cmp_taround_sparse "
              "--out report_hard", "report_hard"),
     ),
     full={"e60k": 2000, "data_steps": 30, "big": "256,256,256", "ep60k": 47, "train": "",
