@@ -129,16 +129,15 @@ class MipController(PlanningController):
                 plans = torch.cat([plans, self.sample_uniform(samples)])
             states = self.kernel.states(x, plans)
             costs = self.kernel.cost_of(states, plans)
+            score, inside = costs, None  # no state box: every plan is inside
             enc = self.mpc.encoding
-            inside = torch.ones(len(plans), dtype=torch.bool)
             if enc.state_low is not None:
                 low, high = self.kernel.tensor(enc.state_low), self.kernel.tensor(enc.state_high)
                 excess = torch.maximum(states - high, low - states).amax(dim=(0, 2))
                 inside = excess <= 1e-9
-                costs = torch.where(inside, costs, torch.inf) if inside.any() else excess
-            i = int(torch.argmin(costs))
-            cost = float(self.kernel.cost_of(states[:, i:i + 1], plans[i:i + 1])[0])
-        return plans[i].numpy(), cost, bool(inside[i])
+                score = torch.where(inside, costs, torch.inf) if inside.any() else excess
+            i = int(torch.argmin(score))
+        return plans[i].numpy(), float(costs[i]), inside is None or bool(inside[i])
 
     def solve_from(self, x0, warm, warm_cost, deadline):
         """Solve the MILP until ``deadline`` from the incumbent ``warm`` (cost ``warm_cost``)."""
