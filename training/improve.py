@@ -50,6 +50,11 @@ class ImproveConfig:
     relaxed_epochs: int = 40
     finetune_epochs: int = 20
     teacher_episodes: int = 0  # per round: CEM on the simulator itself, the reference planner
+    distill: bool = False  # sparsify by distillation from the round's dense model
+    # The teacher plans with its own settings, not the controller's: a GD or MIP controller's
+    # budget or iteration count would starve CEM on the simulator (about 10 ms a rollout).
+    teacher_samples: int = 128
+    teacher_iterations: int = 4
 
 
 def controller_transitions(env_id: str, net, controller: str, config: ImproveConfig,
@@ -94,8 +99,17 @@ def teacher_transitions(r: int, env_id: str, config: ImproveConfig, planner: Pla
 
     seeds = [int(s) for s in np.random.SeedSequence([config.seed, r, 1]).generate_state(
         config.teacher_episodes)]
-    return controller_transitions(env_id, SimModel(env_id, env_kwargs), "cem", config, planner,
-                                  seeds, first_id, progress, env_kwargs)
+    return controller_transitions(env_id, SimModel(env_id, env_kwargs), "cem", config,
+                                  teacher_planner(config, planner), seeds, first_id, progress,
+                                  env_kwargs)
+
+
+def teacher_planner(config: ImproveConfig, planner: PlannerConfig) -> PlannerConfig:
+    """The reference planner's settings: CEM's defaults at ``teacher_samples`` x
+    ``teacher_iterations``, on the controller's horizon and execution."""
+    return PlannerConfig(horizon=planner.horizon, execute=planner.execute,
+                         budget_ms=planner.budget_ms, iterations=config.teacher_iterations,
+                         samples=config.teacher_samples, dtype=planner.dtype)
 
 
 def concat(a: TransitionData, b: TransitionData) -> TransitionData:
@@ -127,7 +141,7 @@ def run_round(r: int, dense, data: TransitionData, val: TransitionData, env_id: 
         dense.cpu().eval()
     scfg = SparsifyConfig(relus=config.relus, relaxed_epochs=config.relaxed_epochs,
                           finetune_epochs=config.finetune_epochs, seed=config.seed,
-                          device=tcfg.device)
+                          device=tcfg.device, distill=config.distill)
     sparse = sparsify_progressive(dense, data, val, scfg, tcfg, progress).model
     sparse = sparse.cpu().eval()
     device = resolve_device(tcfg.device)
@@ -196,6 +210,10 @@ def check_resumable(out: Path, settings: dict) -> None:
                             "run; check --out.")
     saved = read_json(path, what="improve settings")
     saved.setdefault("teacher_episodes", 0)  # runs started before teachers existed
+    saved.setdefault("distill", False)  # ... and before distillation
+    if not saved["teacher_episodes"]:  # teacher settings matter only with a teacher
+        for key in ("teacher_samples", "teacher_iterations"):
+            saved.setdefault(key, settings.get(key))
     changed = sorted(k for k in settings.keys() | saved.keys() if settings.get(k) != saved.get(k))
     if changed:
         raise ArtifactError(f"--resume {out}: the run was started with other settings "

@@ -71,13 +71,34 @@ def test_improve_refuses_changed_settings_on_resume(dense, tmp_path, capsys):
     assert "started with other settings" in capsys.readouterr().err
 
 
-def test_a_teacher_adds_the_reference_planners_episodes(dense, tmp_path):
+def test_a_teacher_adds_the_reference_planners_episodes(dense, tmp_path, monkeypatch):
+    import training.improve as improve
+    import training.sparsify as sparsify
+
+    planners, distilled = {}, []
+    real_transitions, real_sparsify = improve.controller_transitions, sparsify.sparsify_progressive
+
+    def recorded(env_id, net, controller, config, planner, *args, **kwargs):
+        planners[controller] = planner
+        return real_transitions(env_id, net, controller, config, planner, *args, **kwargs)
+
+    def sparsify_recorded(dense_model, train, val, scfg, *args, **kwargs):
+        distilled.append(scfg.distill)
+        return real_sparsify(dense_model, train, val, scfg, *args, **kwargs)
+
+    monkeypatch.setattr(improve, "controller_transitions", recorded)
+    monkeypatch.setattr(sparsify, "sparsify_progressive", sparsify_recorded)
     out = tmp_path / "taught"
     assert _run(["improve", "--model", str(dense / "model"), "--data", str(dense / "data"),
                  "--controller", "random", "--relus", "4", "--rounds", "1", "--episodes", "1",
                  "--steps", "3", "--horizon", "2", "--iterations", "1", "--samples", "4",
                  "--train-epochs", "1", "--relaxed-epochs", "1", "--finetune-epochs", "0",
-                 "--teacher-episodes", "2", "--out", str(out)]) == 0
+                 "--teacher-episodes", "2", "--teacher-samples", "6", "--teacher-iterations",
+                 "2", "--distill", "--out", str(out)]) == 0
+    # the teacher plans with its own settings, not the controller's; each round distils
+    assert (planners["random"].samples, planners["random"].iterations) == (4, 1)
+    assert (planners["cem"].samples, planners["cem"].iterations) == (6, 2)
+    assert planners["cem"].horizon == 2 and distilled == [True, True]
     rows = json.loads((out / "metrics.json").read_text())["rounds"]
     for row in rows:
         assert row["teacher_transitions"] > 0 and 0.0 <= row["teacher_success_rate"] <= 1.0

@@ -99,6 +99,13 @@ def add_parsers(sub) -> None:
     p.add_argument("--teacher-episodes", type=int_in(0, 100_000), default=0,
                    help="also, per round, episodes of the reference planner (CEM on the "
                         "simulator itself), whose transitions join the data (default 0)")
+    p.add_argument("--teacher-samples", type=int_in(1, 1_000_000), default=128,
+                   help="the reference planner's CEM samples per iteration (default 128)")
+    p.add_argument("--teacher-iterations", type=int_in(1, 1_000), default=4,
+                   help="the reference planner's CEM iterations per step (default 4)")
+    p.add_argument("--distill", action="store_true",
+                   help="sparsify each round by distillation from the round's dense model "
+                        "(see `sparsify --distill`)")
     add_control_args(p)
     add_output_args(p, resumable=True)
 
@@ -382,7 +389,8 @@ def run_improve(args: argparse.Namespace) -> None:
                              [args.controller])
     config = ImproveConfig(args.controller, args.relus, args.rounds, args.episodes, args.steps,
                            args.seed, args.train_epochs, args.relaxed_epochs,
-                           args.finetune_epochs, args.teacher_episodes)
+                           args.finetune_epochs, args.teacher_episodes, args.distill,
+                           args.teacher_samples, args.teacher_iterations)
     check_model_fits(model, data, args.model, args.data)
     check_budget(model, SparsifyConfig(relus=args.relus))
     tcfg = train_config_of(args.model, required=True)
