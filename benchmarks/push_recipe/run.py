@@ -20,7 +20,14 @@ _RUNS = [("big60k", "big60k", "gd"), ("big60k", "big60k", "mppi"),
          ("sp60k/relus_32", "s32_60k", "mip-gd"), ("spd60k", "sd32_60k", "mip-gd"),
          # the data sizes' dense models sparsified alike (about 11,500 gradient steps each)
          ("sp6k", "s32_6k", "gd"), ("sp6k", "s32_6k", "mip"),
-         ("sp500k", "s32_500k", "gd"), ("sp500k", "s32_500k", "mip")]
+         ("sp500k", "s32_500k", "gd"), ("sp500k", "s32_500k", "mip"),
+         # the table's other budgets at 6k and 495k
+         ("sp6k_sweep/relus_64", "s64_6k", "mip"), ("sp6k_sweep/relus_16", "s16_6k", "mip"),
+         ("sp500k_sweep/relus_64", "s64_500k", "mip"),
+         ("sp500k_sweep/relus_16", "s16_500k", "mip"),
+         # one improve round: GD's episodes on the distilled model and the simulator's
+         ("imp1/round_1/dense", "impd_60k", "gd"), ("imp1/round_1/sparse", "imp32_60k", "gd"),
+         ("imp1/round_1/sparse", "imp32_60k", "mip-gd")]
 # search or model? the MIP and GD again with a second per step, on 20 of the episodes
 _LONG = [("sp60k/relus_32", "dg_s32_60k_mip1000", "mip"), ("big60k", "dg_big60k_gd1000", "gd")]
 
@@ -61,6 +68,17 @@ SUITE = Suite(
              "--out sp6k", "sp6k"),
         Step("mpcnet sparsify --model big500k --data d500k --relus 32 {sparsify500k} "
              "--no-baseline --out sp500k", "sp500k"),
+        Step("mpcnet sparsify --model big6k --data d6k --relus 64,16 {sparsify6k} --no-baseline "
+             "--out sp6k_sweep", "sp6k_sweep"),
+        Step("mpcnet sparsify --model big500k --data d500k --relus 64,16 {sparsify500k} "
+             "--no-baseline --out sp500k_sweep", "sp500k_sweep"),
+        # on-policy data: GD's episodes on the distilled 32-ReLU model (a fixed iteration count
+        # near 200 ms, so the data do not depend on the machine) and the simulator's, then the
+        # dense model fine-tuned and distilled again
+        Step("mpcnet improve --model big60k --data d60k --controller gd --iterations {imp_iter} "
+             "--relus 32 --distill {sparsify} --train-epochs {imp_train} --rounds 1 --episodes "
+             "{imp_episodes} --teacher-episodes {imp_teacher} {imp_teach} --steps {eval_steps} "
+             "--seed 0 --out imp1", "imp1"),
         *(_diagnose(*run) for run in _RUNS),
         *(Step(f"mpcnet diagnose --model {model} --controller {controller} --episodes "
                "{long_episodes} --seed 100 --steps {eval_steps} --budget-ms {long_budget_ms} "
@@ -77,14 +95,17 @@ SUITE = Suite(
           "sparsify6k": "--relaxed-epochs 300 --finetune-epochs 200",
           "sparsify500k": "--relaxed-epochs 4 --finetune-epochs 2", "eval_episodes": 40,
           "eval_steps": 40, "budget_ms": 200, "sim_episodes": 20, "sim": "", "train": "",
-          "long_episodes": 20, "long_budget_ms": 1000},
+          "long_episodes": 20, "long_budget_ms": 1000, "imp_iter": 150, "imp_train": 30,
+          "imp_episodes": 200, "imp_teacher": 30, "imp_teach": ""},
     quick={"e500k": 6, "e60k": 4, "e6k": 3, "steps": 8, "big": "40,30", "small": "6",
            "ep60k": 1, "ep500k": 1, "ep6k": 1,
            "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "train": "--rollout-horizon 3",
            "sparsify6k": "--relaxed-epochs 1 --finetune-epochs 0",
            "sparsify500k": "--relaxed-epochs 1 --finetune-epochs 0",
            "eval_episodes": 1, "eval_steps": 2, "budget_ms": 50, "sim_episodes": 1,
-           "long_episodes": 1, "long_budget_ms": 60,
+           "long_episodes": 1, "long_budget_ms": 60, "imp_iter": 2, "imp_train": 1,
+          "imp_episodes": 1, "imp_teacher": 1,
+          "imp_teach": "--teacher-samples 4 --teacher-iterations 1 --horizon 2",
            "sim": "--iterations 1 --samples 4 --horizon 2"},
 )
 
