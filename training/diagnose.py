@@ -17,7 +17,12 @@ measures there:
   ``pushes that miss`` (the pusher touched the object in under 15% of the steps), ``wrong
   rotation`` (the object's centre within 2 cm of the goal's, its yaw off by over 10 degrees),
   ``contact lost`` (contact in the episode, none in its last 10 steps), else ``stalls short
-  of the goal``. Other tasks: ``stalls short of the goal`` or ``other``.
+  of the goal``. Other tasks: ``stalls short of the goal`` or ``other``;
+- **where the pusher ended** (pushing tasks): its distance from the object's keypoint mean
+  after the last step, per episode, and over the failed ones the median and how many ended
+  more than :data:`WALKED_AWAY_M` away. A GD plan that walks the pusher off at full speed,
+  after the object came within centimetres of its goal, is a model that predicts the object
+  follows a pusher far from it: exploited where the explorer never went.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from training.results import DiagnosisResult
 
 THRESHOLDS = {"miss_contact_fraction": 0.15, "near_goal_m": 0.02, "wrong_yaw_deg": 10.0,
               "last_steps": 10, "stall_improvement": 0.05}
+WALKED_AWAY_M = 0.2  # the object's half-size plus a whole plan's reach (6 steps x 3 cm) and more
 CLASSES = ("pushes that miss", "wrong rotation", "contact lost", "stalls short of the goal",
            "other")
 
@@ -104,6 +110,21 @@ def _pose_error(state: np.ndarray, goal: np.ndarray) -> tuple[float, float]:
     return distance, abs(math.degrees(math.atan2(cross, dot)))
 
 
+def pusher_distance(state) -> float:
+    """Metres from the pusher (the last two entries of a push state) to the object's keypoint
+    mean."""
+    state = np.asarray(state, dtype=np.float64)
+    return float(np.linalg.norm(state[-2:] - state[:-2].reshape(-1, 2).mean(0)))
+
+
+def pusher_ends(per_episode: list[dict]) -> dict:
+    """Median final pusher distance over the failed episodes, and how many walked away."""
+    ends = [e["pusher_distance_m"] for e in per_episode
+            if e["class"] != "success" and e.get("pusher_distance_m") is not None]
+    return {"failed_pusher_distance_median_m": float(np.median(ends)) if ends else None,
+            "failed_pusher_walked_away": int(sum(d > WALKED_AWAY_M for d in ends))}
+
+
 def classify(trace: list[dict], costs: list[float], goal: np.ndarray, pushing: bool) -> str:
     """Why a failed episode failed (see the module docstring)."""
     t = THRESHOLDS
@@ -152,12 +173,15 @@ def diagnose(env_id: str, net, controller_name: str, episodes: int, seed: int,
                 goals.append(goal)
             results.append(result)
             per_episode.append({"seed": ep_seed, "class": label, "steps": result.steps,
-                                "final_cost": result.final_cost, "costs": result.costs})
+                                "final_cost": result.final_cost, "costs": result.costs,
+                                "pusher_distance_m": (pusher_distance(trace[-1]["next_state"])
+                                                      if pushing and trace else None)})
     finally:
         env.close()
     measures = {**one_step_errors(net, traces),
                 **rollout_errors(net, traces, config.horizon),
                 **planned_against_realised(traces, cost, goals, config.horizon),
+                **(pusher_ends(per_episode) if pushing else {}),
                 "horizon": config.horizon}
     failures = {c: sum(e["class"] == c for e in per_episode) for c in CLASSES}
     return DiagnosisResult(results, summarize(results), measures, failures, per_episode)

@@ -1,5 +1,6 @@
 """Where a model fails its planner: the measures on visited states, and the failure classes."""
 
+import json
 import math
 
 import numpy as np
@@ -10,10 +11,13 @@ from mpcnet.nn.relunet import Layer, ReluNet
 from tests.fixtures.cli import run_cli, usage_error_line
 from tests.fixtures.models import tiny_model
 from training.diagnose import (
+    WALKED_AWAY_M,
     _pose_error,
     classify,
     one_step_errors,
     planned_against_realised,
+    pusher_distance,
+    pusher_ends,
     rollout_errors,
 )
 
@@ -91,6 +95,19 @@ def test_failed_pushing_episodes_are_classified(final, contacts, costs, expected
     assert classify(trace, costs, goal, pushing=True) == expected
 
 
+def test_where_the_pusher_ended_in_the_failed_episodes():
+    assert pusher_distance(_push_state((0.1, 0.0), 40, pusher=(0.1, 0.3))) == pytest.approx(0.3)
+    rows = [{"class": "contact lost", "pusher_distance_m": WALKED_AWAY_M + 0.2},
+            {"class": "stalls short of the goal", "pusher_distance_m": 0.05},
+            {"class": "contact lost", "pusher_distance_m": WALKED_AWAY_M + 0.01},
+            {"class": "success", "pusher_distance_m": 0.9}]  # successes do not count
+    assert pusher_ends(rows) == {"failed_pusher_distance_median_m":
+                                 pytest.approx(WALKED_AWAY_M + 0.01),
+                                 "failed_pusher_walked_away": 2}
+    assert pusher_ends(rows[3:]) == {"failed_pusher_distance_median_m": None,
+                                     "failed_pusher_walked_away": 0}
+
+
 def test_other_tasks_say_whether_the_episode_stalled():
     trace = trace_of(np.zeros((12, 2)))
     assert classify(trace, [1.0] * 12, np.ones(2), pushing=False) == "stalls short of the goal"
@@ -106,7 +123,12 @@ def test_diagnose_through_the_command_line(tmp_path):
                     str(out)]) == 0
     for name in ("diagnosis.json", "diagnosis.md", "diagnosis.png"):
         assert (out / name).is_file()
-    assert "failed episodes by class" in (out / "diagnosis.md").read_text()
+    text = (out / "diagnosis.md").read_text()
+    assert "failed episodes by class" in text
+    # three steps cannot succeed: both episodes failed, and say where the pusher ended
+    assert "Where the pusher ended in the failed episodes" in text and "of 2 over" in text
+    record = json.loads((out / "diagnosis.json").read_text())
+    assert all(0 < e["pusher_distance_m"] < 1 for e in record["episodes"])
     line = usage_error_line(["diagnose", "--model", "sim", "--controller", "cem", "--out",
                              str(tmp_path / "x")], tmp_path)
     assert "the simulator has none" in line

@@ -232,6 +232,14 @@ def diagnosis_markdown(record: dict) -> str:
              f"happened: {number(m['plans_optimistic_fraction'])}.", "",
              "| failed episodes by class | count |", "|---|---|"]
     lines += [f"| {name} | {count} |" for name, count in record["failures"].items()]
+    if m.get("failed_pusher_distance_median_m") is not None:
+        from training.diagnose import WALKED_AWAY_M
+
+        failed = sum(record["failures"].values())
+        lines += ["", f"Where the pusher ended in the failed episodes: a median "
+                  f"{100 * m['failed_pusher_distance_median_m']:.0f} cm from the object; "
+                  f"{m['failed_pusher_walked_away']} of {failed} over "
+                  f"{100 * WALKED_AWAY_M:.0f} cm away (walked off)."]
     return "\n".join(lines) + "\n"
 
 
