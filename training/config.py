@@ -52,6 +52,10 @@ class CollectConfig:
     random_action_prob: float = _help(
         "probability of a uniformly random action instead of the contact-seeking push",
         default=0.15)
+    retreat_prob: float = _help(
+        "Push envs: probability that the explorer, after a push, walks the pusher away from "
+        "the object (4 to 12 steps) before its next approach, so the data show that an "
+        "object the pusher is far from stays where it is", default=0.0)
     num_objects: int = _help(
         "objects per episode in mpcnet/Sort-v0 (2 to 6); 0 keeps the env's default", default=0)
     max_step: float = _help(
@@ -75,6 +79,12 @@ class CollectConfig:
         if self.num_objects and self.env_id != "mpcnet/Sort-v0":
             raise ConfigError(f"num_objects: only mpcnet/Sort-v0 has a number of objects, got "
                               f"--num-objects {self.num_objects} for {self.env_id}.")
+        if not 0.0 <= self.retreat_prob <= 1.0:
+            raise ConfigError(f"retreat_prob: expected a value in [0, 1], got "
+                              f"{self.retreat_prob}.")
+        if self.retreat_prob and "Push" not in self.env_id:
+            raise ConfigError(f"retreat_prob: only the Push envs' explorer retreats, got "
+                              f"--retreat-prob {self.retreat_prob} for {self.env_id}.")
         if not 0.0 <= self.random_action_prob <= 1.0:
             raise ConfigError(
                 f"random_action_prob: expected a value in [0, 1], got {self.random_action_prob}."
