@@ -7,7 +7,8 @@ exploration rarely goes there. Each round:
    seeds new for every round) and keeps the transitions;
 2. adds them to the data set under new episode ids (``round_R/new_data`` holds them alone),
    with, if asked (``teacher_episodes``), episodes of the reference planner (CEM on the
-   simulator itself), which show the model the states that succeed;
+   simulator itself), which show the model the states that succeed (not in the last round,
+   whose data nothing is trained on: its controller episodes measure the final models);
 3. fine-tunes the dense model from its weights on the grown training set;
 4. sparsifies it again to ``K`` ReLUs (progressive method, no magnitude baseline).
 
@@ -152,9 +153,11 @@ def run_round(r: int, dense, data: TransitionData, val: TransitionData, env_id: 
     new, success = controller_transitions(env_id, sparse.export(), config.controller, config,
                                           planner, round_seeds(config.seed, r, config.episodes),
                                           first_id, progress, data.env_kwargs)
-    taught, teacher_success = teacher_transitions(r, env_id, config, planner,
-                                                  int(new.episode_ids.max(initial=first_id - 1))
-                                                  + 1, progress, data.env_kwargs)
+    taught, teacher_success = None, None
+    if r < config.rounds:  # the last round's data train nothing: its teacher would cost in vain
+        taught, teacher_success = teacher_transitions(
+            r, env_id, config, planner, int(new.episode_ids.max(initial=first_id - 1)) + 1,
+            progress, data.env_kwargs)
     if taught is not None:
         new = concat(new, taught)
     save_model(dense, directory / "dense")

@@ -27,7 +27,10 @@ _RUNS = [("big60k", "big60k", "gd"), ("big60k", "big60k", "mppi"),
          ("sp500k_sweep/relus_16", "s16_500k", "mip"),
          # one improve round: GD's episodes on the distilled model and the simulator's
          ("imp1/round_1/dense", "impd_60k", "gd"), ("imp1/round_1/sparse", "imp32_60k", "gd"),
-         ("imp1/round_1/sparse", "imp32_60k", "mip-gd")]
+         ("imp1/round_1/sparse", "imp32_60k", "mip-gd"),
+         # the explorer walks off after a quarter of its pushes (collect --retreat-prob 0.25)
+         ("big60k_r", "big60k_r", "gd"), ("spd60k_r", "sd32_60k_r", "gd"),
+         ("spd60k_r", "sd32_60k_r", "mip"), ("spd60k_r", "sd32_60k_r", "mip-gd")]
 # search or model? the MIP and GD again with a second per step, on 20 of the episodes
 _LONG = [("sp60k/relus_32", "dg_s32_60k_mip1000", "mip"), ("big60k", "dg_big60k_gd1000", "gd")]
 
@@ -48,6 +51,8 @@ SUITE = Suite(
         Step("mpcnet collect --episodes {e60k} --steps {steps} --seed 0 --workers 2 --out d60k",
              "d60k"),
         Step("mpcnet collect --episodes {e6k} --steps {steps} --seed 0 --out d6k", "d6k"),
+        Step("mpcnet collect --episodes {e60k} --steps {steps} --seed 0 --retreat-prob 0.25 "
+             "--out d60k_r", "d60k_r"),
         # about 10,000 gradient steps each: 47 epochs of 60k, 6 of 500k, 470 of 6k
         Step(f"mpcnet train --data d60k {_BIG} --augment rotate --epochs {{ep60k}} --out big60k",
              "big60k"),
@@ -60,10 +65,14 @@ SUITE = Suite(
              "big500k"),
         Step(f"mpcnet train --data d6k {_BIG} --augment rotate --epochs {{ep6k}} --out big6k",
              "big6k"),
+        Step(f"mpcnet train --data d60k_r {_BIG} --augment rotate --epochs {{ep60k}} "
+             "--out big60k_r", "big60k_r"),
         Step("mpcnet sparsify --model big60k --data d60k --relus 32,64,16 {sparsify} "
              "--no-baseline --out sp60k", "sp60k"),
         Step("mpcnet sparsify --model big60k --data d60k --relus 32 {sparsify} --no-baseline "
              "--distill --out spd60k", "spd60k"),
+        Step("mpcnet sparsify --model big60k_r --data d60k_r --relus 32 {sparsify} --no-baseline "
+             "--distill --out spd60k_r", "spd60k_r"),
         Step("mpcnet sparsify --model big6k --data d6k --relus 32 {sparsify6k} --no-baseline "
              "--out sp6k", "sp6k"),
         Step("mpcnet sparsify --model big500k --data d500k --relus 32 {sparsify500k} "
