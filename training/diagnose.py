@@ -22,7 +22,9 @@ measures there:
   after the last step, per episode, and over the failed ones the median and how many ended
   more than :data:`WALKED_AWAY_M` away. A GD plan that walks the pusher off at full speed,
   after the object came within centimetres of its goal, is a model that predicts the object
-  follows a pusher far from it: exploited where the explorer never went.
+  follows a pusher far from it: exploited where the explorer never went. So the visited
+  transitions that start with the pusher that far get the object motion the model predicts
+  beside what happened.
 """
 
 from __future__ import annotations
@@ -117,6 +119,23 @@ def pusher_distance(state) -> float:
     return float(np.linalg.norm(state[-2:] - state[:-2].reshape(-1, 2).mean(0)))
 
 
+def far_pusher_motion(net, traces: list[list[dict]]) -> dict:
+    """Over the visited transitions that start with the pusher over :data:`WALKED_AWAY_M` from
+    the object: the mean absolute object motion per keypoint coordinate the model predicts
+    and what happened (quasi-static pushing: zero). A planner with nothing to gain nearby
+    follows any such motion that points at the goal."""
+    steps = [s for trace in traces for s in trace if pusher_distance(s["state"]) > WALKED_AWAY_M]
+    if not steps:
+        return {"far_transitions": 0, "far_object_motion_model_m": None,
+                "far_object_motion_real_m": None}
+    x = np.array([s["state"] for s in steps])
+    u = np.array([s["action"] for s in steps])
+    real = np.array([s["next_state"] for s in steps])
+    return {"far_transitions": len(steps),
+            "far_object_motion_model_m": float(np.abs(net.step(x, u) - x)[:, :-2].mean()),
+            "far_object_motion_real_m": float(np.abs(real - x)[:, :-2].mean())}
+
+
 def pusher_ends(per_episode: list[dict]) -> dict:
     """Median final pusher distance over the failed episodes, and how many walked away."""
     ends = [e["pusher_distance_m"] for e in per_episode
@@ -181,7 +200,8 @@ def diagnose(env_id: str, net, controller_name: str, episodes: int, seed: int,
     measures = {**one_step_errors(net, traces),
                 **rollout_errors(net, traces, config.horizon),
                 **planned_against_realised(traces, cost, goals, config.horizon),
-                **(pusher_ends(per_episode) if pushing else {}),
+                **({**pusher_ends(per_episode), **far_pusher_motion(net, traces)}
+                   if pushing else {}),
                 "horizon": config.horizon}
     failures = {c: sum(e["class"] == c for e in per_episode) for c in CLASSES}
     return DiagnosisResult(results, summarize(results), measures, failures, per_episode)

@@ -14,6 +14,7 @@ from training.diagnose import (
     WALKED_AWAY_M,
     _pose_error,
     classify,
+    far_pusher_motion,
     one_step_errors,
     planned_against_realised,
     pusher_distance,
@@ -106,6 +107,20 @@ def test_where_the_pusher_ended_in_the_failed_episodes():
                                  "failed_pusher_walked_away": 2}
     assert pusher_ends(rows[3:]) == {"failed_pusher_distance_median_m": None,
                                      "failed_pusher_walked_away": 0}
+
+
+def test_the_models_object_motion_with_the_pusher_far_away():
+    class Drifts:  # moves every keypoint coordinate 1 mm a step, whatever the pusher does
+        def step(self, x, u):
+            return x + np.r_[np.full(x.shape[1] - 2, 1e-3), 0.0, 0.0]
+
+    far, near = _push_state((0.0, 0.0), 0, pusher=(0.3, 0.0)), _push_state((0, 0), 0, (0.05, 0))
+    steps = [{"state": s, "action": np.zeros(2), "next_state": s} for s in (far, near, far)]
+    measured = far_pusher_motion(Drifts(), [steps])
+    assert measured["far_transitions"] == 2  # the near one is not counted
+    assert measured["far_object_motion_model_m"] == pytest.approx(1e-3)
+    assert measured["far_object_motion_real_m"] == 0.0
+    assert far_pusher_motion(Drifts(), [steps[1:2]])["far_object_motion_model_m"] is None
 
 
 def test_other_tasks_say_whether_the_episode_stalled():

@@ -240,6 +240,11 @@ def diagnosis_markdown(record: dict) -> str:
                   f"{100 * m['failed_pusher_distance_median_m']:.0f} cm from the object; "
                   f"{m['failed_pusher_walked_away']} of {failed} over "
                   f"{100 * WALKED_AWAY_M:.0f} cm away (walked off)."]
+    if m.get("far_transitions"):
+        lines += ["", f"With the pusher over {100 * WALKED_AWAY_M:.0f} cm from the object "
+                  f"({m['far_transitions']} visited transitions) the model moves the object "
+                  f"{1000 * m['far_object_motion_model_m']:.2f} mm a step (mean per keypoint "
+                  f"coordinate); it moved {1000 * m['far_object_motion_real_m']:.2f} mm."]
     return "\n".join(lines) + "\n"
 
 
