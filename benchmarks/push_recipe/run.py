@@ -27,10 +27,17 @@ _RUNS = [("big60k", "big60k", "gd"), ("big60k", "big60k", "mppi"),
          ("sp500k_sweep/relus_16", "s16_500k", "mip"),
          # one improve round: GD's episodes on the distilled model and the simulator's
          ("imp1/round_1/dense", "impd_60k", "gd"), ("imp1/round_1/sparse", "imp32_60k", "gd"),
-         ("imp1/round_1/sparse", "imp32_60k", "mip-gd"),
-         # the explorer walks off after a quarter of its pushes (collect --retreat-prob 0.25)
-         ("big60k_r", "big60k_r", "gd"), ("spd60k_r", "sd32_60k_r", "gd"),
-         ("spd60k_r", "sd32_60k_r", "mip"), ("spd60k_r", "sd32_60k_r", "mip-gd")]
+         ("imp1/round_1/sparse", "imp32_60k", "mip-gd")]
+# the horizon: H = 12 at 200 ms (big60k_r, spd60k_r: the explorer also walks off after a
+# quarter of its pushes, collect --retreat-prob 0.25)
+_H12 = [("big60k_r", "big60k_r", "gd"), ("big60k", "big60k", "gd"),
+        ("spd60k_r", "sd32_60k_r", "gd"), ("spd60k_r", "sd32_60k_r", "mip-gd"),
+        ("spd60k_r", "sd32_60k_r", "mip")]
+# the same with 150 GD iterations a step instead of the clock (about 200 ms at H = 6 here), so
+# the runs do not depend on the machine: the retreats and the horizon, paired
+_ITERATED = [("big60k", "big60k", 6), ("big60k_r", "big60k_r", 6), ("spd60k", "sd32_60k", 6),
+             ("spd60k_r", "sd32_60k_r", 6), ("big60k_r", "big60k_r", 12),
+             ("big60k", "big60k", 12), ("spd60k_r", "sd32_60k_r", 12)]
 # search or model? the MIP and GD again with a second per step, on 20 of the episodes
 _LONG = [("sp60k/relus_32", "dg_s32_60k_mip1000", "mip"), ("big60k", "dg_big60k_gd1000", "gd")]
 
@@ -38,6 +45,20 @@ _LONG = [("sp60k/relus_32", "dg_s32_60k_mip1000", "mip"), ("big60k", "dg_big60k_
 def _diagnose(model: str, name: str, controller: str) -> Step:
     text = _DIAGNOSE.replace("{model}", model).replace("{name}", name)
     return Step(text.replace("{controller}", controller), f"dg_{name}_{controller}")
+
+
+def _diagnose_h12(model: str, name: str, controller: str) -> Step:
+    out = f"dg_{name}_{controller}_h12"
+    text = _DIAGNOSE.replace("{model}", model).replace("{controller}", controller)
+    text = text.replace(f"--out dg_{{name}}_{controller}", f"--horizon {{long_h}} --out {out}")
+    return Step(text, out)
+
+
+def _iterated(model: str, name: str, horizon: int) -> Step:
+    out = f"dgi_{name}_gd" + ("" if horizon == 6 else f"_h{horizon}")
+    return Step(f"mpcnet diagnose --model {model} --controller gd --iterations {{gd_iter}} "
+                f"--horizon {horizon if horizon == 6 else '{long_h}'} --episodes "
+                "{eval_episodes} --seed 100 --steps {eval_steps} --out " + out, out)
 
 
 _BIG = "--frame pusher --hidden {big} --seed 0 {train}"
@@ -89,6 +110,8 @@ SUITE = Suite(
              "{imp_episodes} --teacher-episodes {imp_teacher} {imp_teach} --steps {eval_steps} "
              "--seed 0 --out imp1", "imp1"),
         *(_diagnose(*run) for run in _RUNS),
+        *(_diagnose_h12(*run) for run in _H12),
+        *(_iterated(*run) for run in _ITERATED),
         *(Step(f"mpcnet diagnose --model {model} --controller {controller} --episodes "
                "{long_episodes} --seed 100 --steps {eval_steps} --budget-ms {long_budget_ms} "
                f"--out {out}", out) for model, out, controller in _LONG),
@@ -105,7 +128,8 @@ SUITE = Suite(
           "sparsify500k": "--relaxed-epochs 4 --finetune-epochs 2", "eval_episodes": 40,
           "eval_steps": 40, "budget_ms": 200, "sim_episodes": 20, "sim": "", "train": "",
           "long_episodes": 20, "long_budget_ms": 1000, "imp_iter": 150, "imp_train": 30,
-          "imp_episodes": 200, "imp_teacher": 30, "imp_teach": ""},
+          "imp_episodes": 200, "imp_teacher": 30, "imp_teach": "", "long_h": 12,
+          "gd_iter": 150},
     quick={"e500k": 6, "e60k": 4, "e6k": 3, "steps": 8, "big": "40,30", "small": "6",
            "ep60k": 1, "ep500k": 1, "ep6k": 1,
            "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "train": "--rollout-horizon 3",
@@ -114,7 +138,8 @@ SUITE = Suite(
            "eval_episodes": 1, "eval_steps": 2, "budget_ms": 50, "sim_episodes": 1,
            "long_episodes": 1, "long_budget_ms": 60, "imp_iter": 2, "imp_train": 1,
           "imp_episodes": 1, "imp_teacher": 1,
-          "imp_teach": "--teacher-samples 4 --teacher-iterations 1 --horizon 2",
+          "imp_teach": "--teacher-samples 4 --teacher-iterations 1 --horizon 2", "long_h": 2,
+          "gd_iter": 2,
            "sim": "--iterations 1 --samples 4 --horizon 2"},
 )
 
