@@ -26,6 +26,15 @@ OBS_LIMIT = 0.5
 HEIGHT = 0.05  # object and pusher height
 SUCCESS_DISTANCE = 0.02  # mean keypoint distance to the goal under 2 cm is success
 ACTION_WEIGHT = 0.01  # L1 action penalty per metre of pusher motion
+
+
+def approach_terms(weight: float) -> tuple[tuple[int, int, float], ...]:
+    """``weight * |pusher - keypoint|_1`` for each of the four keypoints, as
+    ``CostSpec.pair_terms`` (none for a zero weight): it keeps the pusher by the object, where
+    the models were trained, when no plan in the horizon moves the object nearer its goal."""
+    if not weight:
+        return ()
+    return tuple((8 + axis, 2 * k + axis, weight) for k in range(4) for axis in (0, 1))
 # Friction coefficients of the table and the object (PyBullet multiplies the two): v0's 0.4
 # gives 0.16 and the object slides about 1.7 cm on after a push; v1's 0.7 gives 0.49.
 SLIDING_FRICTION, QUASI_STATIC_FRICTION = 0.4, 0.7
@@ -115,7 +124,10 @@ class PushEnv(BulletEnv):
     ## Cost and reward
     ``reward = -cost`` with the shared :class:`~mpcnet.costs.CostSpec` (``self.cost_spec``):
     the L1 distance of the four keypoints to the goal keypoints plus ``0.01 * |u|_1``. The goal
-    state is ``info["goal"]`` (pusher entries are zero and carry zero weight).
+    state is ``info["goal"]`` (pusher entries are zero and carry zero weight). With
+    ``approach_weight=w`` (default 0) the cost also holds ``w * |pusher - keypoint|_1`` for
+    each keypoint (:func:`approach_terms`), so planners keep the pusher by the object; success
+    does not change.
 
     ## Physics: quasi-static (v1) or sliding (v0)
     ``mpcnet/Push-v1`` and ``mpcnet/PushT-v1`` (``quasi_static=True``) push quasi-statically:
@@ -146,7 +158,8 @@ class PushEnv(BulletEnv):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
 
     def __init__(self, shape: str = "box", render_mode: str | None = None,
-                 max_step: float = MAX_STEP, quasi_static: bool = False) -> None:
+                 max_step: float = MAX_STEP, quasi_static: bool = False,
+                 approach_weight: float = 0.0) -> None:
         shapes = {"box": BOX, "t": T_BLOCK}
         if shape not in shapes:
             raise ValueError(f"shape: expected one of {sorted(shapes)}, got {shape!r}.")
@@ -160,7 +173,12 @@ class PushEnv(BulletEnv):
         self.quasi_static = bool(quasi_static)
         self.action_space = spaces.Box(-self.max_step, self.max_step, (2,), np.float32)
         self.observation_space = spaces.Box(-OBS_LIMIT, OBS_LIMIT, (10,), np.float32)
-        self.cost_spec = CostSpec(np.r_[np.ones(8), 0.0, 0.0], np.full(2, ACTION_WEIGHT))
+        if not (isinstance(approach_weight, int | float) and 0.0 <= approach_weight <= 1.0):
+            raise ConfigError(f"approach_weight: expected a weight in [0, 1], got "
+                              f"{approach_weight!r}.")
+        self.approach_weight = float(approach_weight)
+        self.cost_spec = CostSpec(np.r_[np.ones(8), 0.0, 0.0], np.full(2, ACTION_WEIGHT),
+                                  pair_terms=approach_terms(self.approach_weight))
         # Box the MPC may assume for states (the workspace), used by the MILP bounds.
         self.state_low = np.r_[np.full(8, -WORKSPACE), np.full(2, -PUSHER_LIMIT)]
         self.state_high = -self.state_low

@@ -57,8 +57,9 @@ class HardPushEnv(PushEnv):
     def __init__(self, shape: str = "box", render_mode: str | None = None,
                  max_step: float = MAX_STEP, obstacles: int = 0, start: str = "behind",
                  max_turn: float = math.pi / 4,
-                 violation_depth: float = VIOLATION_DEPTH) -> None:
-        super().__init__(shape, render_mode, max_step, quasi_static=True)
+                 violation_depth: float = VIOLATION_DEPTH, approach_weight: float = 0.0) -> None:
+        super().__init__(shape, render_mode, max_step, quasi_static=True,
+                         approach_weight=approach_weight)
         if not (isinstance(obstacles, int) and 0 <= obstacles <= MAX_OBSTACLES):
             raise ConfigError(f"obstacles: expected an integer in [0, {MAX_OBSTACLES}], got "
                               f"{obstacles!r}.")
@@ -76,7 +77,8 @@ class HardPushEnv(PushEnv):
                                            self.cost_spec.action_weight,
                                            obstacles=empty_boxes(obstacles),
                                            obstacle_points=POINTS,
-                                           obstacle_weight=OBSTACLE_WEIGHT)
+                                           obstacle_weight=OBSTACLE_WEIGHT,
+                                           pair_terms=self.cost_spec.pair_terms)
             self.cost_spec = self.base_cost_spec
 
     # ------------------------------------------------------------------ episodes

@@ -3,7 +3,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import envs
-from mpcnet.errors import UnknownNameError
+from mpcnet.errors import ConfigError, UnknownNameError
 
 
 @pytest.mark.parametrize("env_id", sorted(envs.ENV_IDS))
@@ -53,6 +53,24 @@ def test_pushing_moves_the_object_and_reward_is_minus_cost():
     assert info["object_pose"][0] - start[0] > 0.05  # pushed along +x
     assert abs(info["object_pose"][1]) < 0.02
     np.testing.assert_allclose(obs[8:], [-0.09 + 0.15, 0.0], atol=0.01)  # pusher followed
+
+
+def test_the_approach_weight_keeps_the_pusher_by_the_object_in_every_planners_cost():
+    plain = envs.make("mpcnet/Push-v1").unwrapped
+    env = envs.make("mpcnet/Push-v1", approach_weight=0.1).unwrapped
+    assert plain.cost_spec.pair_terms == () and len(env.cost_spec.pair_terms) == 8
+    obs, info = env.reset(seed=0, options={"object_pose": (0.0, 0.0, 0.0),
+                                           "goal_pose": (0.1, 0.0, 0.0), "pusher": (-0.3, 0.0)})
+    state = obs.astype(np.float64)
+    corners = state[:8].reshape(4, 2)
+    extra = 0.1 * np.abs(state[8:] - corners).sum()  # L1 from the pusher to each corner
+    assert env.cost_spec.state_cost(state, info["goal"]) == pytest.approx(
+        plain.cost_spec.state_cost(state, info["goal"]) + extra)
+    hard = envs.make("mpcnet/PushObstacle-v0", approach_weight=0.1).unwrapped
+    assert hard.cost_spec.pair_terms == env.cost_spec.pair_terms
+    assert hard.cost_spec.obstacle_weight > 0  # the obstacles stay
+    with pytest.raises(ConfigError, match="approach_weight"):
+        envs.make("mpcnet/Push-v1", approach_weight=-0.1)
 
 
 def test_success_terminates():

@@ -115,6 +115,14 @@ def env_kwargs_of(args: argparse.Namespace, recorded: dict | None = None) -> dic
                                            task=getattr(args, "task", "") or "",
                                            num_objects=getattr(args, "num_objects", 0) or 0)))
     envs.check_env_id(args.env_id, kwargs.get("task"))
+    weight = getattr(args, "approach_weight", 0.0) or 0.0
+    if weight:
+        if not args.env_id.startswith("mpcnet/Push"):
+            from mpcnet.errors import ConfigError
+
+            raise ConfigError(f"--approach-weight: only the Push envs have a pusher to keep by "
+                              f"the object, got --env {args.env_id}; drop the flag.")
+        kwargs["approach_weight"] = weight
     return kwargs
 
 

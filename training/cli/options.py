@@ -125,6 +125,10 @@ def add_control_args(parser: argparse.ArgumentParser) -> None:
                         help="MIP bound method (default symbolic)")
     parser.add_argument("--num-objects", type=int_in(0, 6), default=0,
                         help="objects in mpcnet/Sort-v0 (2 to 6; default: the env's 4)")
+    parser.add_argument("--approach-weight", type=float_in(0.0, 1.0), default=0.0,
+                        help="Push envs: weight of the pusher's L1 distance to each keypoint in "
+                             "every planner's cost, which keeps the pusher by the object when "
+                             "nothing in the horizon pays (default 0)")
 
 
 def backend_name(text: str) -> str:
