@@ -28,16 +28,19 @@ _RUNS = [("big60k", "big60k", "gd"), ("big60k", "big60k", "mppi"),
          # one improve round: GD's episodes on the distilled model and the simulator's
          ("imp1/round_1/dense", "impd_60k", "gd"), ("imp1/round_1/sparse", "imp32_60k", "gd"),
          ("imp1/round_1/sparse", "imp32_60k", "mip-gd")]
-# the horizon: H = 12 at 200 ms (big60k_r, spd60k_r: the explorer also walks off after a
-# quarter of its pushes, collect --retreat-prob 0.25)
-_H12 = [("big60k_r", "big60k_r", "gd"), ("big60k", "big60k", "gd"),
-        ("spd60k_r", "sd32_60k_r", "gd"), ("spd60k_r", "sd32_60k_r", "mip-gd"),
-        ("spd60k_r", "sd32_60k_r", "mip")]
-# the same with 150 GD iterations a step instead of the clock (about 200 ms at H = 6 here), so
-# the runs do not depend on the machine: the retreats and the horizon, paired
-_ITERATED = [("big60k", "big60k", 6), ("big60k_r", "big60k_r", 6), ("spd60k", "sd32_60k", 6),
-             ("spd60k_r", "sd32_60k_r", 6), ("big60k_r", "big60k_r", 12),
-             ("big60k", "big60k", 12), ("spd60k_r", "sd32_60k_r", 12)]
+# the horizon: H = 12 at 200 ms, with the pusher kept by the object (--approach-weight 0.05)
+# or not; spd60k_r is distilled from big60k_r, trained on data whose explorer also walks off
+# after a quarter of its pushes (collect --retreat-prob 0.25)
+_H12 = [("spd60k_r", "sd32_60k_r", "mip-gd", "05"), ("spd60k_r", "sd32_60k_r", "gd", "05"),
+        ("big60k", "big60k", "gd", "05"), ("big60k", "big60k", "gd", "0"),
+        ("spd60k_r", "sd32_60k_r", "mip", "05")]
+# GD with 150 iterations a step instead of the clock (about 200 ms at H = 6 here), so the
+# runs do not depend on the machine: the retreats, the horizon and the approach term, paired
+_ITERATED = [("big60k", "big60k", 6, "0"), ("big60k_r", "big60k_r", 6, "0"),
+             ("spd60k", "sd32_60k", 6, "0"), ("spd60k_r", "sd32_60k_r", 6, "0"),
+             ("big60k_r", "big60k_r", 12, "0"), ("big60k", "big60k", 12, "0"),
+             ("spd60k_r", "sd32_60k_r", 12, "0"), ("spd60k", "sd32_60k", 12, "0"),
+             ("spd60k_r", "sd32_60k_r", 12, "05")]
 # search or model? the MIP and GD again with a second per step, on 20 of the episodes
 _LONG = [("sp60k/relus_32", "dg_s32_60k_mip1000", "mip"), ("big60k", "dg_big60k_gd1000", "gd")]
 
@@ -47,18 +50,20 @@ def _diagnose(model: str, name: str, controller: str) -> Step:
     return Step(text.replace("{controller}", controller), f"dg_{name}_{controller}")
 
 
-def _diagnose_h12(model: str, name: str, controller: str) -> Step:
-    out = f"dg_{name}_{controller}_h12"
-    text = _DIAGNOSE.replace("{model}", model).replace("{controller}", controller)
-    text = text.replace(f"--out dg_{{name}}_{controller}", f"--horizon {{long_h}} --out {out}")
-    return Step(text, out)
+def _diagnose_h12(model: str, name: str, controller: str, approach: str) -> Step:
+    out = f"dg_{name}_{controller}_h12_a{approach}"
+    return Step(f"mpcnet diagnose --model {model} --controller {controller} --episodes "
+                "{eval_episodes} --seed 100 --steps {eval_steps} --budget-ms {budget_ms} "
+                f"--horizon {{long_h}} --approach-weight 0.{approach} --out {out}", out)
 
 
-def _iterated(model: str, name: str, horizon: int) -> Step:
-    out = f"dgi_{name}_gd" + ("" if horizon == 6 else f"_h{horizon}")
+def _iterated(model: str, name: str, horizon: int, approach: str) -> Step:
+    out = f"dgi_{name}_gd" + ("" if horizon == 6 else f"_h{horizon}") + (
+        "" if approach == "0" else f"_a{approach}")
     return Step(f"mpcnet diagnose --model {model} --controller gd --iterations {{gd_iter}} "
-                f"--horizon {horizon if horizon == 6 else '{long_h}'} --episodes "
-                "{eval_episodes} --seed 100 --steps {eval_steps} --out " + out, out)
+                f"--horizon {horizon if horizon == 6 else '{long_h}'} --approach-weight "
+                f"0.{approach} --episodes {{eval_episodes}} --seed 100 --steps {{eval_steps}} "
+                f"--out {out}", out)
 
 
 _BIG = "--frame pusher --hidden {big} --seed 0 {train}"
