@@ -36,16 +36,18 @@ def int_in(low: int, high: int):
     return parse
 
 
-def float_in(low: float, high: float):
-    """An argparse type: a number in ``(low, high]`` (NaN refused)."""
+def float_in(low: float, high: float, low_included: bool = False):
+    """An argparse type: a number in ``(low, high]``, or ``[low, high]`` with
+    ``low_included`` (NaN refused)."""
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             value = float("nan")
-        if not low < value <= high:
+        if not (low <= value if low_included else low < value) or not value <= high:
             raise argparse.ArgumentTypeError(
-                f"expected a number > {low:g} and <= {high:g}, got {text!r}")
+                f"expected a number {'>=' if low_included else '>'} {low:g} and <= {high:g}, "
+                f"got {text!r}")
         return value
     return parse
 
@@ -125,7 +127,8 @@ def add_control_args(parser: argparse.ArgumentParser) -> None:
                         help="MIP bound method (default symbolic)")
     parser.add_argument("--num-objects", type=int_in(0, 6), default=0,
                         help="objects in mpcnet/Sort-v0 (2 to 6; default: the env's 4)")
-    parser.add_argument("--approach-weight", type=float_in(0.0, 1.0), default=0.0,
+    parser.add_argument("--approach-weight", type=float_in(0.0, 1.0, low_included=True),
+                        default=0.0,
                         help="Push envs: weight of the pusher's L1 distance to each keypoint in "
                              "every planner's cost, which keeps the pusher by the object when "
                              "nothing in the horizon pays (default 0)")

@@ -29,6 +29,7 @@ def test_tiny_pipeline_through_the_cli(tmp_path, capsys):
     (["collect", "--episodes", "0"], "episodes: expected a positive number"),
     (["evaluate", "--env", "mpcnet/Sort-v0", "--model", "sim", "--approach-weight", "0.1"],
      "only the Push envs have a pusher to keep by the object"),
+    (["evaluate", "--model", "sim", "--approach-weight", "-0.1"], "expected a number >= 0 and"),
 ])
 def test_bad_input_gives_one_line_and_exit_code_2(argv, needle, tmp_path):
     assert needle in usage_error_line([*argv, "--out", str(tmp_path / "o")], tmp_path)
