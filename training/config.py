@@ -73,22 +73,19 @@ class CollectConfig:
         if not 0.0 <= self.max_step <= 0.1:
             raise ConfigError(f"max_step: expected 0 (the env's default) or a step length up "
                               f"to 0.1 m, got {self.max_step}.")
-        if self.max_step and "Push" not in self.env_id:
-            raise ConfigError(f"max_step: only the Push envs have a step length, got "
-                              f"--max-step {self.max_step} for {self.env_id}.")
+        for name, what in (("max_step", "have a step length"),
+                           ("retreat_prob", "have an explorer that retreats")):
+            value = getattr(self, name)
+            if value and "Push" not in self.env_id:
+                raise ConfigError(f"{name}: only the Push envs {what}, got "
+                                  f"--{name.replace('_', '-')} {value} for {self.env_id}.")
         if self.num_objects and self.env_id != "mpcnet/Sort-v0":
             raise ConfigError(f"num_objects: only mpcnet/Sort-v0 has a number of objects, got "
                               f"--num-objects {self.num_objects} for {self.env_id}.")
-        if not 0.0 <= self.retreat_prob <= 1.0:
-            raise ConfigError(f"retreat_prob: expected a value in [0, 1], got "
-                              f"{self.retreat_prob}.")
-        if self.retreat_prob and "Push" not in self.env_id:
-            raise ConfigError(f"retreat_prob: only the Push envs' explorer retreats, got "
-                              f"--retreat-prob {self.retreat_prob} for {self.env_id}.")
-        if not 0.0 <= self.random_action_prob <= 1.0:
-            raise ConfigError(
-                f"random_action_prob: expected a value in [0, 1], got {self.random_action_prob}."
-            )
+        for name in ("random_action_prob", "retreat_prob"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"{name}: expected a value in [0, 1], got "
+                                  f"{getattr(self, name)}.")
 
     def to_dict(self) -> dict:
         return asdict(self)
