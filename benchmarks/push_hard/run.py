@@ -76,7 +76,8 @@ SUITE = Suite(
                        _compare(env, "--models spT60k/relus_32", "mip-gd", _FEWER,
                                 f"cmp_{name}_sparse"))),
         # H = 12 with the pusher kept by the object, as on Push-v1 (push_recipe)
-        *(step for env, name in (("PushTurn-v0", "turn"), ("PushAround-v0", "around"))
+        *(step for env, name in (("PushTurn-v0", "turn"), ("PushAround-v0", "around"),
+                                 ("PushObstacle-v0", "obstacle"))
           for step in (_compare(env, "--models big60k", "gd", _H12, f"cmp_{name}40_h12"),
                        _compare(env, "--models sp60k/relus_32", "mip-gd", _H12,
                                 f"cmp_{name}40_h12_sparse"))),
