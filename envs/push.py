@@ -27,6 +27,10 @@ HEIGHT = 0.05  # object and pusher height
 SUCCESS_DISTANCE = 0.02  # mean keypoint distance to the goal under 2 cm is success
 ACTION_WEIGHT = 0.01  # L1 action penalty per metre of pusher motion
 
+# Friction coefficients of the table and the object (PyBullet multiplies the two): v0's 0.4
+# gives 0.16 and the object slides about 1.7 cm on after a push; v1's 0.7 gives 0.49.
+SLIDING_FRICTION, QUASI_STATIC_FRICTION = 0.4, 0.7
+
 
 def approach_terms(weight: float) -> tuple[tuple[int, int, float], ...]:
     """``weight * |pusher - keypoint|_1`` for each of the four keypoints, as
@@ -35,9 +39,6 @@ def approach_terms(weight: float) -> tuple[tuple[int, int, float], ...]:
     if not weight:
         return ()
     return tuple((8 + axis, 2 * k + axis, weight) for k in range(4) for axis in (0, 1))
-# Friction coefficients of the table and the object (PyBullet multiplies the two): v0's 0.4
-# gives 0.16 and the object slides about 1.7 cm on after a push; v1's 0.7 gives 0.49.
-SLIDING_FRICTION, QUASI_STATIC_FRICTION = 0.4, 0.7
 
 
 @dataclass(frozen=True)

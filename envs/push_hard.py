@@ -21,12 +21,12 @@ Physics, observation and action are Push-v1's (quasi-static).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 
 from envs.push import MAX_STEP, PUSHER_LIMIT, PUSHER_RADIUS, WORKSPACE, PushEnv
-from mpcnet.costs import CostSpec
 from mpcnet.errors import ConfigError
 
 MAX_OBSTACLES = 3
@@ -73,12 +73,12 @@ class HardPushEnv(PushEnv):
         self.violation_depth = float(violation_depth)
         self._boxes = np.zeros((0, 4))
         if obstacles:
-            self.base_cost_spec = CostSpec(self.cost_spec.state_weight,
-                                           self.cost_spec.action_weight,
-                                           obstacles=empty_boxes(obstacles),
-                                           obstacle_points=POINTS,
-                                           obstacle_weight=OBSTACLE_WEIGHT,
-                                           pair_terms=self.cost_spec.pair_terms)
+            # Push-v1's cost with the obstacle terms added: every other term (the approach
+            # term too) is kept, whatever CostSpec grows
+            self.base_cost_spec = dataclasses.replace(self.cost_spec,
+                                                      obstacles=empty_boxes(obstacles),
+                                                      obstacle_points=POINTS,
+                                                      obstacle_weight=OBSTACLE_WEIGHT)
             self.cost_spec = self.base_cost_spec
 
     # ------------------------------------------------------------------ episodes

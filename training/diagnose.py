@@ -112,11 +112,13 @@ def _pose_error(state: np.ndarray, goal: np.ndarray) -> tuple[float, float]:
     return distance, abs(math.degrees(math.atan2(cross, dot)))
 
 
-def pusher_distance(state) -> float:
+def pusher_distance(states):
     """Metres from the pusher (the last two entries of a push state) to the object's keypoint
-    mean."""
-    state = np.asarray(state, dtype=np.float64)
-    return float(np.linalg.norm(state[-2:] - state[:-2].reshape(-1, 2).mean(0)))
+    mean: a float for one state, an array for states stacked along the leading axes."""
+    states = np.asarray(states, dtype=np.float64)
+    points = states[..., :-2].reshape(*states.shape[:-1], -1, 2)
+    distance = np.linalg.norm(states[..., -2:] - points.mean(-2), axis=-1)
+    return float(distance) if distance.ndim == 0 else distance
 
 
 def far_pusher_motion(net, traces: list[list[dict]]) -> dict:
@@ -124,14 +126,16 @@ def far_pusher_motion(net, traces: list[list[dict]]) -> dict:
     the object: the mean absolute object motion per keypoint coordinate the model predicts
     and what happened (quasi-static pushing: zero). A planner with nothing to gain nearby
     follows any such motion that points at the goal."""
-    steps = [s for trace in traces for s in trace if pusher_distance(s["state"]) > WALKED_AWAY_M]
-    if not steps:
+    steps = [s for trace in traces for s in trace]
+    x = np.array([s["state"] for s in steps]).reshape(len(steps), -1)
+    far = pusher_distance(x) > WALKED_AWAY_M if steps else np.zeros(0, bool)
+    if not far.any():
         return {"far_transitions": 0, "far_object_motion_model_m": None,
                 "far_object_motion_real_m": None}
-    x = np.array([s["state"] for s in steps])
-    u = np.array([s["action"] for s in steps])
-    real = np.array([s["next_state"] for s in steps])
-    return {"far_transitions": len(steps),
+    x = x[far]
+    u = np.array([s["action"] for s in steps])[far]
+    real = np.array([s["next_state"] for s in steps])[far]
+    return {"far_transitions": int(far.sum()),
             "far_object_motion_model_m": float(np.abs(net.step(x, u) - x)[:, :-2].mean()),
             "far_object_motion_real_m": float(np.abs(real - x)[:, :-2].mean())}
 

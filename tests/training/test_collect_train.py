@@ -10,6 +10,7 @@ from mpcnet.nn.relunet import ReluNet
 from training.cli.stages import collect_to, train_to
 from training.collect import collect
 from training.config import CollectConfig, TrainConfig
+from training.diagnose import pusher_distance
 from training.train import train
 
 
@@ -27,18 +28,13 @@ def test_collection_is_seeded_and_touches_the_object():
     np.testing.assert_array_equal(a.next_states[:-1][same], a.states[1:][same])
 
 
-def _pusher_distances(data):
-    return np.linalg.norm(data.states[:, -2:] - data.states[:, :-2].reshape(len(data), -1, 2)
-                          .mean(1), axis=1)
-
-
 def test_the_explorer_retreats_only_when_asked_and_the_object_stays_put():
     near = collect(CollectConfig(episodes=4, steps=40, seed=5)).data
     far = collect(CollectConfig(episodes=4, steps=40, seed=5, retreat_prob=1.0)).data
     # without retreats the explorer stays by the object (60k transitions: at most 18 cm)
-    assert _pusher_distances(near).max() < 0.2 < _pusher_distances(far).max()
+    assert pusher_distance(near.states).max() < 0.2 < pusher_distance(far.states).max()
     # quasi-static: with the pusher that far, the object does not move at all
-    gone = _pusher_distances(far) > 0.2
+    gone = pusher_distance(far.states) > 0.2
     object_motion = np.abs(far.next_states[gone, :-2] - far.states[gone, :-2]).max()
     assert gone.sum() >= 5 and object_motion < 1e-6
     with pytest.raises(ConfigError, match="only the Push envs"):
