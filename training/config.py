@@ -44,7 +44,7 @@ def _positive(cfg, *names: str) -> None:
 
 @dataclass(frozen=True)
 class CollectConfig:
-    env_id: str = _help("gymnasium id of the environment", default="mpcnet/Push-v1")
+    env_id: str = _help("gymnasium id of the environment", default="mpcnet/Push-v2")
     episodes: int = _help("number of episodes to collect", high=1_000_000, default=200)
     steps: int = _help("control steps per episode (fewer if the episode ends)",
                        high=100_000, default=30)
@@ -209,10 +209,11 @@ class SparsifyConfig:
     baseline: bool = _help(
         "also train and report the one-shot magnitude-pruning baseline (--no-baseline skips "
         "it: it costs about as much as the method itself)", default=True)
-    distill: bool = _help(
+    distill: bool | None = _help(
         "train the sparse model on the dense model's rollouts instead of the data "
         "(distillation), so it learns the dense model's answer to actions the explorer never "
-        "took", default=False)
+        "took; auto: on for planar pushing data (on Push-v1 it lifted GD on 32 ReLUs from 0.53 "
+        "to 0.68 success), off elsewhere", default=None)
     distill_random_actions: float = _help(
         "with --distill: the fraction of training windows whose actions are drawn uniformly "
         "in the data's action range", default=0.5)

@@ -172,8 +172,8 @@ def diagnose(env_id: str, net, controller_name: str, episodes: int, seed: int,
              env_kwargs: dict | None = None, progress: bool = False) -> DiagnosisResult:
     """Run ``episodes`` seeded closed-loop episodes of ``controller_name`` on ``net`` and
     measure where the model fails (see the module docstring); errors over H = the plan's
-    horizon."""
-    config = config or PlannerConfig()
+    horizon (default: the env's, :func:`envs.default_horizon`)."""
+    config = config or PlannerConfig(horizon=envs.default_horizon(env_id))
     env = envs.make(env_id, max_episode_steps=max_steps, **(env_kwargs or {}))
     results, traces, goals, per_episode = [], [], [], []
     pushing = env_id.startswith("mpcnet/Push")

@@ -304,14 +304,15 @@ def evaluate(env_id: str, net: ReluNet, controller_name: str, episodes: int, see
         store: Where each finished episode is written; episodes already there (from an
             interrupted run with the same seeds) are read instead of run again.
 
-        config: The planner's settings (default ``PlannerConfig()``: horizon 6, 200 ms).
+        config: The planner's settings (default: ``PlannerConfig`` at 200 ms with the env's
+            horizon, :func:`envs.default_horizon`).
         env_kwargs: Go to ``envs.make`` (e.g. ``num_objects`` for sorting).
 
     Returns:
         The episodes, their summary, and ``frames[i]``: the RGB frames of episode ``i`` for
         the first ``render_episodes`` episodes.
     """
-    config = config or PlannerConfig()
+    config = config or PlannerConfig(horizon=envs.default_horizon(env_id))
     env = envs.make(env_id, render_mode="rgb_array" if render_episodes else None,
                     max_episode_steps=max_steps, **(env_kwargs or {}))
     results, frames = [], []

@@ -51,7 +51,8 @@ class ImproveConfig:
     relaxed_epochs: int = 40
     finetune_epochs: int = 20
     teacher_episodes: int = 0  # per round: CEM on the simulator itself, the reference planner
-    distill: bool = False  # sparsify by distillation from the round's dense model
+    distill: bool | None = None  # sparsify by distillation from the round's dense model; None:
+    # on for Push data (training.sparsify.distills_by_default)
     # The teacher plans with its own settings, not the controller's: a GD or MIP controller's
     # budget or iteration count would starve CEM on the simulator (about 10 ms a rollout).
     teacher_samples: int = 128

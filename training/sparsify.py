@@ -38,6 +38,19 @@ from training.train import (
 log = logging.getLogger(__name__)
 
 
+def distills_by_default(data: TransitionData) -> bool:
+    """What ``distill=None`` (auto) means for ``data``: on for the Push envs, where it was
+    measured to help the planners (benchmarks/push_recipe); off elsewhere, unmeasured."""
+    return data.env_id.startswith("mpcnet/Push")
+
+
+def resolve_sparsify_config(data: TransitionData, config: SparsifyConfig) -> SparsifyConfig:
+    """``config`` with its automatic choices made for ``data`` (``distill``)."""
+    if config.distill is not None:
+        return config
+    return dataclasses.replace(config, distill=distills_by_default(data))
+
+
 def check_budget(model: GatedReluModel, config: SparsifyConfig) -> None:
     """Refuse budgets the model cannot meet, with a message that says what to do."""
     dense = model.relu_count
@@ -76,6 +89,7 @@ def sparsify_progressive(base: GatedReluModel, train: TransitionData, val: Trans
                          progress: bool = False) -> ProgressiveResult:
     """The progressive three-way sparsification: the plain sparse model and its history."""
     check_budget(base, config)
+    config = resolve_sparsify_config(train, config)
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
     model = Sparsifiable(base).to(device)

@@ -45,7 +45,7 @@ SUITE = Suite(
         Step("mpcnet train --data data --frame pusher --seed 0 {train} --out model_pf",
              "model_pf"),
         Step("mpcnet sparsify --model model_pf --data data --relus {relus} --seed 0 {sparsify} "
-             "--out sw_pf", "sw_pf"),
+             "--no-distill --out sw_pf", "sw_pf"),
         Step("mpcnet sweep planners.toml --out planners --workers {workers}",
              "planners/results.md"),
         Step("mpcnet sweep budgets.toml --out budgets --workers {workers}", "budgets/results.md"),

@@ -15,9 +15,9 @@ SUITE = Suite(
              "--out data", "data"),
         Step("mpcnet train --data data --seed 0 {train} --out model", "model"),
         Step("mpcnet sparsify --model model --data data --relus {relus_a} {sparsify} "
-             "--out sw_world", "sw_world"),
+             "--no-distill --out sw_world", "sw_world"),
         Step("mpcnet sparsify --model model --data data --relus {relus_b} {sparsify} "
-             "--out sw_world_b", "sw_world_b"),
+             "--no-distill --out sw_world_b", "sw_world_b"),
         Step(_MIP + " --horizon {short} --json h_short_highs.json", "h_short_highs.json"),
         Step(_MIP + " --horizon {short} --backend gurobi --json h_short_gurobi.json",
              "h_short_gurobi.json"),

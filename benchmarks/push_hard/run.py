@@ -29,7 +29,8 @@ def _models(shape: str, env: str) -> tuple[Step, ...]:
         Step(f"mpcnet train --data d{shape}60k {_BIG} --epochs {{ep60k}} --out big{shape}60k",
              f"big{shape}60k"),
         Step(f"mpcnet sparsify --model big{shape}60k --data d{shape}60k --relus "
-             f"{{relus{shape}}} {{sparsify}} --no-baseline --out sp{shape}60k", f"sp{shape}60k"),
+             f"{{relus{shape}}} {{sparsify}} --no-baseline --no-distill --out sp{shape}60k",
+             f"sp{shape}60k"),
     )
 
 

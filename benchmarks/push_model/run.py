@@ -15,9 +15,9 @@ SUITE = Suite(
         Step("mpcnet train --data data --frame pusher --seed 0 {train} --out model_pf",
              "model_pf"),
         Step("mpcnet sparsify --model model --data data --relus {relus} --seed 0 {sparsify} "
-             "--out sweep", "sweep"),
+             "--no-distill --out sweep", "sweep"),
         Step("mpcnet sparsify --model model_pf --data data --relus {relus} --seed 0 {sparsify} "
-             "--out sweep_pf", "sweep_pf"),
+             "--no-distill --out sweep_pf", "sweep_pf"),
     ),
     full={"episodes": 200, "steps": 30, "train": "", "relus": "64,32,16,8", "sparsify": ""},
     quick={"episodes": 6, "steps": 8, "train": "--hidden 8,8 --epochs 1 --rollout-horizon 3",

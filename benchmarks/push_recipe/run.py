@@ -66,19 +66,19 @@ def _iterated(model: str, name: str, horizon: int, approach: str) -> Step:
                 f"--out {out}", out)
 
 
+# Push-v1 named: the default env is Push-v2 now (the same physics, a cost with the approach
+# term and a 12-step default horizon), and these rows were measured on v1
+_COLLECT = "mpcnet collect --env mpcnet/Push-v1 --steps {steps} --seed 0"
 _BIG = "--frame pusher --hidden {big} --seed 0 {train}"
 SUITE = Suite(
     name="push_recipe",
     question=__doc__,
     steps=(
         # nested data: the first 200 and 2000 episodes of the largest set are the smaller sets
-        Step("mpcnet collect --episodes {e500k} --steps {steps} --seed 0 --workers 2 --out d500k",
-             "d500k"),
-        Step("mpcnet collect --episodes {e60k} --steps {steps} --seed 0 --workers 2 --out d60k",
-             "d60k"),
-        Step("mpcnet collect --episodes {e6k} --steps {steps} --seed 0 --out d6k", "d6k"),
-        Step("mpcnet collect --episodes {e60k} --steps {steps} --seed 0 --retreat-prob 0.25 "
-             "--out d60k_r", "d60k_r"),
+        Step(_COLLECT + " --episodes {e500k} --workers 2 --out d500k", "d500k"),
+        Step(_COLLECT + " --episodes {e60k} --workers 2 --out d60k", "d60k"),
+        Step(_COLLECT + " --episodes {e6k} --out d6k", "d6k"),
+        Step(_COLLECT + " --episodes {e60k} --retreat-prob 0.25 --out d60k_r", "d60k_r"),
         # about 10,000 gradient steps each: 47 epochs of 60k, 6 of 500k, 470 of 6k
         Step(f"mpcnet train --data d60k {_BIG} --augment rotate --epochs {{ep60k}} --out big60k",
              "big60k"),
@@ -94,19 +94,19 @@ SUITE = Suite(
         Step(f"mpcnet train --data d60k_r {_BIG} --augment rotate --epochs {{ep60k}} "
              "--out big60k_r", "big60k_r"),
         Step("mpcnet sparsify --model big60k --data d60k --relus 32,64,16 {sparsify} "
-             "--no-baseline --out sp60k", "sp60k"),
+             "--no-baseline --no-distill --out sp60k", "sp60k"),
         Step("mpcnet sparsify --model big60k --data d60k --relus 32 {sparsify} --no-baseline "
              "--distill --out spd60k", "spd60k"),
         Step("mpcnet sparsify --model big60k_r --data d60k_r --relus 32 {sparsify} --no-baseline "
              "--distill --out spd60k_r", "spd60k_r"),
         Step("mpcnet sparsify --model big6k --data d6k --relus 32 {sparsify6k} --no-baseline "
-             "--out sp6k", "sp6k"),
+             "--no-distill --out sp6k", "sp6k"),
         Step("mpcnet sparsify --model big500k --data d500k --relus 32 {sparsify500k} "
-             "--no-baseline --out sp500k", "sp500k"),
+             "--no-baseline --no-distill --out sp500k", "sp500k"),
         Step("mpcnet sparsify --model big6k --data d6k --relus 64,16 {sparsify6k} --no-baseline "
-             "--out sp6k_sweep", "sp6k_sweep"),
+             "--no-distill --out sp6k_sweep", "sp6k_sweep"),
         Step("mpcnet sparsify --model big500k --data d500k --relus 64,16 {sparsify500k} "
-             "--no-baseline --out sp500k_sweep", "sp500k_sweep"),
+             "--no-baseline --no-distill --out sp500k_sweep", "sp500k_sweep"),
         # on-policy data: GD's episodes on the distilled 32-ReLU model (a fixed iteration count
         # near 200 ms, so the data do not depend on the machine) and the simulator's, then the
         # dense model fine-tuned and distilled again
@@ -120,7 +120,8 @@ SUITE = Suite(
         *(Step(f"mpcnet diagnose --model {model} --controller {controller} --episodes "
                "{long_episodes} --seed 100 --steps {eval_steps} --budget-ms {long_budget_ms} "
                f"--out {out}", out) for model, out, controller in _LONG),
-        Step("mpcnet evaluate --model sim --controller cem --episodes {sim_episodes} --seed 100 "
+        Step("mpcnet evaluate --env mpcnet/Push-v1 --model sim --controller cem --episodes "
+             "{sim_episodes} --seed 100 "
              "--steps {eval_steps} {sim} --out ev_sim_cem", "ev_sim_cem"),
         Step("mpcnet report " + " ".join(f"dg_{name}_{c}" for _, name, c in _RUNS)
              + " " + " ".join(out for _, out, _ in _LONG) + " ev_sim_cem --out report",

@@ -145,4 +145,29 @@ def test_v1_is_quasi_static_and_v0_slides():
     assert _push_then_retreat("mpcnet/PushT-v1") < 1e-4
     # v0 (kept to reproduce old results): the object slides on with a velocity nobody sees
     assert _push_then_retreat("mpcnet/Push-v0") > 3e-3
-    assert envs.DEFAULT_ENV_ID == "mpcnet/Push-v1"
+    assert envs.DEFAULT_ENV_ID == "mpcnet/Push-v2"
+
+
+@pytest.mark.parametrize("new, old", [("mpcnet/Push-v2", "mpcnet/Push-v1"),
+                                      ("mpcnet/PushTurn-v1", "mpcnet/PushTurn-v0")])
+def test_the_new_versions_move_alike_and_pay_for_a_pusher_away_from_the_object(new, old):
+    (states_new, goal_new), (states_old, goal_old) = _trajectory(new, 5), _trajectory(old, 5)
+    np.testing.assert_array_equal(states_new, states_old)
+    np.testing.assert_array_equal(goal_new, goal_old)
+    costs = {}
+    for env_id in (new, old):
+        env = envs.make(env_id)
+        env.reset(seed=5)
+        costs[env_id] = -env.step(np.zeros(2, np.float32))[1]
+        env.close()
+    # the approach term: 0.05 x the pusher's L1 distance to each keypoint, > 0 off the object
+    assert costs[new] > costs[old] + 1e-3
+    assert envs.dynamics_of(new) == envs.dynamics_of(old) == "mpcnet/Push-v1"
+
+
+def test_the_default_horizon_is_long_where_the_pusher_is_kept_close():
+    for env_id in ("mpcnet/Push-v2", "mpcnet/PushT-v2", "mpcnet/PushObstacle-v1",
+                   "mpcnet/PushTAround-v1"):
+        assert envs.default_horizon(env_id) == 12
+    for env_id in ("mpcnet/Push-v1", "mpcnet/PushObstacle-v0", "mpcnet/Sort-v0", None):
+        assert envs.default_horizon(env_id) == 6

@@ -128,7 +128,7 @@ def test_export_and_import_through_the_cli(tmp_path, capsys):
     assert run_cli(["export", "--model", str(out), "--onnx", str(tmp_path / "back.onnx")]) == 2
     assert "exists; pass --overwrite" in capsys.readouterr().err
     assert run_cli(["import", "--onnx", str(path), "--out", str(tmp_path / "x")]) == 2
-    assert "mpcnet/Push-v1 has states of 10" in capsys.readouterr().err
+    assert "mpcnet/Push-v2 has states of 10" in capsys.readouterr().err
     # the core names the parameter (residual=True), the command line its flag
     assert run_cli(["import", "--onnx", str(tmp_path / "back.onnx"), "--residual", "--env",
                     "Pendulum-v1", "--task", "pendulum", "--out", str(tmp_path / "y")]) == 2

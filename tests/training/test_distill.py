@@ -50,7 +50,8 @@ def test_a_distilled_student_learns_the_teacher_not_the_data(tiny_data):
     teacher = random_mlp(hidden=(12, 10))
     tcfg = TrainConfig(hidden=(12, 10), rollout_horizon=4, batch_size=32)
     config = dict(relus=22, relaxed_epochs=20, finetune_epochs=10, seed=0)
-    plain = sparsify_progressive(teacher, train, val, SparsifyConfig(**config), tcfg).model
+    plain = sparsify_progressive(teacher, train, val, SparsifyConfig(**config, distill=False),
+                                 tcfg).model
     taught = sparsify_progressive(teacher, train, val,
                                   SparsifyConfig(**config, distill=True,
                                                  distill_random_actions=1.0), tcfg).model

@@ -103,9 +103,9 @@ def add_parsers(sub) -> None:
                    help="the reference planner's CEM samples per iteration (default 128)")
     p.add_argument("--teacher-iterations", type=int_in(1, 1_000), default=4,
                    help="the reference planner's CEM iterations per step (default 4)")
-    p.add_argument("--distill", action="store_true",
+    p.add_argument("--distill", action=argparse.BooleanOptionalAction, default=None,
                    help="sparsify each round by distillation from the round's dense model "
-                        "(see `sparsify --distill`)")
+                        "(see `sparsify --distill`; default: on for Push data)")
     add_control_args(p)
     add_output_args(p, resumable=True)
 
@@ -380,7 +380,7 @@ def run_sweep(args: argparse.Namespace) -> None:
 def run_improve(args: argparse.Namespace) -> None:
     from mpcnet.nn.model_io import load_model
     from training.improve import ImproveConfig, check_resumable, improve, settings_of
-    from training.sparsify import check_budget
+    from training.sparsify import check_budget, distills_by_default
     from training.train import check_trainable
 
     model, data = load_model(args.model), TransitionData.load(args.data)
@@ -389,7 +389,8 @@ def run_improve(args: argparse.Namespace) -> None:
                              [args.controller])
     config = ImproveConfig(args.controller, args.relus, args.rounds, args.episodes, args.steps,
                            args.seed, args.train_epochs, args.relaxed_epochs,
-                           args.finetune_epochs, args.teacher_episodes, args.distill,
+                           args.finetune_epochs, args.teacher_episodes,
+                           distills_by_default(data) if args.distill is None else args.distill,
                            args.teacher_samples, args.teacher_iterations)
     check_model_fits(model, data, args.model, args.data)
     check_budget(model, SparsifyConfig(relus=args.relus))

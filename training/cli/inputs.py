@@ -105,8 +105,8 @@ def load_net(model_dir: Path, num_objects: int | None = None):
 
 def env_kwargs_of(args: argparse.Namespace, recorded: dict | None = None) -> dict:
     """``envs.make`` keyword arguments: the ``recorded`` ones (the models' data was collected
-    with), then ``--num-objects`` (0: the env's default) and ``--task``; checked against
-    ``--env``."""
+    with), then ``--num-objects`` (0: the env's default), ``--task`` and ``--approach-weight``
+    (omitted: the env's own); checked against ``--env``."""
     import envs
     from training.collect import env_kwargs
 
@@ -115,8 +115,8 @@ def env_kwargs_of(args: argparse.Namespace, recorded: dict | None = None) -> dic
                                            task=getattr(args, "task", "") or "",
                                            num_objects=getattr(args, "num_objects", 0) or 0)))
     envs.check_env_id(args.env_id, kwargs.get("task"))
-    weight = getattr(args, "approach_weight", 0.0) or 0.0
-    if weight:
+    weight = getattr(args, "approach_weight", None)  # None: the env's own (0.05 on v2)
+    if weight is not None:
         if not args.env_id.startswith("mpcnet/Push"):
             from mpcnet.errors import ConfigError
 

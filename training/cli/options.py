@@ -84,6 +84,8 @@ def _limit(f) -> str:
 
 
 def _fmt(value) -> str:
+    if value is None:  # decided from the data or the env (see the field's help)
+        return "auto"
     return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
@@ -109,13 +111,16 @@ def add_planner_args(parser: argparse.ArgumentParser) -> None:
     for f in dataclasses.fields(PlannerConfig):
         flag = "--" + f.name.replace("_", "-")
         default = "the planner's" if f.default is None else f.default
+        if f.name == "horizon":  # the env's (envs.default_horizon): filled once it is known
+            default = "the env's, 12 on Push(T)-v2 and the hard v1 variants, else 6"
         default = "none" if default == "" else default
         help_text = f"{f.metadata['help']} (default: {default}{_limit(f)})"
         if str(f.type) == "bool":
             parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction,
                                 default=f.default, help=help_text)
         else:
-            parser.add_argument(flag, dest=f.name, type=kinds[str(f.type)], default=f.default,
+            parser.add_argument(flag, dest=f.name, type=kinds[str(f.type)],
+                                default=None if f.name == "horizon" else f.default,
                                 help=help_text)
 
 
@@ -128,10 +133,11 @@ def add_control_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--num-objects", type=int_in(0, 6), default=0,
                         help="objects in mpcnet/Sort-v0 (2 to 6; default: the env's 4)")
     parser.add_argument("--approach-weight", type=float_in(0.0, 1.0, low_included=True),
-                        default=0.0,
+                        default=None,
                         help="Push envs: weight of the pusher's L1 distance to each keypoint in "
                              "every planner's cost, which keeps the pusher by the object when "
-                             "nothing in the horizon pays (default 0)")
+                             "nothing in the horizon pays (default: the env's, 0.05 on "
+                             "Push(T)-v2 and the hard v1 variants, else 0)")
 
 
 def backend_name(text: str) -> str:
@@ -195,4 +201,8 @@ def planner_config_from_args(args: argparse.Namespace, **overrides):
     from controllers.config import PLANNER_FIELDS, PlannerConfig
 
     values = {name: getattr(args, name) for name in PLANNER_FIELDS if hasattr(args, name)}
+    if values.get("horizon") is None:
+        import envs
+
+        values["horizon"] = envs.default_horizon(getattr(args, "env_id", None))
     return PlannerConfig(**{**values, **overrides})

@@ -212,7 +212,7 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
     from mpcnet.nn.model_io import load_model, save_model
     from training.cli.inputs import check_known_env, check_model_fits, train_config_of
     from training.experiments.sparsify_tables import sweep_plot, sweep_table
-    from training.sparsify import check_budget, sparsify
+    from training.sparsify import check_budget, resolve_sparsify_config, sparsify
     from training.train import check_trainable, error_units, split_episodes
 
     base = load_model(model_dir)
@@ -223,6 +223,8 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
     check_known_env(data.env_id, f"data {data_dir}", data.env_kwargs.get("task"))
     check_model_fits(base, data, model_dir, data_dir)
     tcfg = train_config_of(model_dir, required=True)
+    config = resolve_sparsify_config(data, config)  # recorded as decided
+    configs = [dataclasses.replace(c, distill=config.distill) for c in configs]
     train_data, val_data = split_episodes(data, tcfg.val_fraction, tcfg.seed)
     check_trainable(data, dataclasses.replace(tcfg, device=config.device))
     with run_directory(out, data.env_id, "sparsify", config.seed, overwrite) as out:
@@ -286,6 +288,7 @@ def run_demo(args: argparse.Namespace) -> None:
     """The main job: collect, train (pusher frame), sparsify, then MIP-MPC on the sparse
     model against gradient descent, the best sampling-type planner measured on pushing
     (BENCHMARKS.md), on the dense and the sparse model, in closed loop."""
+    import envs
     from training.cli.control import run_compare
 
     root = args.out or Path("runs") / f"demo__{time.strftime('%Y%m%d-%H%M%S')}"
@@ -307,12 +310,14 @@ def run_demo(args: argparse.Namespace) -> None:
                       root / "sparsify")
     sparse_dir, rows = run.path, run.rows
     print("      " + _sparsify_summary(rows[0]))
+    env_id = CollectConfig.env_id
     print(f"[4/4] closed loop, {args.compare_episodes} episodes: MIP-MPC on the sparse model, "
-          "gradient descent on the dense and the sparse model, 200 ms per step")
+          "gradient descent on the dense and the sparse model, 200 ms per step, horizon "
+          f"{envs.default_horizon(env_id)}")
     compare = argparse.Namespace(
-        env_id=CollectConfig.env_id, models=[model_dir, sparse_dir], controllers="mip,gd",
+        env_id=env_id, models=[model_dir, sparse_dir], controllers="mip,gd",
         episodes=args.compare_episodes, seed=args.seed, max_mip_relus=args.relus,
-        render=False, horizon=6, budget_ms=200.0, steps=30, bounds="symbolic",
+        render=False, horizon=None, budget_ms=200.0, steps=30, bounds="symbolic",
         out=root / "compare", overwrite=False, resume=False, threads=None)
     run_compare(compare)
     print(f"artefacts: data -> {data_dir}, model -> {model_dir}, sparse model -> {sparse_dir},"

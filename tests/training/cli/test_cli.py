@@ -65,7 +65,10 @@ def test_sparsify_sweep_through_the_cli(tmp_path, capsys):
     lean = tmp_path / "lean"
     assert main(["sparsify", "--model", str(model), "--data", str(data), "--relus", "6,3",
                  "--relaxed-epochs", "2", "--finetune-epochs", "1", "--no-baseline",
-                 "--out", str(lean)]) == 0
+                 "--no-distill", "--out", str(lean)]) == 0
+    # distillation is on by default for Push data, and recorded as decided
+    assert json.loads((sweep / "relus_6" / "config.json").read_text())["distill"] is True
+    assert json.loads((lean / "relus_6" / "config.json").read_text())["distill"] is False
     lean_rows = json.loads((lean / "sweep.json").read_text())
     assert all(r["magnitude_val_mse_rollout"] is None for r in lean_rows)
     assert not any(lean.glob("relus_*/magnitude"))
@@ -105,3 +108,19 @@ def test_an_omitted_env_is_the_one_the_model_was_trained_on(tmp_path):
     assert resolved(env_id="mpcnet/Sort-v0", model=str(old)) == "mpcnet/Sort-v0"
     assert not hasattr(argparse.Namespace(), "env_id")  # commands without --env: untouched
     resolve_env_id(argparse.Namespace())
+
+
+@pytest.mark.parametrize("env_id, argv, horizon, approach", [
+    ("mpcnet/Push-v2", [], 12, None),
+    ("mpcnet/Push-v1", [], 6, None),
+    ("mpcnet/PushAround-v1", ["--horizon", "4", "--approach-weight", "0"], 4, 0.0),
+])
+def test_the_horizon_and_the_approach_term_default_to_the_envs(env_id, argv, horizon, approach):
+    from training.cli import build_parser
+    from training.cli.inputs import env_kwargs_of
+    from training.cli.options import planner_config_from_args
+
+    args = build_parser().parse_args(["evaluate", "--model", "sim", "--env", env_id, *argv])
+    assert planner_config_from_args(args).horizon == horizon
+    # omitted, the env keeps its own weight (0.05 on v2); given, even 0, it is passed on
+    assert env_kwargs_of(args).get("approach_weight") == approach

@@ -476,7 +476,7 @@ def test_a_model_evaluated_on_another_env_of_the_same_size_is_warned_about(ws, t
     assert _run(["evaluate", "--model", str(ws / "model"), "--env", "mpcnet/PushT-v0",
                  "--controller", "random", "--iterations", "1", "--episodes", "1", "--steps",
                  "1", "--out", str(tmp_path / "t")]) == 0
-    assert "was trained on mpcnet/Push-v1, evaluated here on mpcnet/PushT-v0" in \
+    assert "was trained on mpcnet/Push-v2, evaluated here on mpcnet/PushT-v0" in \
         capsys.readouterr().err
 
 
