@@ -15,6 +15,7 @@ _FEWER = ("--episodes {fewer_episodes} --seed 100 --steps {steps} --budget-ms {b
           "--horizon {horizon}")
 _H12 = ("--episodes {episodes} --seed 100 --steps {steps} --budget-ms {budget_ms} "
         "--horizon {h12} --approach-weight 0.05")
+_V1 = "--episodes {episodes} --seed 100 --steps {steps} --budget-ms {budget_ms} {v1_horizon}"
 _LONG = ("--episodes {fewer_episodes} --seed 100 --steps {steps} --budget-ms {long_budget_ms} "
          "--horizon {long_horizon} --execute {execute}")
 
@@ -82,6 +83,12 @@ SUITE = Suite(
           for step in (_compare(env, "--models big60k", "gd", _H12, f"cmp_{name}40_h12"),
                        _compare(env, "--models sp60k/relus_32", "mip-gd", _H12,
                                 f"cmp_{name}40_h12_sparse"))),
+        # the T at H = 12 with the approach term: the -v1 ids, whose defaults these are
+        *(step for name in ("TTurn", "TAround", "TObstacle")
+          for step in (_compare(f"Push{name}-v1", "--models bigT60k", "gd", _V1,
+                                f"cmp_{name.lower()}40_v1"),
+                       _compare(f"Push{name}-v1", "--models spT60k/relus_32", "mip-gd", _V1,
+                                f"cmp_{name.lower()}40_v1_sparse"))),
         # the budget the paper gave its solver: 10 s a plan, a plan every 3 steps
         Step("mpcnet compare --env mpcnet/PushObstacle-v0 --models sp60k/relus_32 "
              "--controllers mip --episodes {slow_episodes} --seed 100 --steps {steps} "
@@ -99,13 +106,15 @@ SUITE = Suite(
           "sparsify": "--relaxed-epochs 30 --finetune-epochs 20", "episodes": 40,
           "fewer_episodes": 20, "steps": 60, "budget_ms": 200, "horizon": 6,
           "sim_episodes": 10, "sim": "", "long_horizon": 15, "execute": 3,
-          "long_budget_ms": 600, "slow_episodes": 6, "slow_budget_ms": 10000, "h12": 12},
+          "long_budget_ms": 600, "slow_episodes": 6, "slow_budget_ms": 10000, "h12": 12,
+          "v1_horizon": ""},
     quick={"e60k": 4, "data_steps": 8, "big": "40,30", "ep60k": 1,
            "train": "--rollout-horizon 3", "relus": "32,16", "relusT": "32,16",
            "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "episodes": 1,
            "fewer_episodes": 1, "steps": 2, "budget_ms": 60, "horizon": 2, "sim_episodes": 1,
            "sim": "--iterations 1 --samples 4 --horizon 2", "long_horizon": 3, "execute": 2,
-           "long_budget_ms": 120, "slow_episodes": 1, "slow_budget_ms": 200, "h12": 3},
+           "long_budget_ms": 120, "slow_episodes": 1, "slow_budget_ms": 200, "h12": 3,
+           "v1_horizon": "--horizon 3"},
 )
 
 if __name__ == "__main__":
