@@ -220,8 +220,10 @@ def check_resumable(out: Path, settings: dict) -> None:
             saved.setdefault(key, settings.get(key))
     changed = sorted(k for k in settings.keys() | saved.keys() if settings.get(k) != saved.get(k))
     if changed:
+        hint = (" (--no-distill for a run started before distillation became the default on "
+                "Push data)" if "distill" in changed and saved["distill"] is False else "")
         raise ArtifactError(f"--resume {out}: the run was started with other settings "
-                            f"({', '.join(changed)}); repeat its command with --resume.")
+                            f"({', '.join(changed)}); repeat its command with --resume{hint}.")
 
 
 def settings_of(config: ImproveConfig, planner: PlannerConfig, model: Path, data: Path) -> dict:

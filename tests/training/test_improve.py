@@ -71,6 +71,23 @@ def test_improve_refuses_changed_settings_on_resume(dense, tmp_path, capsys):
     assert "started with other settings" in capsys.readouterr().err
 
 
+def test_a_run_from_before_distillation_was_the_default_resumes_with_no_distill(
+        dense, tmp_path, capsys):
+    out = tmp_path / "old"
+    argv = ["improve", "--model", str(dense / "model"), "--data", str(dense / "data"),
+            "--controller", "random", "--relus", "4", "--rounds", "0", "--episodes", "1",
+            "--steps", "2", "--horizon", "2", "--iterations", "1", "--train-epochs", "1",
+            "--relaxed-epochs", "1", "--finetune-epochs", "0", "--out", str(out)]
+    assert _run(argv) == 0
+    settings = json.loads((out / "config.json").read_text())
+    assert settings["distill"] is True  # Push data: on by default, recorded as decided
+    (out / "config.json").write_text(json.dumps({**settings, "distill": False}))
+    capsys.readouterr()
+    assert _run([*argv, "--resume"]) == 2
+    assert "--no-distill for a run started before" in capsys.readouterr().err
+    assert _run([*argv, "--resume", "--no-distill"]) == 0
+
+
 def test_a_teacher_adds_the_reference_planners_episodes(dense, tmp_path, monkeypatch):
     import training.improve as improve
     import training.sparsify as sparsify
