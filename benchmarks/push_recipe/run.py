@@ -120,6 +120,10 @@ SUITE = Suite(
         *(Step(f"mpcnet diagnose --model {model} --controller {controller} --episodes "
                "{long_episodes} --seed 100 --steps {eval_steps} --budget-ms {long_budget_ms} "
                f"--out {out}", out) for model, out, controller in _LONG),
+        # Push-v2 with no flag is Push-v1 with H = 12 and the approach term: the same row
+        Step("mpcnet diagnose --env mpcnet/Push-v2 --model spd60k_r --controller mip-gd "
+             "--episodes {eval_episodes} --seed 100 --steps {eval_steps} --budget-ms {budget_ms} "
+             "{v2_h} --out dg_sd32_60k_r_mip-gd_v2", "dg_sd32_60k_r_mip-gd_v2"),
         Step("mpcnet evaluate --env mpcnet/Push-v1 --model sim --controller cem --episodes "
              "{sim_episodes} --seed 100 "
              "--steps {eval_steps} {sim} --out ev_sim_cem", "ev_sim_cem"),
@@ -135,7 +139,7 @@ SUITE = Suite(
           "eval_steps": 40, "budget_ms": 200, "sim_episodes": 20, "sim": "", "train": "",
           "long_episodes": 20, "long_budget_ms": 1000, "imp_iter": 150, "imp_train": 30,
           "imp_episodes": 200, "imp_teacher": 30, "imp_teach": "", "long_h": 12,
-          "gd_iter": 150},
+          "gd_iter": 150, "v2_h": ""},
     quick={"e500k": 6, "e60k": 4, "e6k": 3, "steps": 8, "big": "40,30", "small": "6",
            "ep60k": 1, "ep500k": 1, "ep6k": 1,
            "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "train": "--rollout-horizon 3",
@@ -145,7 +149,7 @@ SUITE = Suite(
            "long_episodes": 1, "long_budget_ms": 60, "imp_iter": 2, "imp_train": 1,
           "imp_episodes": 1, "imp_teacher": 1,
           "imp_teach": "--teacher-samples 4 --teacher-iterations 1 --horizon 2", "long_h": 2,
-          "gd_iter": 2,
+          "gd_iter": 2, "v2_h": "--horizon 2",
            "sim": "--iterations 1 --samples 4 --horizon 2"},
 )
 
