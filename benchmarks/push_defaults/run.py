@@ -36,9 +36,15 @@ SUITE = Suite(
         Step("mpcnet train --data data_r {train} --out dense_r", "dense_r"),
         Step("mpcnet sparsify --model dense_r --data data_r --relus 32 {sparsify} "
              "--out sparse32_r", "sparse32_r"),
+        # the spread between sparsifications of the same dense model: two more seeds
+        *(Step(f"mpcnet sparsify --model dense --data data --relus 32 --seed {seed} "
+               f"{{sparsify}} --no-baseline --out sparse32_s{seed}", f"sparse32_s{seed}")
+          for seed in (1, 2)),
         *(Step(f"mpcnet diagnose --model {model} --controller mip-gd --episodes "
                f"{{eval_episodes}} --seed 100 {{eval}} --out dg_{model}_mip-gd",
-               f"dg_{model}_mip-gd") for model in ("sparse32_big", "sparse32_e50", "sparse32_r")),
+               f"dg_{model}_mip-gd")
+          for model in ("sparse32_big", "sparse32_e50", "sparse32_r", "sparse32_s1",
+                        "sparse32_s2")),
     ),
     full={"episodes": 2000, "collect": "", "train": "", "sparsify": "", "eval_episodes": 40,
           "eval": "", "sparsify_short": "--relaxed-epochs 30 --finetune-epochs 20"},
