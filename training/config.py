@@ -212,7 +212,7 @@ class SparsifyConfig:
     distill: bool | None = _help(
         "train the sparse model on the dense model's rollouts instead of the data "
         "(distillation), so it learns the dense model's answer to actions the explorer never "
-        "took; auto: on for planar pushing data (on Push-v1 it lifted GD on 32 ReLUs from 0.53 "
+        "took; auto: on for the Push envs' data (on Push-v1 it lifted GD on 32 ReLUs from 0.53 "
         "to 0.68 success), off elsewhere", default=None)
     distill_random_actions: float = _help(
         "with --distill: the fraction of training windows whose actions are drawn uniformly "

@@ -223,8 +223,9 @@ def sparsify_to(model_dir: Path, data_dir: Path, budgets: list[int], config: Spa
     check_known_env(data.env_id, f"data {data_dir}", data.env_kwargs.get("task"))
     check_model_fits(base, data, model_dir, data_dir)
     tcfg = train_config_of(model_dir, required=True)
-    config = resolve_sparsify_config(data, config)  # recorded as decided
-    configs = [dataclasses.replace(c, distill=config.distill) for c in configs]
+    # the automatic choices made for these data, so each run records what it did
+    config = resolve_sparsify_config(data, config)
+    configs = [resolve_sparsify_config(data, c) for c in configs]
     train_data, val_data = split_episodes(data, tcfg.val_fraction, tcfg.seed)
     check_trainable(data, dataclasses.replace(tcfg, device=config.device))
     with run_directory(out, data.env_id, "sparsify", config.seed, overwrite) as out:
