@@ -51,9 +51,10 @@ SAME_DYNAMICS = {**{f"mpcnet/Push{t}{name}-v{version}": f"mpcnet/Push{t}-v1"
                  **{f"mpcnet/Rope{name}-v0": "mpcnet/Rope-v0" for name, _ in _ROPE_GOALS}}
 
 DEFAULT_ENV_ID = "mpcnet/Push-v2"  # what the commands use when neither --env nor a model says
-# the planning horizon when none is given: 12 where the pusher is kept close (at 6 the
-# correction an object needs near its goal does not fit in the plan; benchmarks/push_recipe)
-LONG_HORIZON_ENVS = frozenset(
+# the current push envs, whose defaults are the push recipe: the planning horizon is 12 (at 6
+# the correction an object needs near its goal does not fit in the plan; benchmarks/
+# push_recipe), and training.recipes picks their data, model size and sparsification
+PUSH_RECIPE_ENVS = frozenset(
     [f"mpcnet/Push{t}-v2" for t, _ in _SHAPES]
     + [f"mpcnet/Push{t}{name}-v1" for t, _ in _SHAPES for name, _ in _HARD_VARIANTS])
 DEFAULT_HORIZON, LONG_HORIZON = 6, 12
@@ -72,7 +73,7 @@ def dynamics_of(env_id: str) -> str:
 
 def default_horizon(env_id: str | None) -> int:
     """The planning horizon a controller on ``env_id`` uses unless told (``--horizon``)."""
-    return LONG_HORIZON if env_id in LONG_HORIZON_ENVS else DEFAULT_HORIZON
+    return LONG_HORIZON if env_id in PUSH_RECIPE_ENVS else DEFAULT_HORIZON
 
 
 def registered_id(env_id: str, task: dict | None = None) -> str:

@@ -6,7 +6,7 @@ from training.sparsify import sparsify
 from training.train import train
 
 data = collect(CollectConfig(env_id="mpcnet/Push-v2", episodes=200, steps=30)).data
-dense = train(data, TrainConfig(epochs=100, frame="pusher"))  # a 2x128 ReLU MLP
+dense = train(data, TrainConfig(hidden=(128, 128), epochs=100))  # a 2x128 ReLU MLP
 sparse = sparsify(dense.model, dense.train_data, dense.val_data, SparsifyConfig(relus=16),
                   dense.config).model
 net = sparse.export()  # the ReluNet that the MILP and every planner read

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 
@@ -12,6 +13,7 @@ from mpcnet.data import TransitionData
 from mpcnet.errors import ConfigError
 from training.config import CollectConfig
 from training.progress import Progress
+from training.recipes import recipe_for
 from training.results import CollectResult
 
 log = logging.getLogger(__name__)
@@ -316,6 +318,14 @@ def _episodes(config: CollectConfig, jobs: list[tuple[int, int]], workers: int):
         yield from pool.map(_worker_episode, jobs, chunksize=chunk)
 
 
+def resolve_collect_config(config: CollectConfig) -> CollectConfig:
+    """``config`` with its auto choices made for its env: the explorer's retreat probability
+    (:mod:`training.recipes`)."""
+    if config.retreat_prob is not None:
+        return config
+    return dataclasses.replace(config, retreat_prob=recipe_for(config.env_id).retreat_prob)
+
+
 def collect(config: CollectConfig, progress: bool = False, workers: int = 1) -> CollectResult:
     """Run ``config.episodes`` exploration episodes; their transitions and figures.
 
@@ -325,6 +335,7 @@ def collect(config: CollectConfig, progress: bool = False, workers: int = 1) -> 
     """
     if not isinstance(workers, int) or not 1 <= workers <= 1024:
         raise ConfigError(f"workers: expected an integer from 1 to 1,024, got {workers!r}.")
+    config = resolve_collect_config(config)
     seeds = np.random.SeedSequence(config.seed).generate_state(config.episodes)
     jobs = [(i, int(seed)) for i, seed in enumerate(seeds)]
     rows: dict[str, list] = {k: [] for k in ("states", "actions", "next_states", "ids", "contacts")}

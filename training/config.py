@@ -52,10 +52,11 @@ class CollectConfig:
     random_action_prob: float = _help(
         "probability of a uniformly random action instead of the contact-seeking push",
         default=0.15)
-    retreat_prob: float = _help(
+    retreat_prob: float | None = _help(
         "Push envs: probability that the explorer, after a push, walks the pusher away from "
         "the object (4 to 12 steps) before its next approach, so the data show that an "
-        "object the pusher is far from stays where it is", default=0.0)
+        "object the pusher is far from stays where it is; auto: 0.25 on Push(T)-v2 and the "
+        "hard v1 variants (the push recipe), 0 elsewhere", default=None)
     num_objects: int = _help(
         "objects per episode in mpcnet/Sort-v0 (2 to 6); 0 keeps the env's default", default=0)
     max_step: float = _help(
@@ -83,7 +84,7 @@ class CollectConfig:
             raise ConfigError(f"num_objects: only mpcnet/Sort-v0 has a number of objects, got "
                               f"--num-objects {self.num_objects} for {self.env_id}.")
         for name in ("random_action_prob", "retreat_prob"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
+            if getattr(self, name) is not None and not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name}: expected a value in [0, 1], got "
                                   f"{getattr(self, name)}.")
 
@@ -99,8 +100,9 @@ _SIZE_FIELDS = ("hidden", "relation_hidden", "object_hidden")
 class TrainConfig:
     model: str = _help("'mlp' (any env) or 'gnn' (object-centric graph network, for "
                        "mpcnet/Sort-v0 and mpcnet/Rope-v0)", default="mlp")
-    hidden: tuple[int, ...] = _help("MLP hidden layer sizes, comma-separated", high=16_384,
-                                    default=(128, 128))
+    hidden: tuple[int, ...] | None = _help(
+        "MLP hidden layer sizes, comma-separated; auto: 256,256,256 on data of Push(T)-v2 and "
+        "the hard v1 variants (the push recipe), else 128,128", high=16_384, default=None)
     relation_hidden: tuple[int, ...] = _help("GNN relation-network hidden sizes",
                                              high=16_384, default=(64, 64))
     object_hidden: tuple[int, ...] = _help("GNN object-network hidden sizes", high=16_384,
@@ -110,7 +112,10 @@ class TrainConfig:
     edges: str = _help("GNN edges: 'all' (every object hears every other and the pusher) or "
                        "'chain' (object i hears i-1, i+1 and the pusher: the rope's keypoints)",
                        default="all")
-    epochs: int = _help("passes over the training windows", high=100_000, default=150)
+    epochs: int | None = _help(
+        "passes over the training windows; auto: about 6,800 gradient steps' worth on data of "
+        "Push(T)-v2 and the hard v1 variants (47 epochs of 2,000 episodes), else 150",
+        high=100_000, default=None)
     max_steps: int = _help("also stop after this many gradient steps, at the end of an epoch "
                            "(0: no limit)", low=0, high=10**9, default=0)
     max_seconds: float = _help("also stop after this many seconds of training, at the end of "
@@ -146,6 +151,8 @@ class TrainConfig:
             raise ConfigError(f"model: expected 'mlp' or 'gnn', got {self.model!r}.")
         for name in _SIZE_FIELDS:
             value = getattr(self, name)
+            if value is None:  # auto (training.recipes)
+                continue
             if isinstance(value, str):
                 value = parse_int_list(value, name)
             value = tuple(int(h) for h in value)
@@ -153,7 +160,9 @@ class TrainConfig:
                 raise ConfigError(f"{name}: expected positive layer sizes, got {value}.")
             object.__setattr__(self, name, value)
         check_field_limits(self)
-        _positive(self, "epochs", "batch_size", "lr", "rollout_horizon", "effect_dim")
+        _positive(self, "batch_size", "lr", "rollout_horizon", "effect_dim")
+        if self.epochs is not None:
+            _positive(self, "epochs")
         if self.rollout_weight < 0:
             raise ConfigError(f"rollout_weight: expected >= 0, got {self.rollout_weight}.")
         if not 0.0 < self.val_fraction < 1.0:
@@ -190,11 +199,13 @@ class SparsifyConfig:
     keep: int = _help(
         "neuron budget N: at most N hidden neurons survive (ReLU + identity); -1 for no limit",
         default=-1)
-    relaxed_epochs: int = _help(
-        "epochs of joint training of weights and relaxed choices while the budget falls",
-        high=100_000, default=80)
-    finetune_epochs: int = _help("epochs of fine-tuning once the choice is hard",
-                                 high=100_000, default=40)
+    relaxed_epochs: int | None = _help(
+        "epochs of joint training of weights and relaxed choices while the budget falls; "
+        "auto: 30 on data of Push(T)-v2 and the hard v1 variants (the push recipe), else 80",
+        high=100_000, default=None)
+    finetune_epochs: int | None = _help(
+        "epochs of fine-tuning once the choice is hard; auto: 20 on data of Push(T)-v2 and "
+        "the hard v1 variants, else 40", high=100_000, default=None)
     schedule_fraction: float = _help(
         "fraction of the relaxed epochs over which the budget falls from dense to K",
         default=0.7)
@@ -230,9 +241,10 @@ class SparsifyConfig:
                 f"keep: expected -1 (no limit) or a neuron budget >= relus ({self.relus}), "
                 f"got {self.keep}."
             )
-        _positive(self, "relaxed_epochs", "lr", "gate_lr", "temperature_start",
-                  "temperature_end")
-        if self.finetune_epochs < 0:
+        _positive(self, "lr", "gate_lr", "temperature_start", "temperature_end")
+        if self.relaxed_epochs is not None:
+            _positive(self, "relaxed_epochs")
+        if self.finetune_epochs is not None and self.finetune_epochs < 0:
             raise ConfigError(f"finetune_epochs: expected >= 0, got {self.finetune_epochs}.")
         if not 0.0 < self.schedule_fraction <= 1.0:
             raise ConfigError(

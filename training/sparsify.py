@@ -25,6 +25,7 @@ from mpcnet.nn.sparsity import RELU, REMOVED, Sparsifiable, neuron_magnitudes
 from training.config import SparsifyConfig, TrainConfig
 from training.distill import Teacher
 from training.progress import Progress
+from training.recipes import recipe_for
 from training.results import ProgressiveResult, SparsifyResult
 from training.train import (
     ValidationSet,
@@ -45,10 +46,13 @@ def distills_by_default(data: TransitionData) -> bool:
 
 
 def resolve_sparsify_config(data: TransitionData, config: SparsifyConfig) -> SparsifyConfig:
-    """``config`` with its automatic choices made for ``data`` (``distill``)."""
-    if config.distill is not None:
-        return config
-    return dataclasses.replace(config, distill=distills_by_default(data))
+    """``config`` with its automatic choices made for ``data``: ``distill``, and the epochs
+    from the recipe of the data's env (:mod:`training.recipes`)."""
+    recipe = recipe_for(data.env_id)
+    auto = {"distill": distills_by_default(data), "relaxed_epochs": recipe.relaxed_epochs,
+            "finetune_epochs": recipe.finetune_epochs}
+    changes = {name: value for name, value in auto.items() if getattr(config, name) is None}
+    return dataclasses.replace(config, **changes) if changes else config
 
 
 def check_budget(model: GatedReluModel, config: SparsifyConfig) -> None:
@@ -146,6 +150,7 @@ def magnitude_prune(base: GatedReluModel, train: TransitionData, val: Transition
                     progress: bool = False) -> GatedReluModel:
     """One-shot magnitude pruning to ``K`` ReLUs (others removed), then fine-tuning."""
     check_budget(base, config)
+    config = resolve_sparsify_config(train, config)
     scores = neuron_magnitudes(base)
     choice = torch.full_like(scores, REMOVED, dtype=torch.long)
     choice[torch.argsort(scores, descending=True)[:config.relus]] = RELU

@@ -87,7 +87,7 @@ def test_auto_means_the_pusher_frame_and_rotations_on_push_data_only(push_data, 
                            push_data.episode_ids, None, env_id="Pendulum-v1")
     plain = resolve_config(other, auto)
     assert (plain.frame, plain.augment) == ("world", "none")
-    chosen = TrainConfig(frame="world", augment="none")
+    chosen = TrainConfig(frame="world", augment="none", hidden=(128, 128), epochs=150)
     assert resolve_config(push_data, chosen) == chosen
     # a model trained before "auto" existed keeps what it was trained with
     (tmp_path / "config.json").write_text(json.dumps({"seed": 3, "val_fraction": 0.2}))

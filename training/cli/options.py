@@ -70,11 +70,12 @@ def add_config_args(parser: argparse.ArgumentParser, cls, skip=()) -> None:
         if f.type in ("bool", bool, "bool | None"):
             parser.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction,
                                 default=f.default, help=help_text)
-        elif f.type in ("tuple[int, ...]",):
-            parser.add_argument(flag, dest=f.name, default=_fmt(f.default), help=help_text,
+        elif f.type in ("tuple[int, ...]", "tuple[int, ...] | None"):
+            default = None if f.default is None else _fmt(f.default)  # None: auto
+            parser.add_argument(flag, dest=f.name, default=default, help=help_text,
                                 metavar="N,N,...")
         else:
-            kind = {"int": int, "float": float, "str": str}[str(f.type)]
+            kind = {"int": int, "float": float, "str": str}[str(f.type).removesuffix(" | None")]
             parser.add_argument(flag, dest=f.name, type=kind, default=f.default, help=help_text)
 
 

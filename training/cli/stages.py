@@ -94,9 +94,10 @@ def collect_to(config: CollectConfig, out: Path | None, overwrite: bool = False,
                progress: bool = True, workers: int = 1) -> StageRun:
     """Collect data and write ``data.npz``, ``config.json``, ``meta.json``, ``metrics.json``."""
     import envs
-    from training.collect import collect, env_kwargs
+    from training.collect import collect, env_kwargs, resolve_collect_config
 
     envs.make(config.env_id, **env_kwargs(config)).close()  # a bad id or task: one line, now
+    config = resolve_collect_config(config)  # the run records what it did, not "auto"
     with run_directory(out, config.env_id, "collect", config.seed, overwrite) as out:
         collected = collect(config, progress=progress, workers=workers)
         data, metrics = collected.data, collected.metrics
@@ -301,7 +302,7 @@ def run_demo(args: argparse.Namespace) -> None:
     print(f"      {cm['transitions']} transitions, contact fraction {cm['contact_fraction']:.2f}")
     print(f"[2/4] training a 2x128 ReLU dynamics model (pusher frame) for {args.epochs} epochs")
     run = train_to(data_dir, TrainConfig(epochs=args.epochs, seed=args.seed,
-                                         frame="pusher"),
+                                         hidden=(128, 128), frame="pusher"),
                    root / "train")
     model_dir, tm = run.path, run.metrics
     print("      " + _train_summary(tm))
