@@ -2,7 +2,8 @@
 flag but the data size: 2,000 episodes of the default env (mpcnet/Push-v2), the default dense
 model, 32 ReLUs by the default sparsification, then 40 paired episodes at the default 200 ms a
 step and the env's horizon: GD and MPPI on the dense model, mip-gd, the MIP and GD on the
-sparse one."""
+sparse one. Then the spread over the dense model's training seed, and the former defaults
+(before the push recipe), pinned by flags, with one change at a time."""
 
 import sys
 
@@ -11,6 +12,45 @@ from training.cli.suites import Step, Suite, main
 # (model, controller): every row runs on the same episodes (--seed 100), so rows pair
 _RUNS = (("dense", "gd"), ("dense", "mppi"), ("sparse32", "mip-gd"), ("sparse32", "gd"),
          ("sparse32", "mip"))
+# the former defaults, named: no retreats, a 2 x 128 MLP for 150 epochs, 80 + 40 sparsify
+# epochs ({train} and {sparsify} come after them, so the quick mode still shrinks them)
+_DATA_F = "--retreat-prob 0"
+_TRAIN_F = "--hidden 128,128 --epochs 150"
+_SPARSIFY_F = "--relaxed-epochs 80 --finetune-epochs 40"
+
+
+def _diagnose(model: str, controller: str) -> Step:
+    out = f"dg_{model}_{controller}"
+    return Step(f"mpcnet diagnose --model {model} --controller {controller} --episodes "
+                f"{{eval_episodes}} --seed 100 {{eval}} --out {out}", out)
+
+
+_FORMER = (
+    Step(f"mpcnet collect --episodes {{episodes}} --workers 2 {_DATA_F} {{collect}} "
+         "--out data_f", "data_f"),
+    Step(f"mpcnet train --data data_f {_TRAIN_F} {{train}} --out dense_f", "dense_f"),
+    Step(f"mpcnet sparsify --model dense_f --data data_f --relus 32 {_SPARSIFY_F} {{sparsify}} "
+         "--out sparse32_f", "sparse32_f"),
+    *(_diagnose(f"{model}_f", controller) for model, controller in _RUNS),
+    # what push_recipe's 32-ReLU model had that the former default lacked, one at a time
+    Step("mpcnet train --data data_f --hidden 256,256,256 --epochs 150 {train} "
+         "--out dense_big_f", "dense_big_f"),
+    Step(f"mpcnet sparsify --model dense_big_f --data data_f --relus 32 {_SPARSIFY_F} "
+         "{sparsify} --no-baseline --out sparse32_big_f", "sparse32_big_f"),
+    Step("mpcnet sparsify --model dense_f --data data_f --relus 32 {sparsify_short} "
+         "--no-baseline --out sparse32_e50_f", "sparse32_e50_f"),
+    Step("mpcnet collect --episodes {episodes} --workers 2 --retreat-prob 0.25 {collect} "
+         "--out data_r_f", "data_r_f"),
+    Step(f"mpcnet train --data data_r_f {_TRAIN_F} {{train}} --out dense_r_f", "dense_r_f"),
+    Step(f"mpcnet sparsify --model dense_r_f --data data_r_f --relus 32 {_SPARSIFY_F} "
+         "{sparsify} --out sparse32_r_f", "sparse32_r_f"),
+    *(Step(f"mpcnet sparsify --model dense_f --data data_f --relus 32 --seed {seed} "
+           f"{_SPARSIFY_F} {{sparsify}} --no-baseline --out sparse32_s{seed}_f",
+           f"sparse32_s{seed}_f") for seed in (1, 2)),
+    *(_diagnose(model, "mip-gd") for model in ("sparse32_big_f", "sparse32_e50_f",
+                                               "sparse32_r_f", "sparse32_s1_f",
+                                               "sparse32_s2_f")),
+)
 SUITE = Suite(
     name="push_defaults",
     question=__doc__,
@@ -19,32 +59,17 @@ SUITE = Suite(
         Step("mpcnet train --data data {train} --out dense", "dense"),
         Step("mpcnet sparsify --model dense --data data --relus 32 {sparsify} --out sparse32",
              "sparse32"),
-        *(Step(f"mpcnet diagnose --model {model} --controller {controller} --episodes "
-               f"{{eval_episodes}} --seed 100 {{eval}} --out dg_{model}_{controller}",
-               f"dg_{model}_{controller}") for model, controller in _RUNS),
+        *(_diagnose(model, controller) for model, controller in _RUNS),
         Step("mpcnet report " + " ".join(f"dg_{m}_{c}" for m, c in _RUNS) + " --out report",
              "report"),
-        # what push_recipe's 32-ReLU model had that the default lacks, one change at a time
-        Step("mpcnet train --data data --hidden 256,256,256 {train} --out dense_big",
-             "dense_big"),
-        Step("mpcnet sparsify --model dense_big --data data --relus 32 {sparsify} --no-baseline "
-             "--out sparse32_big", "sparse32_big"),
-        Step("mpcnet sparsify --model dense --data data --relus 32 {sparsify_short} "
-             "--no-baseline --out sparse32_e50", "sparse32_e50"),
-        Step("mpcnet collect --episodes {episodes} --workers 2 --retreat-prob 0.25 {collect} "
-             "--out data_r", "data_r"),
-        Step("mpcnet train --data data_r {train} --out dense_r", "dense_r"),
-        Step("mpcnet sparsify --model dense_r --data data_r --relus 32 {sparsify} "
-             "--out sparse32_r", "sparse32_r"),
-        # the spread between sparsifications of the same dense model: two more seeds
-        *(Step(f"mpcnet sparsify --model dense --data data --relus 32 --seed {seed} "
-               f"{{sparsify}} --no-baseline --out sparse32_s{seed}", f"sparse32_s{seed}")
-          for seed in (1, 2)),
-        *(Step(f"mpcnet diagnose --model {model} --controller mip-gd --episodes "
-               f"{{eval_episodes}} --seed 100 {{eval}} --out dg_{model}_mip-gd",
-               f"dg_{model}_mip-gd")
-          for model in ("sparse32_big", "sparse32_e50", "sparse32_r", "sparse32_s1",
-                        "sparse32_s2")),
+        # the dense model's training seed: two more, each sparsified as the default is
+        *(step for seed in (1, 2) for step in (
+            Step(f"mpcnet train --data data --seed {seed} {{train}} --out dense_s{seed}",
+                 f"dense_s{seed}"),
+            Step(f"mpcnet sparsify --model dense_s{seed} --data data --relus 32 {{sparsify}} "
+                 f"--no-baseline --out sparse32_d{seed}", f"sparse32_d{seed}"),
+            _diagnose(f"sparse32_d{seed}", "mip-gd"))),
+        *_FORMER,
     ),
     full={"episodes": 2000, "collect": "", "train": "", "sparsify": "", "eval_episodes": 40,
           "eval": "", "sparsify_short": "--relaxed-epochs 30 --finetune-epochs 20"},
