@@ -28,7 +28,7 @@ _RUNS = [("big60k", "big60k", "gd"), ("big60k", "big60k", "mppi"),
          # and GD and MPPI there (measured later, on these models made again)
          *((f"sp{data}_sweep/relus_{k}", f"s{k}_{data}", planner) for data in ("6k", "500k")
            for k in (64, 16) for planner in ("gd", "mppi")),
-         ("big6k", "big6k", "mppi"), ("sp6k", "s32_6k", "mppi"),
+         ("big6k", "big6k", "mppi"), ("sp6k", "s32_6k", "mppi"), ("sp500k", "s32_500k", "mppi"),
          # one improve round: GD's episodes on the distilled model and the simulator's
          ("imp1/round_1/dense", "impd_60k", "gd"), ("imp1/round_1/sparse", "imp32_60k", "gd"),
          ("imp1/round_1/sparse", "imp32_60k", "mip-gd")]
