@@ -206,9 +206,16 @@ class SparsifyConfig:
     finetune_epochs: int | None = _help(
         "epochs of fine-tuning once the choice is hard; auto: 20 on data of Push(T)-v2 and "
         "the hard v1 variants, else 40", high=100_000, default=None)
+    schedule: str = _help(
+        "how the ReLU budget falls during the relaxed epochs: 'geometric' (every epoch, "
+        "one choice made hard at the end) or 'staged' (held at --stages levels, each stage "
+        "ending with a hard choice among the ReLUs that the next stage chooses within)",
+        default="geometric")
+    stages: int = _help("staged schedule: the number of budget levels, the last one K",
+                        low=1, high=100, default=4)
     schedule_fraction: float = _help(
-        "fraction of the relaxed epochs over which the budget falls from dense to K",
-        default=0.7)
+        "geometric schedule: fraction of the relaxed epochs over which the budget falls from "
+        "dense to K", default=0.7)
     temperature_start: float = _help("softmax temperature of the choice at the start",
                                      default=1.0)
     temperature_end: float = _help("softmax temperature at the end of the relaxed phase",
@@ -246,6 +253,9 @@ class SparsifyConfig:
             _positive(self, "relaxed_epochs")
         if self.finetune_epochs is not None and self.finetune_epochs < 0:
             raise ConfigError(f"finetune_epochs: expected >= 0, got {self.finetune_epochs}.")
+        if self.schedule not in ("geometric", "staged"):
+            raise ConfigError(f"schedule: expected 'geometric' or 'staged', got "
+                              f"{self.schedule!r}.")
         if not 0.0 < self.schedule_fraction <= 1.0:
             raise ConfigError(
                 f"schedule_fraction: expected a value in (0, 1], got {self.schedule_fraction}."

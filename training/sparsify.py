@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 
 import torch
 
@@ -80,6 +81,48 @@ def budget_schedule(start: float, end: float, fraction: float) -> float:
     return (start + 1.0) * ((end + 1.0) / (start + 1.0)) ** fraction - 1.0
 
 
+@dataclasses.dataclass(frozen=True)
+class EpochSetting:
+    """What one relaxed epoch trains under, and how many ReLU candidates survive it."""
+
+    relu_budget: float
+    keep_budget: float | None
+    temperature: float
+    withdraw: int | None  # staged: after this epoch only this many neurons may stay ReLUs
+
+
+def epoch_setting(config: SparsifyConfig, epoch: int, dense_relus: int,
+                  neurons: int) -> EpochSetting:
+    """The budget and temperature of relaxed epoch ``epoch`` under ``config.schedule``.
+
+    ``geometric``: the budget falls every epoch over the first ``schedule_fraction`` of the
+    epochs and the temperature anneals once over all of them. ``staged``: the epochs are cut
+    into ``stages`` stages; each holds one budget of the same geometric sequence, anneals the
+    temperature anew, and ends with a hard choice among the ReLUs (the neurons outside the
+    stage's budget lose the ReLU option for good), so each stage chooses among the survivors
+    of the one before; the last stage's budget is ``K``.
+    """
+    keep = None if config.keep < 0 else config.keep
+    epochs, t0, t1 = config.relaxed_epochs, config.temperature_start, config.temperature_end
+    if config.schedule == "geometric":
+        fraction = (epoch + 1) / max(1.0, config.schedule_fraction * epochs)
+        position, length, withdraw = epoch, epochs, None
+    else:
+        stages = min(config.stages, epochs)
+        stage = epoch * stages // epochs
+        start, end = (-(-s * epochs // stages) for s in (stage, stage + 1))
+        fraction, position, length = (stage + 1) / stages, epoch - start, end - start
+        last_of_stage = epoch == end - 1 and stage < stages - 1
+        withdraw = None
+        if last_of_stage:
+            withdraw = math.ceil(budget_schedule(dense_relus, config.relus, fraction) - 1e-9)
+    return EpochSetting(
+        relu_budget=budget_schedule(dense_relus, config.relus, fraction),
+        keep_budget=None if keep is None else budget_schedule(neurons, keep, fraction),
+        temperature=t0 * (t1 / t0) ** (position / max(1, length - 1)),
+        withdraw=withdraw)
+
+
 def _structure_metrics(model: GatedReluModel) -> dict:
     net = model.export()
     neurons = sum(model.hidden_sizes)
@@ -110,23 +153,26 @@ def sparsify_progressive(base: GatedReluModel, train: TransitionData, val: Trans
                else None)
     validation = ValidationSet(val, tcfg.rollout_horizon, device)
     gen = torch.Generator(device="cpu").manual_seed(config.seed)
-    history = {"relu_budget": [], "expected_relus": [], "val_mse_rollout": []}
-    ramp = max(1.0, config.schedule_fraction * config.relaxed_epochs)
+    history = {"relu_budget": [], "expected_relus": [], "relu_candidates": [],
+               "val_mse_rollout": []}
     epochs = config.relaxed_epochs
     bar = Progress(range(epochs), desc=f"sparsify K={config.relus}", unit="epoch",
-               disable=not progress, leave=False)
+                   disable=not progress, leave=False)
     for epoch in bar:
-        gates.relu_budget = budget_schedule(dense_relus, config.relus, (epoch + 1) / ramp)
-        if keep is not None:
-            gates.keep_budget = budget_schedule(neurons, keep, (epoch + 1) / ramp)
-        t0, t1 = config.temperature_start, config.temperature_end
-        gates.temperature = t0 * (t1 / t0) ** (epoch / max(1, epochs - 1))
+        step = epoch_setting(config, epoch, dense_relus, neurons)
+        gates.relu_budget, gates.temperature = step.relu_budget, step.temperature
+        if step.keep_budget is not None:
+            gates.keep_budget = step.keep_budget
         train_epoch(model, windows, opt, tcfg, gen, before_batch=_refresh, teacher=teacher)
         _refresh(model)
+        if step.withdraw is not None:
+            gates.withdraw_relus(step.withdraw)
+            _refresh(model)
         val_mse = validation.rollout_mse(model)
         expected = gates.expected_counts()[0]
         history["relu_budget"].append(gates.relu_budget)
         history["expected_relus"].append(expected)
+        history["relu_candidates"].append(int(gates.relu_allowed.sum()))
         history["val_mse_rollout"].append(val_mse)
         bar.set_postfix(budget=f"{gates.relu_budget:.1f}", val_rollout=f"{val_mse:.2e}")
     choice = gates.harden(config.relus, keep)

@@ -59,12 +59,17 @@ class RelaxedGates(nn.Module):
         self.temperature = 1.0
         self.relu_budget = math.inf
         self.keep_budget = math.inf
+        # neurons that may still become ReLUs; a staged schedule withdraws the rest for good
+        self.register_buffer("relu_allowed", torch.ones(total, dtype=torch.bool))
         self._probs: torch.Tensor | None = None
 
     def probabilities(self) -> torch.Tensor:
         """Projected choice probabilities, shape ``(neurons, 3)``; also cached for gates()."""
         tau = self.temperature
-        z = self.logits / tau
+        # a large finite logit, not -inf, so the gradient of a withdrawn ReLU stays zero, not NaN
+        z = (self.logits / tau).masked_fill(
+            ~self.relu_allowed[:, None] & (torch.arange(3, device=self.logits.device) == RELU),
+            -1e4)
         with torch.no_grad():
             def relu_mass(zz, s):
                 return torch.softmax(zz - zz.new_tensor([s, 0.0, 0.0]), -1)[:, RELU].sum().item()
@@ -93,6 +98,21 @@ class RelaxedGates(nn.Module):
         """Expected ``(relus, kept neurons)`` under the current probabilities."""
         p = self.probabilities().detach()
         return float(p[:, RELU].sum()), float((p[:, RELU] + p[:, IDENTITY]).sum())
+
+    @torch.no_grad()
+    def withdraw_relus(self, keep: int) -> None:
+        """Withdraw the ReLU option from all but the ``keep`` neurons likeliest to be ReLUs.
+
+        One stage of a staged schedule: the budget is met by a hard choice among the ReLUs
+        (the neurons left keep identity and removed as options), and later stages choose
+        among the survivors only.
+        """
+        p = self.probabilities()[:, RELU]
+        order = torch.argsort(p, descending=True, stable=True)
+        allowed = torch.zeros_like(self.relu_allowed)
+        allowed[order[:keep]] = True
+        self.relu_allowed &= allowed
+        self._probs = None
 
     @torch.no_grad()
     def harden(self, relu_budget: int, keep_budget: int | None) -> torch.Tensor:
