@@ -51,6 +51,21 @@ _FORMER = (
                                                "sparse32_r_f", "sparse32_s1_f",
                                                "sparse32_s2_f")),
 )
+# the letter of the goal: Push-v0 at H = 6, with the push recipe's values named (Push-v0
+# keeps the former defaults)
+_V0 = (
+    Step("mpcnet collect --env mpcnet/Push-v0 --episodes {episodes} --workers 2 --retreat-prob "
+         "0.25 {collect} --out data_v0", "data_v0"),
+    Step("mpcnet train --data data_v0 --hidden 256,256,256 --epochs 47 {train} --out dense_v0",
+         "dense_v0"),
+    Step("mpcnet sparsify --model dense_v0 --data data_v0 --relus 32 --relaxed-epochs 30 "
+         "--finetune-epochs 20 {sparsify} --no-baseline --out sparse32_v0", "sparse32_v0"),
+    *(Step(f"mpcnet diagnose --model {model} --controller {controller} --episodes "
+           f"{{eval_episodes}} --seed 100 --horizon {{v0_horizon}} {{eval}} "
+           f"--out dg_{model}_{controller}", f"dg_{model}_{controller}")
+      for model, controller in (("dense_v0", "gd"), ("dense_v0", "mppi"),
+                                ("sparse32_v0", "mip-gd"), ("sparse32_v0", "gd"))),
+)
 SUITE = Suite(
     name="push_defaults",
     question=__doc__,
@@ -69,14 +84,21 @@ SUITE = Suite(
             Step(f"mpcnet sparsify --model dense_s{seed} --data data --relus 32 {{sparsify}} "
                  f"--no-baseline --out sparse32_d{seed}", f"sparse32_d{seed}"),
             _diagnose(f"sparse32_d{seed}", "mip-gd"))),
+        # the staged schedule (sparsify --schedule staged) on the default dense model
+        Step("mpcnet sparsify --model dense --data data --relus 32 --schedule staged "
+             "{sparsify} --no-baseline --out sparse32_staged", "sparse32_staged"),
+        *(_diagnose("sparse32_staged", controller) for controller in ("mip-gd", "gd")),
+        *_V0,
         *_FORMER,
     ),
     full={"episodes": 2000, "collect": "", "train": "", "sparsify": "", "eval_episodes": 40,
-          "eval": "", "sparsify_short": "--relaxed-epochs 30 --finetune-epochs 20"},
+          "eval": "", "sparsify_short": "--relaxed-epochs 30 --finetune-epochs 20",
+          "v0_horizon": 6},
     quick={"episodes": 3, "collect": "--steps 8", "train": "--epochs 1 --hidden 40,30 "
            "--rollout-horizon 3", "sparsify": "--relaxed-epochs 1 --finetune-epochs 0",
            "eval_episodes": 1, "eval": "--steps 2 --budget-ms 50 --horizon 2",
-           "sparsify_short": "--relaxed-epochs 1 --finetune-epochs 0"},
+           "sparsify_short": "--relaxed-epochs 1 --finetune-epochs 0",
+           "v0_horizon": 2},
 )
 
 if __name__ == "__main__":

@@ -82,7 +82,10 @@ SUITE = Suite(
                                  ("PushObstacle-v0", "obstacle"))
           for step in (_compare(env, "--models big60k", "gd", _H12, f"cmp_{name}40_h12"),
                        _compare(env, "--models sp60k/relus_32", "mip-gd", _H12,
-                                f"cmp_{name}40_h12_sparse"))),
+                                f"cmp_{name}40_h12_sparse"),
+                       # the dense model's samplers there (the goal names the best of them)
+                       *(_compare(env, "--models big60k", sampler, _H12,
+                                  f"cmp_{name}40_h12_{sampler}") for sampler in ("mppi", "cem")))),
         # the T at H = 12 with the approach term: the -v1 ids, whose defaults these are
         *(step for name in ("TTurn", "TAround", "TObstacle")
           for step in (_compare(f"Push{name}-v1", "--models bigT60k", "gd", _V1,

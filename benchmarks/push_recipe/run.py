@@ -29,6 +29,10 @@ _RUNS = [("big60k", "big60k", "gd"), ("big60k", "big60k", "mppi"),
          *((f"sp{data}_sweep/relus_{k}", f"s{k}_{data}", planner) for data in ("6k", "500k")
            for k in (64, 16) for planner in ("gd", "mppi")),
          ("big6k", "big6k", "mppi"), ("sp6k", "s32_6k", "mppi"), ("sp500k", "s32_500k", "mppi"),
+         # and at 60k (on sp60k made again by the command above)
+         ("sp60k/relus_32", "s32_60k", "mppi"),
+         *(("sp60k/relus_" + k, f"s{k}_60k", planner) for k in ("64", "16")
+           for planner in ("gd", "mppi")),
          # one improve round: GD's episodes on the distilled model and the simulator's
          ("imp1/round_1/dense", "impd_60k", "gd"), ("imp1/round_1/sparse", "imp32_60k", "gd"),
          ("imp1/round_1/sparse", "imp32_60k", "mip-gd")]
