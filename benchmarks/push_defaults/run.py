@@ -88,6 +88,9 @@ SUITE = Suite(
         Step("mpcnet sparsify --model dense --data data --relus 32 --schedule staged "
              "{sparsify} --no-baseline --out sparse32_staged", "sparse32_staged"),
         *(_diagnose("sparse32_staged", controller) for controller in ("mip-gd", "gd")),
+        Step("mpcnet sparsify --model dense --data data --relus 32 --schedule staged --stages 10 "
+             "{sparsify} --no-baseline --out sparse32_staged10", "sparse32_staged10"),
+        _diagnose("sparse32_staged10", "mip-gd"),
         *_V0,
         *_FORMER,
     ),
