@@ -112,10 +112,9 @@ def epoch_setting(config: SparsifyConfig, epoch: int, dense_relus: int,
         stage = epoch * stages // epochs
         start, end = (-(-s * epochs // stages) for s in (stage, stage + 1))
         fraction, position, length = (stage + 1) / stages, epoch - start, end - start
-        last_of_stage = epoch == end - 1 and stage < stages - 1
-        withdraw = None
-        if last_of_stage:
-            withdraw = math.ceil(budget_schedule(dense_relus, config.relus, fraction) - 1e-9)
+        ends_a_stage = epoch == end - 1 and stage < stages - 1  # the last stage ends by harden
+        withdraw = (math.ceil(budget_schedule(dense_relus, config.relus, fraction) - 1e-9)
+                    if ends_a_stage else None)
     return EpochSetting(
         relu_budget=budget_schedule(dense_relus, config.relus, fraction),
         keep_budget=None if keep is None else budget_schedule(neurons, keep, fraction),
