@@ -86,6 +86,9 @@ SUITE = Suite(
                        # the dense model's samplers there (the goal names the best of them)
                        *(_compare(env, "--models big60k", sampler, _H12,
                                   f"cmp_{name}40_h12_{sampler}") for sampler in ("mppi", "cem")))),
+        Step("mpcnet evaluate --model sim --env mpcnet/PushAround-v0 --controller cem "
+             "--episodes {sim_episodes} --seed 100 --steps {steps} {sim} --horizon {h12} "
+             "--approach-weight 0.05 --out ev_sim_around_h12", "ev_sim_around_h12"),
         # the T at H = 12 with the approach term: the -v1 ids, whose defaults these are
         *(step for name in ("TTurn", "TAround", "TObstacle")
           for step in (_compare(f"Push{name}-v1", "--models bigT60k", "gd", _V1,
