@@ -86,6 +86,7 @@ SUITE = Suite(
                        # the dense model's samplers there (the goal names the best of them)
                        *(_compare(env, "--models big60k", sampler, _H12,
                                   f"cmp_{name}40_h12_{sampler}") for sampler in ("mppi", "cem")))),
+        _compare("PushTurn-v0", "--models sp60k/relus_32", "bab", _H12, "cmp_turn40_h12_bab"),
         Step("mpcnet evaluate --model sim --env mpcnet/PushAround-v0 --controller cem "
              "--episodes {sim_episodes} --seed 100 --steps {steps} {sim} --horizon {h12} "
              "--approach-weight 0.05 --out ev_sim_around_h12", "ev_sim_around_h12"),
