@@ -106,20 +106,19 @@ def epoch_setting(config: SparsifyConfig, epoch: int, dense_relus: int,
     epochs, t0, t1 = config.relaxed_epochs, config.temperature_start, config.temperature_end
     if config.schedule == "geometric":
         fraction = (epoch + 1) / max(1.0, config.schedule_fraction * epochs)
-        position, length, withdraw = epoch, epochs, None
+        position, length, ends_a_stage = epoch, epochs, False
     else:
         stages = min(config.stages, epochs)
         stage = epoch * stages // epochs
         start, end = (-(-s * epochs // stages) for s in (stage, stage + 1))
         fraction, position, length = (stage + 1) / stages, epoch - start, end - start
         ends_a_stage = epoch == end - 1 and stage < stages - 1  # the last stage ends by harden
-        withdraw = (math.ceil(budget_schedule(dense_relus, config.relus, fraction) - 1e-9)
-                    if ends_a_stage else None)
+    relu_budget = budget_schedule(dense_relus, config.relus, fraction)
     return EpochSetting(
-        relu_budget=budget_schedule(dense_relus, config.relus, fraction),
+        relu_budget=relu_budget,
         keep_budget=None if keep is None else budget_schedule(neurons, keep, fraction),
         temperature=t0 * (t1 / t0) ** (position / max(1, length - 1)),
-        withdraw=withdraw)
+        withdraw=math.ceil(relu_budget - 1e-9) if ends_a_stage else None)
 
 
 def _structure_metrics(model: GatedReluModel) -> dict:

@@ -19,10 +19,10 @@ _TRAIN_F = "--hidden 128,128 --epochs 150"
 _SPARSIFY_F = "--relaxed-epochs 80 --finetune-epochs 40"
 
 
-def _diagnose(model: str, controller: str) -> Step:
+def _diagnose(model: str, controller: str, flags: str = "") -> Step:
     out = f"dg_{model}_{controller}"
     return Step(f"mpcnet diagnose --model {model} --controller {controller} --episodes "
-                f"{{eval_episodes}} --seed 100 {{eval}} --out {out}", out)
+                f"{{eval_episodes}} --seed 100 {flags}{{eval}} --out {out}", out)
 
 
 _FORMER = (
@@ -60,9 +60,7 @@ _V0 = (
          "dense_v0"),
     Step("mpcnet sparsify --model dense_v0 --data data_v0 --relus 32 --relaxed-epochs 30 "
          "--finetune-epochs 20 {sparsify} --no-baseline --out sparse32_v0", "sparse32_v0"),
-    *(Step(f"mpcnet diagnose --model {model} --controller {controller} --episodes "
-           f"{{eval_episodes}} --seed 100 --horizon {{v0_horizon}} {{eval}} "
-           f"--out dg_{model}_{controller}", f"dg_{model}_{controller}")
+    *(_diagnose(model, controller, "--horizon {v0_horizon} ")
       for model, controller in (("dense_v0", "gd"), ("dense_v0", "mppi"),
                                 ("sparse32_v0", "mip-gd"), ("sparse32_v0", "gd"))),
 )
