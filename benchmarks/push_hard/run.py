@@ -16,6 +16,10 @@ _FEWER = ("--episodes {fewer_episodes} --seed 100 --steps {steps} --budget-ms {b
 _H12 = ("--episodes {episodes} --seed 100 --steps {steps} --budget-ms {budget_ms} "
         "--horizon {h12} --approach-weight 0.05")
 _V1 = "--episodes {episodes} --seed 100 --steps {steps} --budget-ms {budget_ms} {v1_horizon}"
+_COARSE = ("--episodes {episodes} --seed 100 --steps {steps9} --budget-ms {budget_ms} "
+           "--horizon {h9}")
+_QUALITY = ("--starts {q_starts} --seed 0 --budget-ms {budget_ms} --planners "
+            "mip,mip-mppi,mip-gd,mppi,cem,gd,random --reference-s {ref_s}")
 _LONG = ("--episodes {fewer_episodes} --seed 100 --steps {steps} --budget-ms {long_budget_ms} "
          "--horizon {long_horizon} --execute {execute}")
 
@@ -101,6 +105,30 @@ SUITE = Suite(
              "--controllers mip --episodes {slow_episodes} --seed 100 --steps {steps} "
              "--budget-ms {slow_budget_ms} --horizon {horizon} --execute {execute} "
              "--out cmp_obstacle_slow", "cmp_obstacle_slow"),
+        # named exact planners at H = 12: the MIP alone and from MPPI's plan
+        _compare("PushTurn-v0", "--models sp60k/relus_32", "mip", _H12, "cmp_turn40_h12_mip"),
+        *(_compare(env, "--models sp60k/relus_32", "mip-mppi", _H12, f"cmp_{name}40_h12_mipmppi")
+          for env, name in (("PushTurn-v0", "turn"), ("PushAround-v0", "around"))),
+        # how far each planner's first plan is from the model's optimum (the MILP for 10 s
+        # from the best plan of all), on the 32- and 16-ReLU models at H = 12
+        *(Step(f"mpcnet bench planners --quality --model sp60k/relus_{k} --env "
+               f"mpcnet/PushTurn-v1 --horizon {{h12}} {_QUALITY} --json q3_{k}_h12.json",
+               f"q3_{k}_h12.json") for k in (32, 16)),
+        # move primitives: 9 cm pusher steps, so that H = 4 reaches as far as H = 12 at 3 cm
+        # with a third of the MILP's binaries; data and models of their own
+        Step("mpcnet collect --env mpcnet/Push-v2 --max-step 0.09 --episodes {e9} --steps "
+             "{data_steps9} --seed 0 --workers 2 --out d9", "d9"),
+        Step("mpcnet train --data d9 --rollout-horizon {roll9} --seed 0 {train9} --out big9",
+             "big9"),
+        Step("mpcnet sparsify --model big9 --data d9 --relus 32,16 {sparsify} --no-baseline "
+             "--no-distill --out sp9", "sp9"),
+        *(step for env in ("Turn", "Around")
+          for step in (_compare(f"Push{env}-v1", "--models big9", "gd,mppi,cem", _COARSE,
+                                f"c9_{env.lower()}_dense"),
+                       _compare(f"Push{env}-v1", "--models sp9/relus_16", "mip,mip-mppi,bab",
+                                _COARSE, f"c9_{env.lower()}_s16"))),
+        Step("mpcnet bench planners --quality --model sp9/relus_16 --env mpcnet/PushTurn-v1 "
+             f"--horizon {{h9}} {_QUALITY} --json q9_16.json", "q9_16.json"),
         Step("mpcnet report cmp_obstacle cmp_obstacle16 cmp_obstacle_cem ev_sim_obstacle "
              "cmp_obstacle_h15 cmp_obstacle_h15_sparse cmp_turn cmp_around cmp_tobstacle "
              "cmp_obstacle_slow cmp_turn40 cmp_turn40_sparse cmp_around40 cmp_around40_sparse "
@@ -114,14 +142,17 @@ SUITE = Suite(
           "fewer_episodes": 20, "steps": 60, "budget_ms": 200, "horizon": 6,
           "sim_episodes": 10, "sim": "", "long_horizon": 15, "execute": 3,
           "long_budget_ms": 600, "slow_episodes": 6, "slow_budget_ms": 10000, "h12": 12,
-          "v1_horizon": ""},
+          "v1_horizon": "", "e9": 5000, "data_steps9": 12, "roll9": 6, "train9": "",
+          "h9": 4, "steps9": 20, "q_starts": 8, "ref_s": 10},
     quick={"e60k": 4, "data_steps": 8, "big": "40,30", "ep60k": 1,
            "train": "--rollout-horizon 3", "relus": "32,16", "relusT": "32,16",
            "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "episodes": 1,
            "fewer_episodes": 1, "steps": 2, "budget_ms": 60, "horizon": 2, "sim_episodes": 1,
            "sim": "--iterations 1 --samples 4 --horizon 2", "long_horizon": 3, "execute": 2,
            "long_budget_ms": 120, "slow_episodes": 1, "slow_budget_ms": 200, "h12": 3,
-           "v1_horizon": "--horizon 3"},
+           "v1_horizon": "--horizon 3", "e9": 4, "data_steps9": 8, "roll9": 3,
+          "train9": "--hidden 40,30 --epochs 1", "h9": 2, "steps9": 2, "q_starts": 1,
+          "ref_s": 1},
 )
 
 if __name__ == "__main__":

@@ -48,13 +48,18 @@ def bench_planners(net: ReluNet, env_id: str, starts: int, seed: int, horizon: i
 
 
 def plan_quality(net: ReluNet, env_id: str, controllers: list[str], starts: int, seed: int,
-                 horizon: int, budget_ms: float, env_kwargs: dict | None = None) -> list[dict]:
+                 horizon: int, budget_ms: float, env_kwargs: dict | None = None,
+                 reference_s: float = 0.0) -> list[dict]:
     """The model-predicted cost of each controller's first plan from the same seeded start
     states at the same budget, all re-scored by one float64 kernel: is the MIP's plan better
     *under the model*? (If it is and the MIP still loses in closed loop, the model is wrong
-    where the MIP plans; if it is not, the optimiser is weak at this budget.)"""
-    import torch
+    where the MIP plans; if it is not, the optimiser is weak at this budget.)
 
+    ``reference_s > 0`` adds a last row, ``"reference"``: per start, the MILP solved for that
+    many seconds from the best plan of all, with the dual bound it proved. Every row then gets
+    its mean relative gap to that reference and the starts within 1 % of it: how far each
+    planner's plan is from the model's optimum (or the best plan known, where the gap is not
+    closed)."""
     from controllers import MIP_CONTROLLERS
     from mpcnet.plan_cost import PlanCost
     from training.evaluate import build_controller
@@ -63,35 +68,88 @@ def plan_quality(net: ReluNet, env_id: str, controllers: list[str], starts: int,
     problems = start_states(env_id, starts, seed, env_kwargs)
     kernel = PlanCost(net, env.cost_spec, "float64")
     config = PlannerConfig(horizon=horizon, budget_ms=budget_ms)
-    rows = []
+    rows, plans = [], []
     for name in controllers:  # a MIP controller may name its solver: "mip:gurobi"
         base, _, solver = name.partition(":")
         kwargs = {"bounds": "symbolic"} if base in MIP_CONTROLLERS else {}
         ctrl = build_controller(env_id, net, base, dataclasses.replace(
             config, mip_solver=solver or config.mip_solver), env_kwargs, **kwargs)
-        costs, bounds, times = [], [], []
+        costs, bounds, times, row_plans = [], [], [], []
         for i, (x0, goal) in enumerate(problems):
             ctrl.reset(i, goal)
             step = ctrl.act(x0)
-            kernel.set_goal(goal)
-            with torch.no_grad():
-                plan = kernel.tensor(step.plan)[None]
-                costs.append(float(kernel(kernel.tensor(x0), plan)[0]))
+            costs.append(_rescored(kernel, x0, goal, step.plan))
+            row_plans.append(step.plan)
             bounds.append(step.info.get("dual_bound", step.info.get("lower_bound")))
             times.append(step.plan_time_s)
+        plans.append(row_plans)
         rows.append({"controller": name, "costs": costs, "mean_cost": float(np.mean(costs)),
                      "dual_bounds": bounds, "plan_time_max_s": float(np.max(times))})
+    if reference_s > 0:
+        rows.append(_reference_row(net, env, kernel, problems, horizon, rows, plans,
+                                   reference_s))
     env.close()
     best = np.min([r["costs"] for r in rows], axis=0)
     for r in rows:  # how often each planner found the best plan of all (within 1e-6)
         r["best_of_all"] = int(np.sum(np.asarray(r["costs"]) <= best + 1e-6))
+        if reference_s > 0:
+            costs = np.asarray(r["costs"])
+            r["gap_to_reference"] = float(np.mean((costs - best) / np.maximum(best, 1e-9)))
+            r["within_1pct_of_reference"] = int(np.sum(costs <= best * 1.01 + 1e-9))
     return rows
 
 
+def _rescored(kernel, x0, goal, plan) -> float:
+    """The float64 cost of ``plan`` under the model from ``x0`` towards ``goal``."""
+    import torch
+
+    kernel.set_goal(goal)
+    with torch.no_grad():
+        return float(kernel(kernel.tensor(x0), kernel.tensor(plan)[None])[0])
+
+
+def _reference_row(net, env, kernel, problems, horizon: int, rows: list[dict],
+                   plans: list[list], seconds: float) -> dict:
+    """The MILP from the best plan of all rows, ``seconds`` a start: its plan (never worse
+    than that warm start) and the dual bound it proved, a lower bound on the model's optimum
+    over the plans whose predicted states stay in the program's state box (the workspace)."""
+    from mpcnet.milp.solvers import SolveOptions
+    from training.bench.mip import build_mip
+
+    mpc = build_mip(net, env, horizon, "symbolic")
+    costs, bounds, times, proven = [], [], [], 0
+    for i, (x0, goal) in enumerate(problems):
+        best = int(np.argmin([r["costs"][i] for r in rows]))
+        warm, warm_cost = plans[best][i], rows[best]["costs"][i]
+        sol = mpc.solve(x0, goal, warm_start=warm,
+                        options=SolveOptions(time_limit=seconds, threads=1))
+        cost = _rescored(kernel, x0, goal, sol.actions) if sol.feasible else np.inf
+        costs.append(float(min(cost, warm_cost)))
+        bounds.append(float(sol.dual_bound) if np.isfinite(sol.dual_bound) else None)
+        times.append(sol.solve_time_s + sol.update_time_s)
+        proven += sol.status == "optimal"
+    return {"controller": "reference", "costs": costs, "mean_cost": float(np.mean(costs)),
+            "dual_bounds": bounds, "plan_time_max_s": float(np.max(times)),
+            "proven_optimal": proven, "seconds": seconds}
+
+
 def plan_quality_table(rows: list[dict]) -> str:
-    lines = ["| controller | mean predicted cost | best plan of all (starts) | plan time max (s) |",
-             "|---|---|---|---|"]
+    reference = rows[-1] if rows and rows[-1]["controller"] == "reference" else None
+    lines = ["| controller | mean predicted cost | best plan of all (starts) | plan time max (s) |"
+             + (" mean gap to the reference | within 1% of it |" if reference else ""),
+             "|---|---|---|---|" + ("---|---|" if reference else "")]
     for r in rows:
+        extra = (f" {100 * r['gap_to_reference']:.1f}% | {r['within_1pct_of_reference']}/"
+                 f"{len(r['costs'])} |" if reference else "")
         lines.append(f"| {r['controller']} | {r['mean_cost']:.4f} | {r['best_of_all']}/"
-                     f"{len(r['costs'])} | {r['plan_time_max_s']:.3f} |")
+                     f"{len(r['costs'])} | {r['plan_time_max_s']:.3f} |{extra}")
+    if reference:
+        lows = [b for b in reference["dual_bounds"] if b is not None]
+        gap = (np.mean([(c - b) / max(abs(c), 1e-9) for c, b in
+                        zip(reference["costs"], reference["dual_bounds"], strict=True)
+                        if b is not None]) if lows else float("nan"))
+        lines.append(f"\nreference: the MILP for {reference['seconds']:g} s a start from the "
+                     f"best plan of all; proven optimal in {reference['proven_optimal']}/"
+                     f"{len(reference['costs'])} starts, mean gap to its dual bound "
+                     f"{100 * gap:.1f}%.")
     return "\n".join(lines) + "\n"

@@ -99,6 +99,10 @@ def add_parsers(sub) -> None:
     b.add_argument("--quality", action="store_true",
                    help="plan quality under the model: every controller's first plan from "
                         "the same start states at --budget-ms, re-scored in float64")
+    b.add_argument("--reference-s", type=float_in(0.0, 86_400.0, low_included=True),
+                   default=0.0,
+                   help="--quality: also solve each start's MILP this many seconds from the "
+                        "best plan of all, and give every controller's gap to it (0: off)")
     b.add_argument("--sizes", default="1024x20,256x10",
                    help="--peer: K x H sizes of the throughput table (default 1024x20,256x10)")
     b.add_argument("--json", type=Path, required=True, help="output JSON")
@@ -408,7 +412,7 @@ def _run_plan_quality(args: argparse.Namespace) -> None:
     env_kw = control_env_kwargs(args, [args.model])
     net = load_control_net(args.model, args.env_id, env_kw)
     rows = plan_quality(net, args.env_id, names, args.starts, args.seed, args.horizon or 6,
-                        args.budget_ms, env_kw)
+                        args.budget_ms, env_kw, reference_s=args.reference_s)
     write_json(args.json, rows)
     print(plan_quality_table(rows), end="")
     print(f"results -> {args.json}")

@@ -110,6 +110,30 @@ def test_plan_quality_rescores_every_controllers_plan_under_the_model(tmp_path, 
     assert "| mip |" in capsys.readouterr().out
 
 
+def test_plan_quality_reference_is_a_milp_no_worse_than_any_plan_with_a_sound_bound(tmp_path,
+                                                                                     capsys):
+    model, out = tiny_model(tmp_path), tmp_path / "q.json"
+    assert main(["bench", "planners", "--quality", "--model", str(model), "--planners",
+                 "mppi,random", "--horizon", "2", "--starts", "3", "--budget-ms", "50",
+                 "--reference-s", "5", "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())
+    assert [r["controller"] for r in rows] == ["mppi", "random", "reference"]
+    reference = rows[-1]
+    for i, (cost, bound) in enumerate(zip(reference["costs"], reference["dual_bounds"],
+                                          strict=True)):
+        # the reference starts from the best plan of all, so it is never worse than any
+        assert cost <= min(r["costs"][i] for r in rows[:-1]) + 1e-9
+        assert bound is None or bound <= cost + 1e-6  # a lower bound on the model's optimum
+    # a tiny program is proven within 5 s: then the reference is the model's optimum
+    assert reference["proven_optimal"] == 3
+    assert reference["gap_to_reference"] == 0.0
+    assert all(r["gap_to_reference"] >= 0.0 for r in rows)
+    random = rows[1]
+    assert random["within_1pct_of_reference"] <= 3
+    text = capsys.readouterr().out
+    assert "mean gap to the reference" in text and "proven optimal in 3/3 starts" in text
+
+
 def test_bench_mip_grid_marks_a_cell_the_solver_refuses_and_goes_on(tmp_path, monkeypatch):
     from mpcnet.errors import ConfigError
     from training.bench import mip as bench_mip
