@@ -105,10 +105,13 @@ SUITE = Suite(
              "--controllers mip --episodes {slow_episodes} --seed 100 --steps {steps} "
              "--budget-ms {slow_budget_ms} --horizon {horizon} --execute {execute} "
              "--out cmp_obstacle_slow", "cmp_obstacle_slow"),
-        # named exact planners at H = 12: the MIP alone and from MPPI's plan
+        # named exact planners at H = 12 (the MIP alone and from MPPI's plan); mip-gd on 16
         _compare("PushTurn-v0", "--models sp60k/relus_32", "mip", _H12, "cmp_turn40_h12_mip"),
-        *(_compare(env, "--models sp60k/relus_32", "mip-mppi", _H12, f"cmp_{name}40_h12_mipmppi")
-          for env, name in (("PushTurn-v0", "turn"), ("PushAround-v0", "around"))),
+        *(step for env, name in (("PushTurn-v0", "turn"), ("PushAround-v0", "around"))
+          for step in (_compare(env, "--models sp60k/relus_32", "mip-mppi", _H12,
+                                f"cmp_{name}40_h12_mipmppi"),
+                       _compare(env, "--models sp60k/relus_16", "mip-gd", _H12,
+                                f"cmp_{name}40_h12_sparse16"))),
         # how far each planner's first plan is from the model's optimum (the MILP for 10 s
         # from the best plan of all), on the 32- and 16-ReLU models at H = 12
         *(Step(f"mpcnet bench planners --quality --model sp60k/relus_{k} --env "
@@ -129,6 +132,13 @@ SUITE = Suite(
                                 _COARSE, f"c9_{env.lower()}_s16"))),
         Step("mpcnet bench planners --quality --model sp9/relus_16 --env mpcnet/PushTurn-v1 "
              f"--horizon {{h9}} {_QUALITY} --json q9_16.json", "q9_16.json"),
+        # can a solver prove those programs (54 binaries with 16 ReLUs, 112 with 32)?
+        *(Step(f"mpcnet bench mip --model sp9/relus_{k} --env mpcnet/PushTurn-v1 --horizon "
+               "{h9} --starts {probe_starts} --seed 0 --time-limit {ref_s} --bounds symbolic "
+               f"--warm-from gd {flag} --json probe9_{k}{suffix}.json",
+               f"probe9_{k}{suffix}.json")
+          for k, flag, suffix in ((16, "", ""), (32, "", ""),
+                                  (16, "--backend gurobi", "_gurobi"))),
         Step("mpcnet report cmp_obstacle cmp_obstacle16 cmp_obstacle_cem ev_sim_obstacle "
              "cmp_obstacle_h15 cmp_obstacle_h15_sparse cmp_turn cmp_around cmp_tobstacle "
              "cmp_obstacle_slow cmp_turn40 cmp_turn40_sparse cmp_around40 cmp_around40_sparse "
@@ -143,7 +153,7 @@ SUITE = Suite(
           "sim_episodes": 10, "sim": "", "long_horizon": 15, "execute": 3,
           "long_budget_ms": 600, "slow_episodes": 6, "slow_budget_ms": 10000, "h12": 12,
           "v1_horizon": "", "e9": 5000, "data_steps9": 12, "roll9": 6, "train9": "",
-          "h9": 4, "steps9": 20, "q_starts": 8, "ref_s": 10},
+          "h9": 4, "steps9": 20, "q_starts": 8, "ref_s": 10, "probe_starts": 6},
     quick={"e60k": 4, "data_steps": 8, "big": "40,30", "ep60k": 1,
            "train": "--rollout-horizon 3", "relus": "32,16", "relusT": "32,16",
            "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "episodes": 1,
@@ -152,7 +162,7 @@ SUITE = Suite(
            "long_budget_ms": 120, "slow_episodes": 1, "slow_budget_ms": 200, "h12": 3,
            "v1_horizon": "--horizon 3", "e9": 4, "data_steps9": 8, "roll9": 3,
           "train9": "--hidden 40,30 --epochs 1", "h9": 2, "steps9": 2, "q_starts": 1,
-          "ref_s": 1},
+          "ref_s": 1, "probe_starts": 1},
 )
 
 if __name__ == "__main__":

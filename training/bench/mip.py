@@ -37,12 +37,22 @@ def shuffled_like(net: ReluNet, seed: int) -> ReluNet:
 def start_states(env_id: str, starts: int, seed: int, env_kwargs: dict | None = None
                  ) -> list[tuple[np.ndarray, np.ndarray]]:
     """``(x0, goal)`` of ``starts`` seeded resets."""
+    return [(x0, goal) for x0, goal, _ in start_problems(env_id, starts, seed, env_kwargs)]
+
+
+def start_problems(env_id: str, starts: int, seed: int, env_kwargs: dict | None = None
+                   ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+    """``(x0, goal, boxes)`` of ``starts`` seeded resets: ``boxes``, the episode's obstacle
+    boxes ``(k, 4)`` on an env with obstacles (every planner must score plans by them, as in
+    an episode), else ``None``."""
     env = envs.make(env_id, **(env_kwargs or {}))
     seeds = np.random.SeedSequence(seed).generate_state(starts)
     out = []
     for s in seeds:
         obs, info = env.reset(seed=int(s))
-        out.append((obs.astype(np.float64), np.asarray(info["goal"], np.float64)))
+        spec = envs.task_of(env).cost_spec
+        boxes = np.array(spec.obstacles, np.float64) if spec.has_obstacles else None
+        out.append((obs.astype(np.float64), np.asarray(info["goal"], np.float64), boxes))
     env.close()
     return out
 

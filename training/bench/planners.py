@@ -15,7 +15,7 @@ import envs
 from controllers import PlannerConfig
 from controllers.sampling import CEM, MPPI, GradientDescent, RandomShooting
 from mpcnet.nn.relunet import ReluNet
-from training.bench.mip import start_states
+from training.bench.mip import start_problems, start_states
 
 GRID = {
     RandomShooting: {},
@@ -65,7 +65,7 @@ def plan_quality(net: ReluNet, env_id: str, controllers: list[str], starts: int,
     from training.evaluate import build_controller
 
     env = envs.task_of(envs.make(env_id, **(env_kwargs or {})))
-    problems = start_states(env_id, starts, seed, env_kwargs)
+    problems = start_problems(env_id, starts, seed, env_kwargs)
     kernel = PlanCost(net, env.cost_spec, "float64")
     config = PlannerConfig(horizon=horizon, budget_ms=budget_ms)
     rows, plans = [], []
@@ -75,7 +75,10 @@ def plan_quality(net: ReluNet, env_id: str, controllers: list[str], starts: int,
         ctrl = build_controller(env_id, net, base, dataclasses.replace(
             config, mip_solver=solver or config.mip_solver), env_kwargs, **kwargs)
         costs, bounds, times, row_plans = [], [], [], []
-        for i, (x0, goal) in enumerate(problems):
+        for i, (x0, goal, boxes) in enumerate(problems):
+            if boxes is not None:  # this start's obstacles, before reset (as in an episode)
+                ctrl.set_obstacles(boxes)
+                kernel.set_obstacles(boxes)
             ctrl.reset(i, goal)
             step = ctrl.act(x0)
             costs.append(_rescored(kernel, x0, goal, step.plan))
@@ -118,7 +121,10 @@ def _reference_row(net, env, kernel, problems, horizon: int, rows: list[dict],
 
     mpc = build_mip(net, env, horizon, "symbolic")
     costs, bounds, times, proven = [], [], [], 0
-    for i, (x0, goal) in enumerate(problems):
+    for i, (x0, goal, boxes) in enumerate(problems):
+        if boxes is not None:
+            mpc.set_obstacles(boxes)
+            kernel.set_obstacles(boxes)
         best = int(np.argmin([r["costs"][i] for r in rows]))
         warm, warm_cost = plans[best][i], rows[best]["costs"][i]
         sol = mpc.solve(x0, goal, warm_start=warm,

@@ -134,6 +134,45 @@ def test_plan_quality_reference_is_a_milp_no_worse_than_any_plan_with_a_sound_bo
     assert "mean gap to the reference" in text and "proven optimal in 3/3 starts" in text
 
 
+def test_plan_quality_gives_every_planner_and_the_reference_each_starts_obstacles(
+        tmp_path, monkeypatch):
+    import numpy as np
+
+    from controllers.base import PlanningController
+    from mpcnet.milp.mip_mpc import MipMpc
+    from training.bench.mip import start_problems
+
+    seen, milp = [], []
+    set_planner, set_milp = PlanningController.set_obstacles, MipMpc.set_obstacles
+
+    def spy_planner(self, boxes):
+        seen.append((type(self).__name__, np.array(boxes)))
+        set_planner(self, boxes)
+
+    def spy_milp(self, boxes):
+        milp.append(np.array(boxes))
+        set_milp(self, boxes)
+
+    monkeypatch.setattr(PlanningController, "set_obstacles", spy_planner)
+    monkeypatch.setattr(MipMpc, "set_obstacles", spy_milp)
+    model, out = tiny_model(tmp_path), tmp_path / "q.json"
+    assert main(["bench", "planners", "--quality", "--model", str(model), "--env",
+                 "mpcnet/PushObstacle-v0", "--planners", "mppi,random", "--horizon", "2",
+                 "--starts", "2", "--seed", "3", "--budget-ms", "50", "--reference-s", "2",
+                 "--json", str(out)]) == 0
+    boxes = [b for _, _, b in start_problems("mpcnet/PushObstacle-v0", 2, 3)]
+    assert all(b is not None and len(b) >= 1 for b in boxes)
+    assert not np.array_equal(boxes[0], boxes[1])  # each start draws its own
+    for name in ("MPPI", "RandomShooting"):
+        got = [b for n, b in seen if n == name]
+        assert len(got) == 2 and all(np.array_equal(g, b) for g, b in zip(got, boxes,
+                                                                           strict=True))
+    assert len(milp) >= 2 and all(np.array_equal(g, b) for g, b in zip(milp[-2:], boxes,
+                                                                        strict=True))
+    # without obstacles there are none to set
+    assert all(b is None for _, _, b in start_problems("mpcnet/Push-v1", 2, 3))
+
+
 def test_bench_mip_grid_marks_a_cell_the_solver_refuses_and_goes_on(tmp_path, monkeypatch):
     from mpcnet.errors import ConfigError
     from training.bench import mip as bench_mip
