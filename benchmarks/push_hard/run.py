@@ -99,7 +99,10 @@ SUITE = Suite(
           for step in (_compare(f"Push{name}-v1", "--models bigT60k", "gd", _V1,
                                 f"cmp_{name.lower()}40_v1"),
                        _compare(f"Push{name}-v1", "--models spT60k/relus_32", "mip-gd", _V1,
-                                f"cmp_{name.lower()}40_v1_sparse"))),
+                                f"cmp_{name.lower()}40_v1_sparse"),
+                       # the dense T model's samplers (the goal names the best of them)
+                       _compare(f"Push{name}-v1", "--models bigT60k", "mppi,cem", _V1,
+                                f"cmp_{name.lower()}40_v1_samplers"))),
         # the budget the paper gave its solver: 10 s a plan, a plan every 3 steps
         Step("mpcnet compare --env mpcnet/PushObstacle-v0 --models sp60k/relus_32 "
              "--controllers mip --episodes {slow_episodes} --seed 100 --steps {steps} "
@@ -115,8 +118,14 @@ SUITE = Suite(
         # how far each planner's first plan is from the model's optimum (the MILP for 10 s
         # from the best plan of all), on the 32- and 16-ReLU models at H = 12
         *(Step(f"mpcnet bench planners --quality --model sp60k/relus_{k} --env "
-               f"mpcnet/PushTurn-v1 --horizon {{h12}} {_QUALITY} --json q3_{k}_h12.json",
-               f"q3_{k}_h12.json") for k in (32, 16)),
+               f"mpcnet/Push{env}-v1 --horizon {{h12}} {_QUALITY} --json q3_{k}_h12{tag}.json",
+               f"q3_{k}_h12{tag}.json")
+          for env, tag in (("Turn", ""), ("Obstacle", "_obstacle")) for k in (32, 16)),
+        # the reference planner at H = 12 on the other two variants
+        *(Step(f"mpcnet evaluate --model sim --env mpcnet/Push{env}-v0 --controller cem "
+               "--episodes {sim_episodes} --seed 100 --steps {steps} {sim} --horizon {h12} "
+               f"--approach-weight 0.05 --out ev_sim_{env.lower()}_h12",
+               f"ev_sim_{env.lower()}_h12") for env in ("Turn", "Obstacle")),
         # move primitives: 9 cm pusher steps, so that H = 4 reaches as far as H = 12 at 3 cm
         # with a third of the MILP's binaries; data and models of their own
         Step("mpcnet collect --env mpcnet/Push-v2 --max-step 0.09 --episodes {e9} --steps "
