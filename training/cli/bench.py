@@ -381,6 +381,9 @@ def _run_bench_planners(args: argparse.Namespace) -> None:
         return _run_bench_peer(args)
     if args.model is None:
         raise ConfigError("--model: expected a model directory (only --peer trains its own).")
+    if args.reference_s and not args.quality:
+        raise ConfigError(f"--reference-s {args.reference_s:g}: the reference MILP is part of "
+                          "--quality; add --quality, or leave --reference-s out.")
     if args.quality:
         return _run_plan_quality(args)
     env_kw = control_env_kwargs(args, [args.model])
