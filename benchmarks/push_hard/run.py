@@ -116,7 +116,8 @@ SUITE = Suite(
                        _compare(env, "--models sp60k/relus_16", "mip-gd", _H12,
                                 f"cmp_{name}40_h12_sparse16"))),
         # how far each planner's first plan is from the model's optimum (the MILP for 10 s
-        # from the best plan of all), on the 32- and 16-ReLU models at H = 12
+        # from the best plan of all), on the 32- and 16-ReLU models at H = 12, with and
+        # without obstacles
         *(Step(f"mpcnet bench planners --quality --model sp60k/relus_{k} --env "
                f"mpcnet/Push{env}-v1 --horizon {{h12}} {_QUALITY} --json q3_{k}_h12{tag}.json",
                f"q3_{k}_h12{tag}.json")
@@ -170,8 +171,8 @@ SUITE = Suite(
            "sim": "--iterations 1 --samples 4 --horizon 2", "long_horizon": 3, "execute": 2,
            "long_budget_ms": 120, "slow_episodes": 1, "slow_budget_ms": 200, "h12": 3,
            "v1_horizon": "--horizon 3", "e9": 4, "data_steps9": 8, "roll9": 3,
-          "train9": "--hidden 40,30 --epochs 1", "h9": 2, "steps9": 2, "q_starts": 1,
-          "ref_s": 1, "probe_starts": 1},
+           "train9": "--hidden 40,30 --epochs 1", "h9": 2, "steps9": 2, "q_starts": 1,
+           "ref_s": 1, "probe_starts": 1},
 )
 
 if __name__ == "__main__":
