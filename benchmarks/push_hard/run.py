@@ -110,6 +110,8 @@ SUITE = Suite(
              "--out cmp_obstacle_slow", "cmp_obstacle_slow"),
         # named exact planners at H = 12 (the MIP alone and from MPPI's plan); mip-gd on 16
         _compare("PushTurn-v0", "--models sp60k/relus_32", "mip", _H12, "cmp_turn40_h12_mip"),
+        _compare("PushAround-v0", "--models sp60k/relus_32", "mip,bab", _H12,
+                 "cmp_around40_h12_exact"),
         *(step for env, name in (("PushTurn-v0", "turn"), ("PushAround-v0", "around"))
           for step in (_compare(env, "--models sp60k/relus_32", "mip-mppi", _H12,
                                 f"cmp_{name}40_h12_mipmppi"),
