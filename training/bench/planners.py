@@ -86,8 +86,7 @@ def plan_quality(net: ReluNet, env_id: str, controllers: list[str], starts: int,
             bounds.append(step.info.get("dual_bound", step.info.get("lower_bound")))
             times.append(step.plan_time_s)
         plans.append(row_plans)
-        rows.append({"controller": name, "costs": costs, "mean_cost": float(np.mean(costs)),
-                     "dual_bounds": bounds, "plan_time_max_s": float(np.max(times))})
+        rows.append(_row(name, costs, bounds, times))
     if reference_s > 0:
         rows.append(_reference_row(net, env, kernel, problems, horizon, rows, plans,
                                    reference_s))
@@ -100,6 +99,11 @@ def plan_quality(net: ReluNet, env_id: str, controllers: list[str], starts: int,
             r["gap_to_reference"] = float(np.mean((costs - best) / np.maximum(best, 1e-9)))
             r["within_1pct_of_reference"] = int(np.sum(costs <= best * 1.01 + 1e-9))
     return rows
+
+
+def _row(controller: str, costs: list, bounds: list, times: list) -> dict:
+    return {"controller": controller, "costs": costs, "mean_cost": float(np.mean(costs)),
+            "dual_bounds": bounds, "plan_time_max_s": float(np.max(times))}
 
 
 def _rescored(kernel, x0, goal, plan) -> float:
@@ -125,8 +129,8 @@ def _reference_row(net, env, kernel, problems, horizon: int, rows: list[dict],
         if boxes is not None:
             mpc.set_obstacles(boxes)
             kernel.set_obstacles(boxes)
-        best = int(np.argmin([r["costs"][i] for r in rows]))
-        warm, warm_cost = plans[best][i], rows[best]["costs"][i]
+        source = int(np.argmin([r["costs"][i] for r in rows]))  # the best plan of all
+        warm, warm_cost = plans[source][i], rows[source]["costs"][i]
         sol = mpc.solve(x0, goal, warm_start=warm,
                         options=SolveOptions(time_limit=seconds, threads=1))
         cost = _rescored(kernel, x0, goal, sol.actions) if sol.feasible else np.inf
@@ -134,9 +138,8 @@ def _reference_row(net, env, kernel, problems, horizon: int, rows: list[dict],
         bounds.append(float(sol.dual_bound) if np.isfinite(sol.dual_bound) else None)
         times.append(sol.solve_time_s + sol.update_time_s)
         proven += sol.status == "optimal"
-    return {"controller": "reference", "costs": costs, "mean_cost": float(np.mean(costs)),
-            "dual_bounds": bounds, "plan_time_max_s": float(np.max(times)),
-            "proven_optimal": proven, "seconds": seconds}
+    return {**_row("reference", costs, bounds, times), "proven_optimal": proven,
+            "seconds": seconds}
 
 
 def plan_quality_table(rows: list[dict]) -> str:
@@ -150,10 +153,9 @@ def plan_quality_table(rows: list[dict]) -> str:
         lines.append(f"| {r['controller']} | {r['mean_cost']:.4f} | {r['best_of_all']}/"
                      f"{len(r['costs'])} | {r['plan_time_max_s']:.3f} |{extra}")
     if reference:
-        lows = [b for b in reference["dual_bounds"] if b is not None]
-        gap = (np.mean([(c - b) / max(abs(c), 1e-9) for c, b in
-                        zip(reference["costs"], reference["dual_bounds"], strict=True)
-                        if b is not None]) if lows else float("nan"))
+        gaps = [(c - b) / max(abs(c), 1e-9) for c, b in
+                zip(reference["costs"], reference["dual_bounds"], strict=True) if b is not None]
+        gap = float(np.mean(gaps)) if gaps else float("nan")
         lines.append(f"\nreference: the MILP for {reference['seconds']:g} s a start from the "
                      f"best plan of all; proven optimal in {reference['proven_optimal']}/"
                      f"{len(reference['costs'])} starts, mean gap to its dual bound "
