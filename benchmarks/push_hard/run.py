@@ -20,6 +20,8 @@ _COARSE = ("--episodes {episodes} --seed 100 --steps {steps9} --budget-ms {budge
            "--horizon {h9}")
 _QUALITY = ("--starts {q_starts} --seed 0 --budget-ms {budget_ms} --planners "
             "mip,mip-mppi,mip-gd,mppi,cem,gd,random --reference-s {ref_s}")
+_SLOW12 = ("--episodes {slow12_episodes} --seed 100 --steps {steps} --budget-ms "
+           "{slow_budget_ms} --horizon {h12} --approach-weight 0.05 --execute {execute}")
 _LONG = ("--episodes {fewer_episodes} --seed 100 --steps {steps} --budget-ms {long_budget_ms} "
          "--horizon {long_horizon} --execute {execute}")
 
@@ -117,6 +119,17 @@ SUITE = Suite(
                                 f"cmp_{name}40_h12_mipmppi"),
                        _compare(env, "--models sp60k/relus_16", "mip-gd", _H12,
                                 f"cmp_{name}40_h12_sparse16"))),
+        # the rest of the sweep at H = 12: mip, mip-mppi and bab on PushObstacle (32 ReLUs),
+        # on all three box variants with 16 ReLUs, and on the T's 32-ReLU model
+        _compare("PushObstacle-v0", "--models sp60k/relus_32", "mip,mip-mppi,bab", _H12,
+                 "cmp_obstacle40_h12_exact"),
+        *(_compare(f"Push{env}-v0", "--models sp60k/relus_16", "mip,mip-mppi,bab", _H12,
+                   f"cmp_{env.lower()}40_h12_exact16") for env in ("Turn", "Around", "Obstacle")),
+        *(_compare(f"Push{name}-v1", "--models spT60k/relus_32", "mip,mip-mppi,bab", _V1,
+                   f"cmp_{name.lower()}40_v1_exact") for name in ("TTurn", "TAround", "TObstacle")),
+        # the generous budget at H = 12: 10 s a plan, a plan every 3 steps, fewer episodes
+        _compare("PushTurn-v0", "--models sp60k/relus_32", "mip", _SLOW12,
+                 "cmp_turn_h12_slow"),
         # how far each planner's first plan is from the model's optimum (the MILP for 10 s
         # from the best plan of all), on the 32- and 16-ReLU models at H = 12, with and
         # without obstacles
@@ -163,7 +176,8 @@ SUITE = Suite(
           "sparsify": "--relaxed-epochs 30 --finetune-epochs 20", "episodes": 40,
           "fewer_episodes": 20, "steps": 60, "budget_ms": 200, "horizon": 6,
           "sim_episodes": 10, "sim": "", "long_horizon": 15, "execute": 3,
-          "long_budget_ms": 600, "slow_episodes": 6, "slow_budget_ms": 10000, "h12": 12,
+          "long_budget_ms": 600, "slow_episodes": 6,
+          "slow12_episodes": 10, "slow_budget_ms": 10000, "h12": 12,
           "v1_horizon": "", "e9": 5000, "data_steps9": 12, "roll9": 6, "train9": "",
           "h9": 4, "steps9": 20, "q_starts": 8, "ref_s": 10, "probe_starts": 6},
     quick={"e60k": 4, "data_steps": 8, "big": "40,30", "ep60k": 1,
@@ -171,7 +185,8 @@ SUITE = Suite(
            "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "episodes": 1,
            "fewer_episodes": 1, "steps": 2, "budget_ms": 60, "horizon": 2, "sim_episodes": 1,
            "sim": "--iterations 1 --samples 4 --horizon 2", "long_horizon": 3, "execute": 2,
-           "long_budget_ms": 120, "slow_episodes": 1, "slow_budget_ms": 200, "h12": 3,
+           "long_budget_ms": 120, "slow_episodes": 1,
+           "slow12_episodes": 1, "slow_budget_ms": 200, "h12": 3,
            "v1_horizon": "--horizon 3", "e9": 4, "data_steps9": 8, "roll9": 3,
            "train9": "--hidden 40,30 --epochs 1", "h9": 2, "steps9": 2, "q_starts": 1,
            "ref_s": 1, "probe_starts": 1},
