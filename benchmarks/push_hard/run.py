@@ -130,6 +130,9 @@ SUITE = Suite(
         # the generous budget at H = 12: 10 s a plan, a plan every 3 steps, fewer episodes
         _compare("PushTurn-v0", "--models sp60k/relus_32", "mip", _SLOW12,
                  "cmp_turn_h12_slow"),
+        # ... and the same at 200 ms, so that only the budget differs
+        _compare("PushTurn-v0", "--models sp60k/relus_32", "mip",
+                 _SLOW12.replace("{slow_budget_ms}", "{budget_ms}"), "cmp_turn_h12_fast3"),
         # how far each planner's first plan is from the model's optimum (the MILP for 10 s
         # from the best plan of all), on the 32- and 16-ReLU models at H = 12, with and
         # without obstacles
