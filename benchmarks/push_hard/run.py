@@ -133,6 +133,10 @@ SUITE = Suite(
         # ... and the same at 200 ms, so that only the budget differs
         _compare("PushTurn-v0", "--models sp60k/relus_32", "mip",
                  _SLOW12.replace("{slow_budget_ms}", "{budget_ms}"), "cmp_turn_h12_fast3"),
+        # what HiGHS does in those 10 s at H = 12 (nodes, bound, incumbent over time)
+        Step("mpcnet bench mip --model sp60k/relus_32 --env mpcnet/PushTurn-v1 --horizon {h12} "
+             "--starts {probe12_starts} --seed 0 --time-limit {ref_s} --bounds symbolic "
+             "--json probe12_32.json", "probe12_32.json"),
         # how far each planner's first plan is from the model's optimum (the MILP for 10 s
         # from the best plan of all), on the 32- and 16-ReLU models at H = 12, with and
         # without obstacles
@@ -180,7 +184,8 @@ SUITE = Suite(
           "fewer_episodes": 20, "steps": 60, "budget_ms": 200, "horizon": 6,
           "sim_episodes": 10, "sim": "", "long_horizon": 15, "execute": 3,
           "long_budget_ms": 600, "slow_episodes": 6,
-          "slow12_episodes": 10, "slow_budget_ms": 10000, "h12": 12,
+          "slow12_episodes": 10, "probe12_starts": 3,
+          "slow_budget_ms": 10000, "h12": 12,
           "v1_horizon": "", "e9": 5000, "data_steps9": 12, "roll9": 6, "train9": "",
           "h9": 4, "steps9": 20, "q_starts": 8, "ref_s": 10, "probe_starts": 6},
     quick={"e60k": 4, "data_steps": 8, "big": "40,30", "ep60k": 1,
@@ -189,7 +194,8 @@ SUITE = Suite(
            "fewer_episodes": 1, "steps": 2, "budget_ms": 60, "horizon": 2, "sim_episodes": 1,
            "sim": "--iterations 1 --samples 4 --horizon 2", "long_horizon": 3, "execute": 2,
            "long_budget_ms": 120, "slow_episodes": 1,
-           "slow12_episodes": 1, "slow_budget_ms": 200, "h12": 3,
+           "slow12_episodes": 1, "probe12_starts": 1,
+           "slow_budget_ms": 200, "h12": 3,
            "v1_horizon": "--horizon 3", "e9": 4, "data_steps9": 8, "roll9": 3,
            "train9": "--hidden 40,30 --epochs 1", "h9": 2, "steps9": 2, "q_starts": 1,
            "ref_s": 1, "probe_starts": 1},
