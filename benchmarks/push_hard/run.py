@@ -20,8 +20,9 @@ _COARSE = ("--episodes {episodes} --seed 100 --steps {steps9} --budget-ms {budge
            "--horizon {h9}")
 _QUALITY = ("--starts {q_starts} --seed 0 --budget-ms {budget_ms} --planners "
             "mip,mip-mppi,mip-gd,mppi,cem,gd,random --reference-s {ref_s}")
-_SLOW12 = ("--episodes {slow12_episodes} --seed 100 --steps {steps} --budget-ms "
-           "{slow_budget_ms} --horizon {h12} --approach-weight 0.05 --execute {execute}")
+# H = 12, a plan every {execute} steps, fewer episodes; the budget goes between the two
+_FEW12 = "--episodes {slow12_episodes} --seed 100 --steps {steps}"
+_EVERY12 = "--horizon {h12} --approach-weight 0.05 --execute {execute}"
 _LONG = ("--episodes {fewer_episodes} --seed 100 --steps {steps} --budget-ms {long_budget_ms} "
          "--horizon {long_horizon} --execute {execute}")
 
@@ -128,11 +129,11 @@ SUITE = Suite(
         *(_compare(f"Push{name}-v1", "--models spT60k/relus_32", "mip,mip-mppi,bab", _V1,
                    f"cmp_{name.lower()}40_v1_exact") for name in ("TTurn", "TAround", "TObstacle")),
         # the generous budget at H = 12: 10 s a plan, a plan every 3 steps, fewer episodes
-        _compare("PushTurn-v0", "--models sp60k/relus_32", "mip", _SLOW12,
-                 "cmp_turn_h12_slow"),
-        # ... and the same at 200 ms, so that only the budget differs
-        _compare("PushTurn-v0", "--models sp60k/relus_32", "mip",
-                 _SLOW12.replace("{slow_budget_ms}", "{budget_ms}"), "cmp_turn_h12_fast3"),
+        # (and the same at 200 ms, so that only the budget differs)
+        *(_compare("PushTurn-v0", "--models sp60k/relus_32", "mip",
+                   f"{_FEW12} --budget-ms {{{budget}}} {_EVERY12}", out)
+          for budget, out in (("slow_budget_ms", "cmp_turn_h12_slow"),
+                              ("budget_ms", "cmp_turn_h12_fast3"))),
         # what HiGHS does in those 10 s at H = 12 (nodes, bound, incumbent over time)
         Step("mpcnet bench mip --model sp60k/relus_32 --env mpcnet/PushTurn-v1 --horizon {h12} "
              "--starts {probe12_starts} --seed 0 --time-limit {ref_s} --bounds symbolic "
@@ -183,9 +184,8 @@ SUITE = Suite(
           "sparsify": "--relaxed-epochs 30 --finetune-epochs 20", "episodes": 40,
           "fewer_episodes": 20, "steps": 60, "budget_ms": 200, "horizon": 6,
           "sim_episodes": 10, "sim": "", "long_horizon": 15, "execute": 3,
-          "long_budget_ms": 600, "slow_episodes": 6,
-          "slow12_episodes": 10, "probe12_starts": 3,
-          "slow_budget_ms": 10000, "h12": 12,
+          "long_budget_ms": 600, "slow_episodes": 6, "slow12_episodes": 10,
+          "probe12_starts": 3, "slow_budget_ms": 10000, "h12": 12,
           "v1_horizon": "", "e9": 5000, "data_steps9": 12, "roll9": 6, "train9": "",
           "h9": 4, "steps9": 20, "q_starts": 8, "ref_s": 10, "probe_starts": 6},
     quick={"e60k": 4, "data_steps": 8, "big": "40,30", "ep60k": 1,
@@ -193,9 +193,8 @@ SUITE = Suite(
            "sparsify": "--relaxed-epochs 1 --finetune-epochs 0", "episodes": 1,
            "fewer_episodes": 1, "steps": 2, "budget_ms": 60, "horizon": 2, "sim_episodes": 1,
            "sim": "--iterations 1 --samples 4 --horizon 2", "long_horizon": 3, "execute": 2,
-           "long_budget_ms": 120, "slow_episodes": 1,
-           "slow12_episodes": 1, "probe12_starts": 1,
-           "slow_budget_ms": 200, "h12": 3,
+           "long_budget_ms": 120, "slow_episodes": 1, "slow12_episodes": 1,
+           "probe12_starts": 1, "slow_budget_ms": 200, "h12": 3,
            "v1_horizon": "--horizon 3", "e9": 4, "data_steps9": 8, "roll9": 3,
            "train9": "--hidden 40,30 --epochs 1", "h9": 2, "steps9": 2, "q_starts": 1,
            "ref_s": 1, "probe_starts": 1},
